@@ -1,0 +1,60 @@
+"""Argument checks shared by the public API.
+
+Every message names the parameter, the value it got, and the rule it broke, so a student
+reads "stride=0 must be >= 1" instead of a ZeroDivisionError from three frames down.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence, Tuple, Union
+
+IntOrPair = Union[int, Tuple[int, int]]
+
+
+def check_int(name: str, value: Any, minimum: int | None = None) -> int:
+    """Return ``value`` if it is an int (not a bool) and ``>= minimum``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        # numpy / torch integer scalars are fine; floats such as 3.0 are not.
+        if hasattr(value, "__index__") and not isinstance(value, bool):
+            value = int(value.__index__())
+        else:
+            raise TypeError(f"{name}={value!r} must be an int, got {type(value).__name__}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name}={value} must be >= {minimum}")
+    return value
+
+
+def check_pair(name: str, value: Any, minimum: int | None = None) -> Tuple[int, int]:
+    """Accept an int or an (h, w) pair of ints; return the pair."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f"{name}={value!r} must be an int or a pair (h, w), got {len(value)} values")
+        return (check_int(f"{name}[0]", value[0], minimum), check_int(f"{name}[1]", value[1], minimum))
+    v = check_int(name, value, minimum)
+    return (v, v)
+
+
+def is_pair(value: Any) -> bool:
+    return isinstance(value, (tuple, list))
+
+
+def check_choice(name: str, value: Any, choices: Sequence[Any]) -> Any:
+    if value not in choices:
+        allowed = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{name}={value!r} must be one of {allowed}")
+    return value
+
+
+def check_float(name: str, value: Any, low: float | None = None, high: float | None = None,
+                low_inclusive: bool = True, high_inclusive: bool = True) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name}={value!r} must be a number, got {type(value).__name__}")
+    value = float(value)
+    if value != value:  # NaN
+        raise ValueError(f"{name}={value} must not be NaN")
+    if low is not None and (value < low or (value == low and not low_inclusive)):
+        op = ">=" if low_inclusive else ">"
+        raise ValueError(f"{name}={value} must be {op} {low}")
+    if high is not None and (value > high or (value == high and not high_inclusive)):
+        op = "<=" if high_inclusive else "<"
+        raise ValueError(f"{name}={value} must be {op} {high}")
+    return value

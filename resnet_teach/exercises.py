@@ -1,0 +1,53 @@
+"""Automatic feedback for the notebooks' exercises.
+
+A checker takes the student's answer and returns a ``Feedback``: right or wrong, and why.
+Each lesson's checkers live in ``resnet_teach.lessons.<topic>``; they compute the expected
+answer with resnet_teach or PyTorch, never from a stored constant.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+__all__ = ["Feedback", "compare", "NOT_ANSWERED"]
+
+NOT_ANSWERED = "Replace the ... with your answer, then run the cell again."
+
+
+@dataclass(frozen=True)
+class Feedback:
+    correct: bool
+    message: str
+
+    def __str__(self) -> str:
+        return ("Correct! " if self.correct else "Not yet. ") + self.message
+
+    def __repr__(self) -> str:  # a plain-text repr, so a notebook cell shows the message
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        color = "#1a7f37" if self.correct else "#b35900"
+        return f'<div style="color:{color}"><b>{"Correct!" if self.correct else "Not yet."}</b> {html.escape(self.message)}</div>'
+
+    def __bool__(self) -> bool:
+        return self.correct
+
+
+def compare(answer: Any, expected: Any, why: str, hint: str = "",
+            equal: Optional[Callable[[Any, Any], bool]] = None) -> Feedback:
+    """Feedback for ``answer`` against ``expected``.
+
+    ``why`` explains the right answer (shown either way); ``hint`` is added when it is wrong.
+    ``answer`` of ``...`` (Ellipsis) or None means the student has not answered yet.
+    """
+    if answer is ... or answer is None:
+        return Feedback(False, NOT_ANSWERED)
+    try:
+        ok = equal(answer, expected) if equal is not None else answer == expected
+        ok = bool(ok)
+    except Exception:  # an answer of the wrong kind (a string for a number, ...) is just wrong
+        ok = False
+    if ok:
+        return Feedback(True, why)
+    return Feedback(False, f"You answered {answer!r}. {hint}".strip())

@@ -1,0 +1,171 @@
+"""A small, deterministic trainer for CPU-sized experiments.
+
+Same seed + same thread count = the same numbers, bit for bit. The thread count matters:
+PyTorch splits sums across threads, and a different split rounds differently.
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+from dataclasses import asdict, dataclass
+from typing import Dict, Iterator, List, Optional, Tuple, Union
+
+import torch
+from torch import Tensor, nn
+
+from ._checks import check_choice, check_float, check_int
+from .data import Split
+
+__all__ = ["TrainConfig", "train", "evaluate", "progress_enabled", "fixed_threads"]
+
+History = Dict[str, List[float]]
+Data = Union[Split, Tuple[Tensor, Tensor]]
+
+
+@dataclass
+class TrainConfig:
+    """Settings of one training run (the defaults suit the built-in digits)."""
+
+    epochs: int = 5
+    batch_size: int = 128
+    lr: float = 1e-3
+    optimizer: str = "adam"  # "adam" or "sgd"
+    momentum: float = 0.9  # SGD only
+    weight_decay: float = 0.0
+    schedule: str = "cosine"  # "cosine" (to zero over all steps) or "constant"
+    seed: int = 0
+    num_threads: Optional[int] = 1  # None: leave PyTorch's setting alone
+
+
+def progress_enabled(progress: Optional[bool] = None) -> bool:
+    """Show a progress bar? Not under CI, nor where RESNET_TEACH_PROGRESS=0 (the tests set it)."""
+    if progress is not None:
+        return bool(progress)
+    if os.environ.get("RESNET_TEACH_PROGRESS", "") == "0":
+        return False
+    return os.environ.get("CI", "").lower() not in ("1", "true", "yes")
+
+
+@contextlib.contextmanager
+def fixed_threads(num_threads: Optional[int]) -> Iterator[None]:
+    """Run a block with ``torch.set_num_threads(num_threads)``, then restore the old setting."""
+    if num_threads is None:
+        yield
+        return
+    check_int("num_threads", num_threads, 1)
+    old = torch.get_num_threads()
+    torch.set_num_threads(num_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+def _as_tensors(name: str, data: Data) -> Tuple[Tensor, Tensor]:
+    if isinstance(data, Split):
+        return data.images, data.labels
+    if isinstance(data, (tuple, list)) and len(data) == 2 and all(isinstance(t, Tensor) for t in data):
+        x, y = data
+        if len(x) != len(y):
+            raise ValueError(f"{name}: {len(x)} images but {len(y)} labels")
+        return x, y
+    raise TypeError(f"{name} must be a Split or an (images, labels) pair of tensors, got {type(data).__name__}")
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, data: Data, batch_size: int = 512) -> Dict[str, float]:
+    """Loss and accuracy in eval mode (BN uses its running statistics)."""
+    x, y = _as_tensors("data", data)
+    was_training = model.training
+    model.eval()
+    loss_sum, correct = 0.0, 0
+    for i in range(0, len(y), batch_size):
+        logits = model(x[i:i + batch_size])
+        loss_sum += nn.functional.cross_entropy(logits, y[i:i + batch_size], reduction="sum").item()
+        correct += (logits.argmax(1) == y[i:i + batch_size]).sum().item()
+    model.train(was_training)
+    return {"loss": loss_sum / len(y), "accuracy": correct / len(y)}
+
+
+def train(model: nn.Module, data: Data, epochs: Optional[int] = None, *,
+          config: Optional[TrainConfig] = None, test_data: Optional[Data] = None,
+          progress: Optional[bool] = None, desc: str = "training", **overrides) -> History:
+    """Train ``model`` on ``data`` with cross-entropy; return the per-epoch history.
+
+    Settings come from ``config`` (a TrainConfig), then ``epochs`` and any keyword that names
+    a TrainConfig field (``lr=0.01``, ``seed=1``, ...). The history has ``train_loss`` and
+    ``train_accuracy`` / ``train_error`` (averaged over the epoch's batches, in train mode, as
+    the paper reports training error), and ``test_loss`` / ``test_accuracy`` / ``test_error``
+    if ``test_data`` is given (in eval mode, after each epoch).
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+    cfg = asdict(config) if config is not None else asdict(TrainConfig())
+    unknown = set(overrides) - set(cfg)
+    if unknown:
+        raise TypeError(f"unknown setting(s) {sorted(unknown)}; TrainConfig has {sorted(cfg)}")
+    cfg.update(overrides)
+    if epochs is not None:
+        cfg["epochs"] = epochs
+    cfg = TrainConfig(**cfg)
+    check_int("epochs", cfg.epochs, 1)
+    check_int("batch_size", cfg.batch_size, 1)
+    check_float("lr", cfg.lr, 0.0, low_inclusive=False)
+    check_choice("optimizer", cfg.optimizer, ("adam", "sgd"))
+    check_choice("schedule", cfg.schedule, ("cosine", "constant"))
+    check_int("seed", cfg.seed, 0)
+    x, y = _as_tensors("data", data)
+
+    with fixed_threads(cfg.num_threads):
+        torch.manual_seed(cfg.seed)
+        params = [p for p in model.parameters() if p.requires_grad]
+        if cfg.optimizer == "adam":
+            opt = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        else:
+            opt = torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
+        steps_per_epoch = math.ceil(len(y) / cfg.batch_size)
+        total = cfg.epochs * steps_per_epoch
+        sched = (torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total)
+                 if cfg.schedule == "cosine" else None)
+        shuffle = torch.Generator().manual_seed(cfg.seed)
+        history: History = {"train_loss": [], "train_accuracy": [], "train_error": []}
+        if test_data is not None:
+            history.update(test_loss=[], test_accuracy=[], test_error=[])
+
+        bar = None
+        if progress_enabled(progress):
+            from tqdm.auto import tqdm  # imported only when a bar is shown
+
+            bar = tqdm(total=total, desc=desc, leave=False)
+        model.train()
+        try:
+            for _ in range(cfg.epochs):
+                perm = torch.randperm(len(y), generator=shuffle)
+                loss_sum, correct = 0.0, 0
+                for i in range(0, len(y), cfg.batch_size):
+                    idx = perm[i:i + cfg.batch_size]
+                    logits = model(x[idx])  # (B, num_classes)
+                    loss = nn.functional.cross_entropy(logits, y[idx])
+                    opt.zero_grad(set_to_none=True)
+                    loss.backward()
+                    opt.step()
+                    if sched is not None:
+                        sched.step()
+                    loss_sum += loss.item() * len(idx)
+                    correct += (logits.argmax(1) == y[idx]).sum().item()
+                    if bar is not None:
+                        bar.update(1)
+                history["train_loss"].append(loss_sum / len(y))
+                history["train_accuracy"].append(correct / len(y))
+                history["train_error"].append(1 - correct / len(y))
+                if test_data is not None:
+                    ev = evaluate(model, test_data)
+                    history["test_loss"].append(ev["loss"])
+                    history["test_accuracy"].append(ev["accuracy"])
+                    history["test_error"].append(1 - ev["accuracy"])
+                    model.train()
+        finally:
+            if bar is not None:
+                bar.close()
+    return history
