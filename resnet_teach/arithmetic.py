@@ -123,16 +123,16 @@ def pool_output_size(
             raise ValueError(f"{label}padding={p} must be at most half of kernel_size={k} "
                              f"(<= {k // 2}), PyTorch's rule for pooling")
         span = d * (k - 1) + 1
-        if span > n + 2 * p:
-            raise ValueError(
-                f"{label}kernel_size={k} with dilation={d} spans {span}, more than the padded "
-                f"input {n + 2 * p} (size={n} + 2*padding={p})")
         if ceil_mode:
             o = -(-(n + 2 * p - span) // s) + 1  # ceil division
             if (o - 1) * s >= n + p:  # the last window would start in the right padding
                 o -= 1
         else:
             o = (n + 2 * p - span) // s + 1
+        if o < 1:  # (ceil_mode lets one window hang over the end by up to stride-1 pixels)
+            raise ValueError(
+                f"{label}kernel_size={k} with dilation={d} spans {span}, more than the padded "
+                f"input {n + 2 * p} (size={n} + 2*padding={p}): no window fits")
         out.append(o)
     return _result(pair, out)
 

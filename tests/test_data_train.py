@@ -1,0 +1,91 @@
+"""Built-in data and the trainer: offline, deterministic, quiet under tests."""
+import pytest
+import torch
+
+import resnet_teach as rt
+from resnet_teach.train import progress_enabled
+
+
+def test_digits_splits_are_disjoint_fixed_and_complete():
+    train, test = rt.digits("train"), rt.digits("test")
+    assert len(train) + len(test) == 1797
+    assert train.images.shape[1:] == (1, 8, 8) and train.labels.dtype == torch.long
+    assert set(train.labels.tolist()) == set(range(10))
+    raw_train, raw_test = rt.digits("train", normalize=False), rt.digits("test", normalize=False)
+    # no image of the test split appears in the training split
+    flat_train = {tuple(x.flatten().tolist()) for x in raw_train.images}
+    duplicates = sum(tuple(x.flatten().tolist()) in flat_train for x in raw_test.images)
+    assert duplicates <= 2  # the raw data itself has a couple of identical images
+    assert torch.equal(rt.digits("train").images, train.images)
+    assert abs(train.images.mean().item()) < 1e-4 and abs(train.images.std().item() - 1) < 1e-3
+    assert rt.digits(size=32).images.shape[-2:] == (32, 32)
+
+
+def test_placed_digits_boxes_hold_the_ink():
+    data = rt.placed_digits(200, canvas=32, digit_size=12, seed=3)
+    assert data.images.shape == (200, 1, 32, 32) and data.boxes.shape == (200, 4)
+    for img, (x0, y0, x1, y1) in zip(data.images, data.boxes.tolist()):
+        assert x1 - x0 == 12 and y1 - y0 == 12 and 0 <= x0 and x1 <= 32 and 0 <= y0 and y1 <= 32
+        inside = img[0, y0:y1, x0:x1].abs().sum()
+        assert inside > 0 and torch.isclose(inside, img.abs().sum())
+    again = rt.placed_digits(200, canvas=32, digit_size=12, seed=3)
+    assert torch.equal(again.images, data.images)
+    assert not torch.equal(rt.placed_digits(200, seed=3, split="test").images[:5], data.images[:5])
+
+
+def test_sample_photo_ships_offline():
+    gray, color = rt.sample_photo(), rt.sample_photo(gray=False, size=64)
+    assert gray.shape == (1, 1, 427, 640) and color.shape == (1, 3, 64, 96)
+    assert 0 <= gray.min() and gray.max() <= 1 and gray.std() > 0.1
+
+
+def test_cifar10_from_disk_never_downloads(tmp_path, monkeypatch):
+    monkeypatch.delenv("RESNET_TEACH_CIFAR10", raising=False)
+    with pytest.raises(ValueError, match="root=None"):
+        rt.cifar10_from_disk()
+    with pytest.raises(ValueError, match="cifar-10-batches-py"):
+        rt.cifar10_from_disk(str(tmp_path))
+
+
+def small_run(seed, **kw):
+    torch.manual_seed(seed)
+    model = rt.cifar_resnet(8, in_channels=1, shortcut="A")
+    data = rt.digits()
+    return rt.train(model, (data.images[:512], data.labels[:512]), epochs=2, seed=seed,
+                    test_data=rt.digits("test"), **kw)
+
+
+def test_train_is_deterministic_under_a_seed_and_learns(capsys):
+    a, b = small_run(0), small_run(0)
+    assert a == b
+    assert set(a) == {"train_loss", "train_accuracy", "train_error", "test_loss", "test_accuracy", "test_error"}
+    assert all(len(v) == 2 for v in a.values())
+    assert a["train_loss"][1] < a["train_loss"][0]
+    assert a != small_run(1)
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""  # quiet under tests (RESNET_TEACH_PROGRESS=0)
+
+
+def test_train_restores_the_thread_count_and_accepts_a_config():
+    before = torch.get_num_threads()
+    cfg = rt.TrainConfig(epochs=1, optimizer="sgd", lr=0.05, schedule="constant", num_threads=1)
+    model = rt.cifar_resnet(8, in_channels=1)
+    h = rt.train(model, rt.digits(), config=cfg)
+    assert len(h["train_loss"]) == 1 and torch.get_num_threads() == before
+
+
+def test_progress_bar_is_off_under_ci_and_tests(monkeypatch):
+    assert not progress_enabled()  # conftest sets RESNET_TEACH_PROGRESS=0
+    monkeypatch.delenv("RESNET_TEACH_PROGRESS")
+    monkeypatch.setenv("CI", "true")
+    assert not progress_enabled()
+    monkeypatch.setenv("CI", "")
+    assert progress_enabled()
+    assert not progress_enabled(False)
+
+
+def test_evaluate_uses_eval_mode_and_restores_mode():
+    model = rt.cifar_resnet(8, in_channels=1)
+    model.train()
+    result = rt.evaluate(model, rt.digits("test"))
+    assert model.training and 0 <= result["accuracy"] <= 1 and result["loss"] > 0
