@@ -11,10 +11,9 @@ with a message that says which rule broke.
 """
 from __future__ import annotations
 
-import math
-from typing import Any, Iterable, List, Sequence, Tuple, Union
+from typing import Any, Iterable, List, Tuple, Union
 
-from ._checks import IntOrPair, check_choice, check_int, check_pair, is_pair
+from ._checks import IntOrPair, check_choice, check_pair, is_pair
 
 __all__ = [
     "effective_kernel_size",

@@ -20,12 +20,10 @@ class Check:
 
 def _imports(module: str) -> Check:
     try:
-        mod = importlib.import_module(module)
-        return Check(f"import {module}", True, "imports")
+        importlib.import_module(module)
     except Exception as exc:  # report, don't crash: this is a diagnosis
         return Check(f"import {module}", False, f"{type(exc).__name__}: {exc}")
-    finally:
-        mod = None  # noqa: F841
+    return Check(f"import {module}", True, "imports")
 
 
 def check_environment() -> List[Check]:
