@@ -1,0 +1,655 @@
+# %% [markdown]
+# # 02 · Batch normalization, from scratch to nn.BatchNorm2d
+#
+# **What you will learn**
+# - what `nn.BatchNorm2d` computes: a per-channel standardization over (N, H, W), then a
+#   learned scale γ and shift β; a from-scratch version that matches PyTorch exactly;
+# - the running statistics: why the batch is normalized with the *biased* variance while
+#   `running_var` gets the *unbiased* one, what `momentum` (and `momentum=None`) means, and
+#   what `eps`, `affine` and `track_running_stats` switch;
+# - why training and evaluation give different outputs, and what forgetting `model.eval()`
+#   does to a trained network's accuracy (measured);
+# - when a batch of one fails ("Expected more than 1 value per channel when training") and
+#   when it runs;
+# - what BN does to training, and two claims from the blog posts that are wrong.
+#
+# **Time on a laptop CPU:** about 30 minutes to read; the cells run in about 20 seconds.
+#
+# **Before this:** [00 · Start here](00_start_here.ipynb). Notebook 01 (convolution
+# arithmetic) helps with the shapes but is not required.
+
+# %%
+import copy
+
+import matplotlib.pyplot as plt
+import torch
+from torch import nn
+
+import resnet_teach as rt
+from resnet_teach import ScratchBatchNorm2d, cifar_resnet, digits, evaluate, train
+from resnet_teach.lessons import batchnorm as lesson
+from resnet_teach.plots.batchnorm import plot_momentum_trajectories, plot_value_histograms
+from resnet_teach.plots.training import plot_histories
+
+
+def show(t: torch.Tensor) -> str:
+    """A tensor's values, rounded, on one line."""
+    return "[" + ", ".join(f"{v:+.4f}" for v in t.flatten().tolist()) + "]"
+
+
+# %% [markdown]
+# ## 1 · What BatchNorm2d computes
+#
+# Inside a CNN, a batch of feature maps has shape (N, C, H, W). BatchNorm2d treats each
+# **channel** separately: it pools the N·H·W values of that channel (every image of the batch,
+# every position), and standardizes them to mean 0 and standard deviation 1. Then it applies
+# a learned scale γ (`weight`) and shift β (`bias`) per channel:
+#
+# $$\hat x = \frac{x - \mu_c}{\sqrt{\sigma_c^2 + \varepsilon}}, \qquad y = \gamma_c\,\hat x + \beta_c$$
+#
+# Here is a batch whose three channels have very different means and spreads.
+
+# %%
+gen = torch.Generator().manual_seed(0)
+channel_mean = torch.tensor([2.0, -1.0, 0.5]).view(1, 3, 1, 1)  # (1, C, 1, 1)
+channel_std = torch.tensor([3.0, 0.5, 1.0]).view(1, 3, 1, 1)
+x = channel_mean + channel_std * torch.randn(4, 3, 5, 5, generator=gen)  # (N, C, H, W) = (4, 3, 5, 5)
+
+print("values per channel, N*H*W:", x.shape[0] * x.shape[2] * x.shape[3])
+print("mean of each channel:", show(x.mean(dim=(0, 2, 3))))
+print("std of each channel: ", show(x.std(dim=(0, 2, 3), correction=0)))
+
+# %% [markdown]
+# By hand, in four lines. `keepdim=True` keeps the shape (1, C, 1, 1), so the statistics
+# broadcast over the batch and the positions.
+
+# %%
+eps = 1e-5
+mean = x.mean(dim=(0, 2, 3), keepdim=True)  # (1, C, 1, 1): one mean per channel
+var = x.var(dim=(0, 2, 3), keepdim=True, correction=0)  # (1, C, 1, 1): BIASED, divides by N*H*W
+x_hat = (x - mean) / torch.sqrt(var + eps)  # (N, C, H, W)
+
+gamma = torch.tensor([1.5, 0.5, 2.0]).view(1, 3, 1, 1)  # chosen by hand here; learned in a network
+beta = torch.tensor([0.0, 1.0, -1.0]).view(1, 3, 1, 1)
+y = gamma * x_hat + beta  # (N, C, H, W)
+
+for name, t in (("x_hat", x_hat), ("y", y)):
+    t_mean, t_std = t.mean(dim=(0, 2, 3)), t.std(dim=(0, 2, 3), correction=0)
+    print(f"{name:<5} mean per channel {show(t_mean)}  std {show(t_std)}")
+torch.testing.assert_close(t_mean, beta.flatten(), atol=1e-5, rtol=0)  # y's mean is beta ...
+torch.testing.assert_close(t_std, gamma.flatten(), atol=1e-4, rtol=0)  # ... and its std is gamma
+
+# %% [markdown]
+# After standardizing, every channel has mean 0 and std 1 (up to ε); after the affine step,
+# mean β and std γ. Because γ and β are learned, the network can undo the normalization
+# where that helps: BN does not force the layer's output to stay standardized, it changes
+# how the layer is parameterized.
+#
+# Now PyTorch. A freshly built module is in training mode, so it normalizes with the batch's
+# own statistics, exactly as above.
+
+# %%
+bn = nn.BatchNorm2d(3)
+print(bn)
+with torch.no_grad():
+    bn.weight.copy_(gamma.flatten())  # gamma is called weight
+    bn.bias.copy_(beta.flatten())  # beta is called bias
+assert bn.training and bn.eps == eps
+y_torch = bn(x)  # (N, C, H, W)
+torch.testing.assert_close(y_torch, y)
+print("nn.BatchNorm2d gives the by-hand output:", torch.allclose(y_torch, y, atol=1e-5))
+
+# %% [markdown]
+# ## 2 · ScratchBatchNorm2d beside nn.BatchNorm2d
+#
+# `resnet_teach.ScratchBatchNorm2d` is the same layer in plain tensor operations: read its
+# `forward` in `resnet_teach/scratch.py`. It has the same parameters and
+# buffers under the same names, so it can replace `nn.BatchNorm2d` in any network and load its
+# `state_dict`.
+
+# %%
+ours, theirs = ScratchBatchNorm2d(3), nn.BatchNorm2d(3)
+for kind, get in (("parameter", "named_parameters"), ("buffer", "named_buffers")):
+    a = [(name, tuple(t.shape), t.dtype) for name, t in getattr(ours, get)()]
+    b = [(name, tuple(t.shape), t.dtype) for name, t in getattr(theirs, get)()]
+    assert a == b, (a, b)
+    for name, shape, dtype in a:
+        print(f"{kind:<9} {name:<20} shape {str(shape):<6} {str(dtype).replace('torch.', '')}")
+
+# %% [markdown]
+# Give both the same γ and β, feed them the same three training batches, then switch both to
+# evaluation: outputs, gradients, parameters and buffers must agree at every step.
+
+# %%
+with torch.no_grad():
+    for module in (ours, theirs):
+        module.weight.copy_(gamma.flatten())
+        module.bias.copy_(beta.flatten())
+
+for _ in range(3):
+    batch = channel_mean + channel_std * torch.randn(8, 3, 5, 5, generator=gen)  # (8, 3, 5, 5)
+    out_ours, out_theirs = ours(batch), theirs(batch)
+    torch.testing.assert_close(out_ours, out_theirs)
+    (out_ours ** 3).sum().backward()  # any loss will do: the gradients must agree too
+    (out_theirs ** 3).sum().backward()
+    torch.testing.assert_close(ours.weight.grad, theirs.weight.grad)
+    torch.testing.assert_close(ours.bias.grad, theirs.bias.grad)
+
+ours.eval()
+theirs.eval()
+torch.testing.assert_close(ours(x), theirs(x))  # evaluation: the running statistics are used
+for name, value in theirs.state_dict().items():
+    torch.testing.assert_close(ours.state_dict()[name], value)
+    print(f"{name:<20} {show(value) if value.dim() else value.item()}")
+ours.load_state_dict(theirs.state_dict())  # the state_dicts are interchangeable
+print("same outputs, gradients, parameters and buffers after 3 training steps and 1 eval step")
+
+# %% [markdown]
+# ## 3 · Biased variance to normalize, unbiased variance to remember
+#
+# In one training step the layer does two things with the batch's variance:
+# - it **normalizes** the batch with the **biased** variance (divide by m = N·H·W), which is
+#   exactly what makes this batch's channel have std 1;
+# - it **remembers** the **unbiased** variance (divide by m − 1) in `running_var`, because
+#   that is the better estimate of the variance of *all* data, which evaluation will use.
+
+# %%
+bn = nn.BatchNorm2d(3)
+m = x.shape[0] * x.shape[2] * x.shape[3]  # values per channel
+biased = x.var(dim=(0, 2, 3), correction=0)  # divide by m
+unbiased = x.var(dim=(0, 2, 3), correction=1)  # divide by m - 1
+out = bn(x)
+
+# the output was normalized with the BIASED variance ...
+centred = x - x.mean(dim=(0, 2, 3), keepdim=True)
+torch.testing.assert_close(out, centred / torch.sqrt(biased.view(1, 3, 1, 1) + bn.eps))
+# ... and running_var received the UNBIASED one (start 1, momentum 0.1)
+torch.testing.assert_close(bn.running_var, (1 - bn.momentum) * 1 + bn.momentum * unbiased)
+print(f"m = {m}, unbiased / biased = m / (m - 1) = {m / (m - 1):.4f}")
+print("biased variance:  ", show(biased))
+print("unbiased variance:", show(unbiased))
+print("running_var:      ", show(bn.running_var), f"= {1 - bn.momentum:g} * 1 + {bn.momentum:g} * unbiased")
+
+# %% [markdown]
+# With the m printed above the two differ by the printed factor m/(m − 1), about one percent;
+# for a batch with only two values per channel the factor would be 2. The blog post (seed 003)
+# states this part correctly.
+#
+# ## 4 · Momentum is the weight of the NEW batch
+#
+# After each training step:
+#
+# $$\text{running} \leftarrow (1 - m)\cdot\text{running} + m\cdot\text{batch statistic},
+# \qquad m = \texttt{momentum}$$
+#
+# So PyTorch's default keeps most of the old value and mixes in a little of the new batch.
+# (Keras uses the opposite convention: its `momentum` is the weight of the OLD value, so
+# PyTorch's `momentum=m` corresponds to Keras's `momentum=1 - m`. A classic porting bug.)
+
+# %%
+bn = nn.BatchNorm2d(3)
+print("default momentum:", bn.momentum)
+before = bn.running_mean.clone()
+bn(x)
+expected = (1 - bn.momentum) * before + bn.momentum * x.mean(dim=(0, 2, 3))
+torch.testing.assert_close(bn.running_mean, expected)
+print("running_mean after one step:", show(bn.running_mean),
+      f"= {1 - bn.momentum:g} * 0 + {bn.momentum:g} * batch mean")
+
+# %% [markdown]
+# `momentum=None` switches to a **cumulative average**: the t-th batch gets weight 1/t, so
+# after t steps the running mean is the plain average of all t batch means (and
+# `num_batches_tracked` counts t).
+
+# %%
+bn = nn.BatchNorm2d(3, momentum=None)
+batch_means = []
+for _ in range(4):
+    batch = channel_mean + channel_std * torch.randn(8, 3, 5, 5, generator=gen)
+    bn(batch)
+    batch_means.append(batch.mean(dim=(0, 2, 3)))
+torch.testing.assert_close(bn.running_mean, torch.stack(batch_means).mean(dim=0))
+print("num_batches_tracked:", bn.num_batches_tracked.item())
+print("running_mean:          ", show(bn.running_mean))
+print("average of batch means:", show(torch.stack(batch_means).mean(dim=0)))
+
+# %% [markdown]
+# How fast do the running statistics reach the data's? `lesson.momentum_trajectory` feeds
+# batches drawn from a distribution with known mean and variance to a real `nn.BatchNorm2d(1)`
+# and records what it stores after every step, next to the formula's values (the function
+# reports the largest disagreement, which must be float32 rounding).
+
+# %%
+runs = [lesson.momentum_trajectory(momentum, steps=60) for momentum in (0.1, 0.02, None)]
+for run in runs:
+    assert run.max_difference < 1e-5, run.max_difference  # nn.BatchNorm2d follows the formula
+    print(f"momentum={run.momentum!s:<5} after {run.steps} steps: "
+          f"running_mean {run.running_mean[-1]:.3f}, running_var {run.running_var[-1]:.3f}; "
+          f"the start still weighs {run.initial_weight():.3f}")
+print(f"the data: mean {runs[0].data_mean:.3f}, variance {runs[0].data_var:.3f}")
+print("last update of the first run:", *runs[0].formula_text(), sep="\n  ")
+plot_momentum_trajectories(runs)
+plt.show()
+
+# %% [markdown]
+# A large momentum follows the data quickly but jitters with every batch; a small one is
+# smooth but slow, and its starting values (0 and 1) linger: a model evaluated after only a
+# few steps would normalize with statistics that are still mostly the initial ones.
+# `momentum=None` weighs all batches equally: fine for a fixed network, but the statistics of
+# a layer's input keep changing while the weights train, so a moving average that forgets
+# old batches is the usual choice.
+#
+# **Try it.** Move the sliders: momentum (tick `momentum=None` for the cumulative average),
+# the number of steps, the batch size and the spatial size. The update formula below the
+# sliders is filled in with the numbers of the last step. Try batch size 1 with H = W = 1.
+
+# %% tags=["nbval-ignore-output"]
+from resnet_teach.widgets.batchnorm import momentum_explorer
+
+momentum_explorer()
+
+# %% [markdown]
+# ## 5 · eps, affine, track_running_stats
+#
+# **`eps`** keeps the division safe. A channel whose values are all equal has variance 0; with
+# ε its output is β (up to rounding) instead of 0/0 = NaN. ε also damps channels whose
+# variance is not much larger than ε: their output std is √(σ²/(σ² + ε)) < 1.
+
+# %%
+flat = torch.zeros(4, 2, 3, 3)  # (N, C, H, W)
+flat[:, 0] = 7.0  # channel 0: constant
+flat[:, 1] = 1e-3 * torch.randn(4, 3, 3, generator=gen)  # channel 1: tiny spread
+bn = nn.BatchNorm2d(2)
+out = bn(flat)
+by_hand_no_eps = (flat[:, 0] - flat[:, 0].mean()) / flat[:, 0].std(correction=0)  # eps = 0
+print(f"channel 0 (constant): largest |output| {out[:, 0].abs().max().item():.4f}; "
+      f"by hand without eps: {by_hand_no_eps.flatten()[0].item()}")
+var1 = flat[:, 1].var(correction=0).item()
+print(f"channel 1: variance {var1:.2e}, output std {out[:, 1].std(correction=0).item():.4f}, "
+      f"predicted sqrt(var / (var + eps)) = {(var1 / (var1 + bn.eps)) ** 0.5:.4f}")
+assert out[:, 0].abs().max() < 1e-3 and by_hand_no_eps.isnan().all()
+assert abs(out[:, 1].std(correction=0).item() - (var1 / (var1 + bn.eps)) ** 0.5) < 1e-3
+
+# %% [markdown]
+# **`affine`** decides whether γ and β exist (`affine=False`: no parameters at all).
+# **`track_running_stats`** decides whether the running statistics exist. Without them the
+# layer normalizes with the batch's statistics even in eval mode, so its output for one image
+# still depends on the other images in the batch.
+
+# %%
+for affine in (True, False):
+    for track in (True, False):
+        layer = nn.BatchNorm2d(64, affine=affine, track_running_stats=track)
+        params = [f"{n}{tuple(p.shape)}" for n, p in layer.named_parameters()] or ["none"]
+        buffers = [f"{n}{tuple(b.shape)}" for n, b in layer.named_buffers()] or ["none"]
+        print(f"affine={affine!s:<5} track_running_stats={track!s:<5} "
+              f"parameters: {', '.join(params):<28} buffers: {', '.join(buffers)}")
+
+no_stats = nn.BatchNorm2d(3, track_running_stats=False).eval()
+image = x[:1]  # (1, 3, 5, 5)
+others_a, others_b = x[1:], 5 * x[1:]  # two different sets of batch-mates
+out_a = no_stats(torch.cat([image, others_a]))[0]
+out_b = no_stats(torch.cat([image, others_b]))[0]
+print("track_running_stats=False, eval mode: same image, different batch-mates -> same output?",
+      torch.allclose(out_a, out_b))
+assert not torch.allclose(out_a, out_b)
+
+# %% [markdown]
+# ## 6 · Training mode and evaluation mode
+#
+# In training mode the layer uses the statistics of the batch in front of it (and updates the
+# running ones); in evaluation mode it uses the running statistics, so one image's output no
+# longer depends on its batch-mates, and nothing is updated. The same input gives different
+# outputs:
+
+# %%
+bn = nn.BatchNorm2d(1)
+for _ in range(100):  # let the running statistics settle on data with mean 3, std 2
+    bn(3 + 2 * torch.randn(16, 1, 4, 4, generator=gen))
+probe = 3 + 2 * torch.randn(2, 1, 4, 4, generator=gen)  # (2, 1, 4, 4)
+probe[1] += 4  # the second image is brighter
+
+out_train = bn(probe)  # probe's own statistics
+bn.eval()
+tracked = bn.num_batches_tracked.item()
+out_eval = bn(probe)  # the running statistics
+assert bn.num_batches_tracked.item() == tracked  # eval mode updates nothing
+print(f"running_mean {bn.running_mean.item():.3f}, running_var {bn.running_var.item():.3f}; "
+      f"this batch: mean {probe.mean().item():.3f}, biased var {probe.var(correction=0).item():.3f}")
+print(f"train mode, output mean per image: {show(out_train.mean(dim=(1, 2, 3)))}")
+print(f"eval mode,  output mean per image: {show(out_eval.mean(dim=(1, 2, 3)))}")
+print(f"largest difference between the two outputs: {(out_train - out_eval).abs().max().item():.3f}")
+torch.testing.assert_close(bn(probe[:1]), out_eval[:1])  # eval: alone or in a batch, same output
+assert (out_train - out_eval).abs().max() > 0.1
+
+# %% [markdown]
+# ## 7 · What BN does to training
+#
+# The same small network with and without BN, on scikit-learn's handwritten digits (8×8,
+# built in, nothing downloaded). The network is the 8-layer CIFAR-style net of the paper
+# without shortcuts (`residual=False`), so BN's effect is not hidden by residual connections.
+# "Without BN" replaces every BatchNorm2d by `nn.Identity`: `cifar_resnet` takes the norm
+# layer as an argument. Plain SGD with a fairly large learning rate, three short epochs.
+
+# %%
+train_set, test_set = digits("train"), digits("test")  # (N, 1, 8, 8), standardized
+
+
+def no_norm(channels: int) -> nn.Module:
+    return nn.Identity()
+
+
+def small_net(norm_layer=None) -> nn.Module:
+    torch.manual_seed(0)
+    return cifar_resnet(8, residual=False, in_channels=1, widths=(8, 16, 32), norm_layer=norm_layer)
+
+
+settings = dict(epochs=3, batch_size=64, optimizer="sgd", lr=0.1, seed=0)
+with_bn, without_bn = small_net(), small_net(no_norm)
+print("BatchNorm2d layers:", sum(isinstance(mod, nn.BatchNorm2d) for mod in with_bn.modules()), "vs",
+      sum(isinstance(mod, nn.BatchNorm2d) for mod in without_bn.modules()))
+print(f"parameters: {rt.count_parameters(with_bn):,} vs {rt.count_parameters(without_bn):,} "
+      f"(BN adds gamma and beta)")
+histories = {"with BN": train(with_bn, train_set, test_data=test_set, **settings),
+             "without BN": train(without_bn, train_set, test_data=test_set, **settings)}
+for name, h in histories.items():
+    print(f"{name:<11} training loss per epoch {[round(v, 3) for v in h['train_loss']]}, "
+          f"final test accuracy {h['test_accuracy'][-1]:.1%}")
+final_loss = {name: h["train_loss"][-1] for name, h in histories.items()}
+print(f"final training loss, without BN / with BN: {final_loss['without BN'] / final_loss['with BN']:.1f}")
+assert final_loss["without BN"] > 3 * final_loss["with BN"]
+plot_histories(histories, metrics=("train_loss", "test_error"))
+plt.show()
+
+# %% [markdown]
+# With BN the loss falls quickly from the first epoch; without it, the same network at the
+# same learning rate barely moves at first and ends the run with a training loss several
+# times higher (the ratio is printed above). BN keeps every layer's input at a scale the
+# learning rate suits, whatever the weights do, which is why it allows larger learning rates
+# and makes initialization matter less. This is one short run on one small net: the size of
+# the gap depends on depth, learning rate and optimizer.
+#
+# ## 8 · Forgetting `model.eval()`, measured
+#
+# `evaluate` switches the model to eval mode. Now the classic bug: test the trained network
+# while it is still in training mode. Each BN layer then normalizes with the statistics of
+# whatever batch it is given. `lesson.accuracy_without_eval` does exactly that (on a copy of
+# the model), with batches of different sizes, and with batches sorted by digit, as a data
+# loader without shuffling would deliver them.
+
+# %%
+results = {"eval() (running statistics)": evaluate(with_bn, test_set)["accuracy"]}
+for batch_size in (len(test_set), 64, 8, 2, 1):
+    accuracy = lesson.accuracy_without_eval(with_bn, test_set, batch_size)
+    results[f"train mode, batches of {batch_size}"] = accuracy
+results["train mode, batches of 32 sorted by digit"] = lesson.accuracy_without_eval(
+    with_bn, test_set, 32, sort_by_label=True)
+for name, accuracy in results.items():
+    print(f"{name:<42} test accuracy {accuracy:6.1%}")
+
+correct = results["eval() (running statistics)"]
+assert results["train mode, batches of 1"] < 0.2  # chance is 1 in 10 digits
+assert results["train mode, batches of 32 sorted by digit"] < correct - 0.3
+assert abs(results[f"train mode, batches of {len(test_set)}"] - correct) < 0.05
+
+# %% [markdown]
+# One big shuffled batch has statistics close to the running ones, so forgetting `eval()`
+# hardly shows (that is why the bug survives). Small batches are noisy, a batch of one image
+# normalizes every image against itself, and a batch of a single digit shifts the statistics
+# towards that digit: the accuracy falls, with batches of one image to about chance level
+# (one in ten).
+#
+# There is a second, silent effect: forward passes in training mode **update the running
+# statistics**, even inside `torch.no_grad()`. A validation pass that forgot `eval()`
+# damages the model for every later, correct evaluation:
+
+# %%
+victim = copy.deepcopy(with_bn)
+map_size = {row.name: row.output_shape[2:] for row in rt.trace_shapes(victim, (1, 1, 8, 8))}
+norms = {name: mod for name, mod in victim.named_modules() if isinstance(mod, nn.BatchNorm2d)}
+var_before = {name: mod.running_var.clone() for name, mod in norms.items()}
+tracked_before = victim.bn1.num_batches_tracked.item()
+before = evaluate(victim, test_set)["accuracy"]
+
+lesson.accuracy_without_eval(victim, test_set, batch_size=1, in_place=True)  # the forgotten eval()
+
+after = evaluate(victim, test_set)["accuracy"]
+print(f"num_batches_tracked of bn1: {tracked_before} -> {victim.bn1.num_batches_tracked.item()}")
+ratio = {name: (mod.running_var / var_before[name]).mean().item() for name, mod in norms.items()}
+for name, r in ratio.items():
+    height, width = map_size[name]
+    print(f"{name:<13} map {height}x{width}: running_var after / before {r:.2f} (channel average)")
+print(f"accuracy in eval mode before {before:.1%}, after the forgotten eval() {after:.1%}")
+last = list(norms)[-1]
+assert ratio[last] < 0.8 and abs(ratio["bn1"] - 1) < 0.1 and after < before
+
+# %% [markdown]
+# Where the feature maps are 8×8, one image's pixels vary about as much as the data set does,
+# and the running variance barely moved. In the last stage, with 2×2 maps, the variance within
+# one image is much smaller than across images, and the running variance shrank: the layer now
+# divides by too small a number. How much accuracy that costs depends on the model and the
+# data; here it is the drop printed above.
+#
+# The rule: `model.eval()` before evaluating or predicting, `model.train()` before training
+# again (`torch.no_grad()` saves memory but does not switch BN). `resnet_teach.evaluate`
+# does both for you.
+#
+# ## 9 · A batch of one
+#
+# In training mode a channel needs more than one value to have a variance. A batch of one
+# image whose feature map is 1×1 has exactly one value per channel, and PyTorch refuses:
+
+# %% tags=["raises-exception"]
+bn = nn.BatchNorm2d(3)  # training mode
+bn(torch.randn(1, 3, 1, 1))  # (N, C, H, W) = (1, 3, 1, 1): N*H*W = 1 value per channel
+
+# %% [markdown]
+# `ScratchBatchNorm2d` refuses with the same words. The condition is N·H·W = 1, not N = 1: the
+# blog post's "batch_size=1 raises an error" is only true for 1×1 maps (or for `BatchNorm1d`
+# after a flatten, the usual place to meet this error, e.g. when the last batch of an epoch
+# holds one sample: `DataLoader(..., drop_last=True)` avoids it).
+
+# %%
+try:
+    ScratchBatchNorm2d(3)(torch.randn(1, 3, 1, 1))
+except ValueError as err:
+    print("ScratchBatchNorm2d:", err)
+try:
+    nn.BatchNorm1d(10)(torch.randn(1, 10))  # (N, features) after a flatten, N = 1
+except ValueError as err:
+    print("BatchNorm1d, one flattened sample:", err)
+
+single = 3 + 2 * torch.randn(1, 3, 4, 4, generator=gen)  # (1, 3, 4, 4): one image, 16 values a channel
+out = nn.BatchNorm2d(3)(single)
+print("one 4x4 image in training mode runs; output shape", tuple(out.shape))
+torch.testing.assert_close(out, nn.InstanceNorm2d(3)(single))
+print("and equals InstanceNorm2d: each channel is standardized over this image's own pixels")
+
+# %% [markdown]
+# So a single image with H·W > 1 runs, but its "batch statistics" are the statistics of its
+# own pixels. Every image is normalized against itself: its overall brightness and contrast
+# per channel are erased, and the running statistics are updated with single-image values.
+# That is why "train mode, batches of 1" above collapsed.
+#
+# Does a ResNet ever give BN a 1×1 map? Its BN layers all sit inside the convolutional stages;
+# the shape tracer lists their outputs for a 224×224 image:
+
+# %%
+trace = rt.trace_shapes(rt.resnet18(), (1, 3, 224, 224))
+bn_rows = [row for row in trace if row.type == "BatchNorm2d"]
+smallest = min(bn_rows, key=lambda row: row.output_shape[2] * row.output_shape[3])
+print(f"ResNet-18 has {len(bn_rows)} BatchNorm2d layers; the smallest map any of them sees is "
+      f"{smallest.output_shape[2]}x{smallest.output_shape[3]} ({smallest.name})")
+assert smallest.output_shape[2] * smallest.output_shape[3] > 1  # so one image runs in training mode
+
+# %% [markdown]
+# ## 10 · Two claims of seed 003, corrected
+#
+# **Claim 1: "BN scales the data into [0, 1]."** That is min-max scaling, (x − min)/(max − min),
+# which depends only on the two extreme values. BN *standardizes*: mean 0 and std 1 per channel
+# (then β and γ). Its outputs are not confined to [0, 1]; here is channel 0 of our batch:
+
+# %%
+channel = x[:, 0]  # (N, H, W), channel 0
+min_max = (channel - channel.min()) / (channel.max() - channel.min())
+bn_out = nn.BatchNorm2d(3)(x)[:, 0]  # fresh layer: gamma = 1, beta = 0
+for name, t in (("min-max scaling", min_max), ("BatchNorm2d", bn_out)):
+    print(f"{name:<16} min {t.min().item():+.3f}, max {t.max().item():+.3f}, mean {t.mean().item():+.3f}")
+print(f"BN outputs outside [0, 1]: {((bn_out < 0) | (bn_out > 1)).float().mean().item():.0%}")
+assert bn_out.min() < 0 and bn_out.max() > 1 and ((bn_out < 0) | (bn_out > 1)).float().mean() > 0.5
+plot_value_histograms({"raw channel": channel, "min-max scaling": min_max, "BatchNorm2d": bn_out},
+                      band=(0, 1))
+plt.show()
+
+# %% [markdown]
+# Both are affine maps of the same numbers, so the three histograms have the same shape; what
+# differs is where they sit. Min-max pins the extremes to 0 and 1 (shaded); BN centres the
+# values at 0 with unit spread, and more than half of them fall outside [0, 1].
+#
+# **Claim 2: "BN regularizes by adding parameters γ and β."** Adding parameters adds capacity,
+# the opposite of regularization; and there are few of them anyway:
+
+# %%
+resnet18 = rt.resnet18()
+bn_params = sum(p.numel() for mod in resnet18.modules() if isinstance(mod, nn.BatchNorm2d)
+                for p in mod.parameters())
+total = rt.count_parameters(resnet18)
+print(f"ResNet-18: {bn_params:,} BN parameters of {total:,} ({bn_params / total:.2%})")
+
+# %% [markdown]
+# BN's regularizing effect comes from **batch noise**: in training, an image's output depends
+# on which other images share its batch, so the network sees a slightly different version of
+# each image every epoch, a bit like data augmentation. Evidence: one test image in five random
+# batches, through our trained network, in training mode and in eval mode.
+
+# %%
+index, label = 0, test_set.labels[0].item()
+image = test_set.images[index:index + 1]  # (1, 1, 8, 8)
+noise_gen = torch.Generator().manual_seed(1)
+net = copy.deepcopy(with_bn)  # a copy: training-mode passes would change the running statistics
+with torch.no_grad():
+    for mode in ("train", "eval"):
+        net.train(mode == "train")
+        probabilities = []
+        for _ in range(5):
+            picks = torch.randint(1, len(test_set), (15,), generator=noise_gen)
+            mates = test_set.images[picks]  # (15, 1, 8, 8)
+            logits = net(torch.cat([image, mates]))  # (16, 10), the image is row 0
+            probabilities.append(logits.softmax(dim=1)[0, label].item())
+        print(f"{mode} mode: probability of the true digit {label} in 5 batches:",
+              ", ".join(f"{p:.3f}" for p in probabilities))
+        spread = max(probabilities) - min(probabilities)
+        assert (spread > 1e-3) if mode == "train" else (spread < 1e-6)
+
+no_params = nn.BatchNorm2d(3, affine=False)  # not a single parameter ...
+print("BatchNorm2d(affine=False) parameters:", rt.count_parameters(no_params))
+out_a = no_params(torch.cat([x[:1], x[1:]]))[0]
+out_b = no_params(torch.cat([x[:1], 5 * x[1:]]))[0]
+print("... and its output for the same image still depends on the batch:",
+      not torch.allclose(out_a, out_b))
+
+# %% [markdown]
+# (The softmax here is only to read the network's confidence; the network itself outputs
+# logits.) In eval mode the batch noise is gone, which is what we want at test time.
+#
+# ## Exercises
+#
+# Replace the `...` with your answer and run the cell; the checker computes the right answer
+# with PyTorch.
+#
+# **Exercise 1.** A fresh `nn.BatchNorm2d(1)` (default momentum) runs one training step on the
+# batch below. What are `running_mean` and `running_var` afterwards? Answer with a pair
+# `(running_mean, running_var)`.
+
+# %%
+print(lesson.exercise_batch().flatten().tolist(), "shape", tuple(lesson.exercise_batch().shape))
+answer = ...
+lesson.check_running_stats(answer)
+
+# %% [markdown]
+# <details><summary>Show solution</summary>
+#
+# The mean is 3, so `running_mean = 0.9 * 0 + 0.1 * 3 = 0.3`. The unbiased variance divides
+# the squared deviations 4 + 1 + 0 + 9 = 14 by m − 1 = 3, so
+# `running_var = 0.9 * 1 + 0.1 * 14/3 ≈ 1.3667`.
+#
+# ```python
+# answer = (0.3, 0.9 + 0.1 * 14 / 3)
+# ```
+# </details>
+#
+# **Exercise 2.** Which of these input shapes (N, C, H, W) make a BatchNorm2d in training
+# mode raise? Answer with a list of indices (0-based).
+
+# %%
+for i, shape in enumerate(lesson.RAISE_SHAPES):
+    print(i, shape)
+answer = ...
+lesson.check_which_raise(answer)
+
+# %% [markdown]
+# <details><summary>Show solution</summary>
+#
+# Count the values per channel, N·H·W: only shape 0 has a single one. Shape 1 is one image
+# with four pixels, shape 2 two images of one pixel, shape 3 one image of seven pixels.
+#
+# ```python
+# answer = [0]
+# ```
+# </details>
+#
+# **Exercise 3.** With `momentum=0.1`, how much weight does the **first** batch's mean still
+# carry in `running_mean` after 5 training steps?
+
+# %%
+answer = ...
+lesson.check_first_batch_weight(answer)
+
+# %% [markdown]
+# <details><summary>Show solution</summary>
+#
+# It enters with weight 0.1; each of the 4 later steps multiplies the old value by 0.9.
+#
+# ```python
+# answer = 0.1 * 0.9 ** 4
+# ```
+# </details>
+#
+# **Exercise 4.** A fresh `nn.BatchNorm2d(1)` in training mode gets a batch of two 1×1 images
+# with values 7 and 3 (in that order). What are its two outputs? Then guess what it outputs for
+# 1000 and −5.
+
+# %%
+answer = ...
+lesson.check_two_value_batch(answer)
+
+# %% [markdown]
+# <details><summary>Show solution</summary>
+#
+# Mean 5, biased variance ((7 − 5)² + (3 − 5)²)/2 = 4, std 2: the outputs are +1 and −1 (a
+# hair less, because of ε). Any two different values give about +1 and −1, which is why
+# batches of two were so bad in section 8.
+#
+# ```python
+# answer = (1.0, -1.0)
+# ```
+# </details>
+#
+# ## Summary
+#
+# - BatchNorm2d standardizes each channel over (N, H, W) with the batch's mean and **biased**
+#   variance, then scales by γ (`weight`) and shifts by β (`bias`). `ScratchBatchNorm2d`
+#   does the same in a few lines and matches `nn.BatchNorm2d` in outputs, gradients,
+#   parameters and buffers.
+# - Training also updates `running_mean` and `running_var` (with the **unbiased** variance):
+#   `running = (1 − momentum)·running + momentum·batch`; momentum is the weight of the new
+#   batch; `momentum=None` is a cumulative average.
+# - `eps` keeps the division safe; `affine=False` removes γ and β; `track_running_stats=False`
+#   removes the running statistics, so even eval mode uses the batch's.
+# - Evaluation uses the running statistics. Forgetting `model.eval()` makes predictions depend
+#   on the batch (small or sorted batches wreck accuracy) and silently overwrites the running
+#   statistics.
+# - Training mode needs more than one value per channel: N·H·W > 1. A single image with a
+#   larger map runs, but is normalized against itself.
+# - BN is not min-max scaling into [0, 1], and its regularizing effect comes from batch noise,
+#   not from its few parameters.

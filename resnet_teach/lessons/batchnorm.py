@@ -1,0 +1,279 @@
+"""Notebook 02: batch normalization. The momentum explorer's logic, the "forgot eval()"
+measurement and the exercise checkers.
+
+Everything here asks PyTorch for the answer: the momentum trajectory is what ``nn.BatchNorm2d``
+actually stores, checked step by step against the update formula; the checkers run
+``nn.BatchNorm2d`` to get the expected values.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Tuple
+
+import torch
+from torch import Tensor, nn
+
+from .._checks import check_float, check_int
+from ..data import Split
+from ..exercises import Feedback, compare
+from ..train import fixed_threads
+
+__all__ = [
+    "MAX_STEPS", "MomentumTrajectory", "momentum_trajectory", "accuracy_without_eval",
+    "exercise_batch", "check_running_stats", "RAISE_SHAPES", "check_which_raise",
+    "check_first_batch_weight", "check_two_value_batch",
+]
+
+MAX_STEPS = 1000  # the explorer's limit: enough to converge for any momentum >= 0.01
+
+
+@dataclass
+class MomentumTrajectory:
+    """Running statistics of one ``nn.BatchNorm2d(1)`` fed ``steps`` training batches.
+
+    Lists of running values have ``steps + 1`` entries (index 0 = PyTorch's initial 0 and 1);
+    the per-batch lists have ``steps`` entries. ``formula_*`` are the same quantities from
+    ``running = (1 - m) * running + m * batch`` in float64; ``max_difference`` is the largest
+    gap between the two, so a wrong formula shows up as a large number.
+    """
+
+    momentum: Optional[float]
+    steps: int
+    batch_size: int
+    size: int
+    data_mean: float  # the distribution the batches are drawn from
+    data_var: float
+    running_mean: List[float]
+    running_var: List[float]
+    formula_mean: List[float]
+    formula_var: List[float]
+    batch_mean: List[float]
+    batch_var_biased: List[float]  # what the batch is normalized with
+    batch_var_unbiased: List[float]  # what goes into running_var
+    factors: List[float]  # the weight of the NEW batch at each step
+    num_batches_tracked: int
+    max_difference: float
+
+    @property
+    def values_per_channel(self) -> int:
+        return self.batch_size * self.size * self.size
+
+    def initial_weight(self) -> float:
+        """How much the initial value (0 for the mean, 1 for the variance) still weighs."""
+        weight = 1.0
+        for f in self.factors:
+            weight *= 1.0 - f
+        return weight
+
+    def formula_text(self, step: Optional[int] = None) -> List[str]:
+        """The update of ``step`` (1-based; default: the last) with the numbers filled in."""
+        step = self.steps if step is None else check_int("step", step, 1)
+        if step > self.steps:
+            raise ValueError(f"step={step} must be <= steps={self.steps}")
+        m = self.factors[step - 1]
+        name = f"1/{step}" if self.momentum is None else f"{m:g}"
+        lines = []
+        for stat, run, batch in (("running_mean", self.running_mean, self.batch_mean),
+                                 ("running_var", self.running_var, self.batch_var_unbiased)):
+            lines.append(f"{stat} = (1 - {name}) * {run[step - 1]:.4f} + {name} * {batch[step - 1]:.4f} "
+                         f"= {run[step]:.4f}")
+        return lines
+
+
+def _check_momentum(momentum: Optional[float]) -> Optional[float]:
+    if momentum is None:
+        return None
+    return check_float("momentum", momentum, 0.0, 1.0)
+
+
+def momentum_trajectory(momentum: Optional[float] = 0.1, steps: int = 50, batch_size: int = 16,
+                        size: int = 4, data_mean: float = 3.0, data_std: float = 2.0,
+                        seed: int = 0) -> MomentumTrajectory:
+    """Feed ``steps`` random batches (N=batch_size, C=1, size x size) to ``nn.BatchNorm2d(1)``
+    in training mode and record its running statistics, next to the formula's.
+
+    The batches come from a normal distribution with ``data_mean`` and ``data_std``, so the
+    running statistics should approach ``data_mean`` and ``data_std ** 2``.
+    ``momentum=None`` is PyTorch's cumulative average (the weight of batch t is 1/t).
+    """
+    momentum = _check_momentum(momentum)
+    check_int("steps", steps, 1)
+    if steps > MAX_STEPS:
+        raise ValueError(f"steps={steps} must be <= {MAX_STEPS}")
+    check_int("batch_size", batch_size, 1)
+    check_int("size", size, 1)
+    data_mean = check_float("data_mean", data_mean)
+    data_std = check_float("data_std", data_std, 0.0, low_inclusive=False)
+    check_int("seed", seed, 0)
+    if batch_size * size * size == 1:
+        raise ValueError("batch_size=1 with size=1 gives each channel a single value: "
+                         "nn.BatchNorm2d refuses it in training ('Expected more than 1 value per "
+                         "channel when training'), since one value has no variance. "
+                         "Make batch_size or size at least 2.")
+
+    gen = torch.Generator().manual_seed(seed)
+    bn = nn.BatchNorm2d(1, momentum=momentum).train()
+    m_count = batch_size * size * size
+    running = {"mean": [bn.running_mean.item()], "var": [bn.running_var.item()]}
+    formula = {"mean": [bn.running_mean.item()], "var": [bn.running_var.item()]}
+    batch_mean, var_biased, var_unbiased, factors = [], [], [], []
+    with torch.no_grad(), fixed_threads(1):
+        for t in range(1, steps + 1):
+            x = data_mean + data_std * torch.randn(batch_size, 1, size, size, generator=gen)  # (N, 1, S, S)
+            bn(x)
+            xd = x.double()
+            mean = xd.mean().item()
+            biased = xd.var(correction=0).item()
+            unbiased = biased * m_count / (m_count - 1)
+            factor = 1.0 / t if momentum is None else momentum
+            formula["mean"].append((1 - factor) * formula["mean"][-1] + factor * mean)
+            formula["var"].append((1 - factor) * formula["var"][-1] + factor * unbiased)
+            running["mean"].append(bn.running_mean.item())
+            running["var"].append(bn.running_var.item())
+            batch_mean.append(mean)
+            var_biased.append(biased)
+            var_unbiased.append(unbiased)
+            factors.append(factor)
+    # compare relative to the data's scale: PyTorch works in float32
+    scale = max(1.0, abs(data_mean), data_std ** 2)
+    diff = max(max(abs(a - b) for a, b in zip(running[k], formula[k])) for k in ("mean", "var")) / scale
+    return MomentumTrajectory(
+        momentum=momentum, steps=steps, batch_size=batch_size, size=size,
+        data_mean=data_mean, data_var=data_std ** 2,
+        running_mean=running["mean"], running_var=running["var"],
+        formula_mean=formula["mean"], formula_var=formula["var"],
+        batch_mean=batch_mean, batch_var_biased=var_biased, batch_var_unbiased=var_unbiased,
+        factors=factors, num_batches_tracked=int(bn.num_batches_tracked.item()), max_difference=diff)
+
+
+@torch.no_grad()
+def accuracy_without_eval(model: nn.Module, data: Split, batch_size: int,
+                          sort_by_label: bool = False, in_place: bool = False) -> float:
+    """Accuracy of ``model`` evaluated while it is still in TRAINING mode: every BN layer
+    normalizes with the statistics of the batch it is given.
+
+    ``sort_by_label`` feeds the images class by class (batches of one digit), as a data loader
+    without shuffling would. The forward passes also update the running statistics (even
+    under ``no_grad``), so the model is copied first unless ``in_place=True``.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+    if not isinstance(data, Split):
+        raise TypeError(f"data must be a resnet_teach Split, got {type(data).__name__}")
+    check_int("batch_size", batch_size, 1)
+    x, y = data.images, data.labels
+    if sort_by_label:
+        order = torch.argsort(y, stable=True)
+        x, y = x[order], y[order]
+    net = model if in_place else copy.deepcopy(model)
+    net.train()
+    correct = 0
+    with fixed_threads(1):
+        for i in range(0, len(y), batch_size):
+            correct += (net(x[i:i + batch_size]).argmax(1) == y[i:i + batch_size]).sum().item()
+    return correct / len(y)
+
+
+# ---------------------------------------------------------------- exercises
+
+def _close(tol: float):
+    def equal(answer, expected) -> bool:
+        a = torch.as_tensor(answer, dtype=torch.float64).flatten()
+        e = torch.as_tensor(expected, dtype=torch.float64).flatten()
+        return a.shape == e.shape and bool(torch.allclose(a, e, atol=tol, rtol=0))
+    return equal
+
+
+def exercise_batch() -> Tensor:
+    """Exercise 1's batch: four 1x1 'images' of one channel, (N, C, H, W) = (4, 1, 1, 1)."""
+    return torch.tensor([1.0, 2.0, 3.0, 6.0]).view(4, 1, 1, 1)
+
+
+def check_running_stats(answer: Sequence[float]) -> Feedback:
+    """Exercise 1: (running_mean, running_var) of a fresh BatchNorm2d(1) after one training
+    forward pass of ``exercise_batch()``."""
+    bn = nn.BatchNorm2d(1).train()
+    with torch.no_grad():
+        bn(exercise_batch())
+    expected = (bn.running_mean.item(), bn.running_var.item())
+    x, m = exercise_batch(), bn.momentum
+    return compare(answer, expected,
+                   why=f"running_mean = {1 - m:g} * 0 + {m:g} * {x.mean().item():g} = {expected[0]:.4f}; "
+                       f"running_var = {1 - m:g} * 1 + {m:g} * {x.var().item():.4f} = {expected[1]:.4f} "
+                       f"(the UNBIASED variance, divided by N*H*W - 1).",
+                   hint="Give a pair (running_mean, running_var). Start from 0 and 1; the new batch "
+                        "weighs momentum = 0.1; which variance goes into running_var?",
+                   equal=_close(1e-3))
+
+
+RAISE_SHAPES: Tuple[Tuple[int, int, int, int], ...] = (
+    (1, 3, 1, 1), (1, 3, 2, 2), (2, 3, 1, 1), (1, 1, 1, 7), (8, 64, 1, 1), (1, 64, 7, 7))
+
+
+def _raises_in_training(shape: Tuple[int, int, int, int]) -> bool:
+    bn = nn.BatchNorm2d(shape[1]).train()
+    try:
+        with torch.no_grad():
+            bn(torch.randn(shape))
+    except ValueError:
+        return True
+    return False
+
+
+def check_which_raise(answer: Sequence[int]) -> Feedback:
+    """Exercise 2: the indices into ``RAISE_SHAPES`` of the inputs that a BatchNorm2d in
+    training mode refuses."""
+    expected = sorted(i for i, s in enumerate(RAISE_SHAPES) if _raises_in_training(s))
+
+    def equal(a, e) -> bool:
+        return sorted(int(i) for i in a) == e
+
+    return compare(answer, expected,
+                   why="Only an input with N * H * W == 1 raises: each channel needs more than one value "
+                       "to have a variance. A single image with H * W > 1 is fine.",
+                   hint="Give a list of indices (0-based). For each shape count the values per channel: "
+                        "N * H * W.",
+                   equal=equal)
+
+
+def _first_batch_weight(momentum: Optional[float], steps: int) -> float:
+    """Ask nn.BatchNorm2d: the first batch has mean 1, the later ones mean 0, so running_mean
+    ends up equal to the first batch's weight."""
+    bn = nn.BatchNorm2d(1, momentum=momentum).train()
+    with torch.no_grad():
+        bn(torch.ones(2, 1, 1, 1))
+        for _ in range(steps - 1):
+            bn(torch.tensor([1.0, -1.0]).view(2, 1, 1, 1))
+    return bn.running_mean.item()
+
+
+def check_first_batch_weight(answer: float) -> Feedback:
+    """Exercise 3: with momentum=0.1, the weight of the FIRST batch's mean in running_mean
+    after 5 training steps."""
+    expected = _first_batch_weight(0.1, 5)
+    return compare(answer, expected,
+                   why=f"It enters with weight 0.1 and is multiplied by (1 - 0.1) at each of the 4 later "
+                       f"steps: 0.1 * 0.9**4 = {expected:.5f}. With momentum=None it would be 1/5 = "
+                       f"{_first_batch_weight(None, 5):.5f}.",
+                   hint="Momentum is the weight of the NEW batch; every later step shrinks the old "
+                        "value by (1 - momentum).",
+                   equal=_close(1e-4))
+
+
+def check_two_value_batch(answer: Sequence[float]) -> Feedback:
+    """Exercise 4: outputs of a fresh BatchNorm2d(1) in training mode for a batch of two 1x1
+    images with values 7 and 3 (in that order)."""
+    bn = nn.BatchNorm2d(1).train()
+    x = torch.tensor([7.0, 3.0]).view(2, 1, 1, 1)  # (N, C, H, W) = (2, 1, 1, 1)
+    with torch.no_grad():
+        expected = tuple(bn(x).flatten().tolist())
+    mean, var = x.mean().item(), x.var(correction=0).item()
+    return compare(answer, expected,
+                   why=f"Mean {mean:g}, biased variance {var:g}, so (7 - {mean:g}) / {var ** 0.5:g} and "
+                       f"(3 - {mean:g}) / {var ** 0.5:g}, up to eps: ({expected[0]:.5f}, {expected[1]:.5f}). "
+                       f"Any two different values come out as about +1 and -1, whatever they were: that "
+                       f"is how little a batch of two leaves of its content.",
+                   hint="Give a pair. Subtract the mean of the two, divide by the BIASED standard "
+                        "deviation.",
+                   equal=_close(1e-3))
