@@ -1,0 +1,615 @@
+# %% [markdown]
+# # 01 · Convolution arithmetic you can slide
+#
+# **What you will learn**
+# - to predict the output size of a convolution or pooling layer,
+#   `floor((n + 2p - d(k-1) - 1) / s) + 1`, and to check your prediction against PyTorch;
+# - what `ceil_mode=True` changes in pooling, and the one window PyTorch then drops;
+# - "valid" and "same" padding, and why a TensorFlow ResNet ported to PyTorch can be one pixel off;
+# - the padding modes (填充模式) zeros, reflect, replicate and circular, and where each one stops working;
+# - how stride (步幅) and dilation (空洞卷积) change what one output sees: the receptive field (感受野);
+# - grouped convolutions (分组卷积), from dense to depthwise: weight shape, parameters, multiply-adds.
+#
+# **Time on a laptop CPU:** about 45 minutes to read; the cells run in about 20 seconds.
+#
+# **Before this:** [00 · Start here](00_start_here.ipynb)
+#
+# Every number below is computed by the cell beside it, and most cells check themselves against a
+# real PyTorch layer with an `assert`. Sliders are marked **Try it**; they need a running kernel.
+
+# %%
+import math
+
+import matplotlib.pyplot as plt
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from resnet_teach import (conv_output_size, effective_kernel_size, pool_output_size, receptive_field,
+                          receptive_field_steps, same_padding, scratch_pad)
+from resnet_teach.lessons import conv as lesson
+from resnet_teach.plots.conv import draw_groups, draw_padding, draw_receptive_fields, draw_windows
+
+_ = torch.manual_seed(0)  # every random weight below is the same at every run
+
+# %% [markdown]
+# ## 1. Counting windows
+#
+# A convolution slides a small window (the kernel) over its input and produces one output per
+# window position. So the output size is simply **the number of places the window fits**. Start in
+# one dimension: an input of `n = 7` pixels and a kernel of `k = 3` pixels.
+
+# %%
+n, k = 7, 3
+starts = list(range(0, n - k + 1))  # the first pixel of every window that fits
+print("the window can start at", starts, "->", len(starts), "outputs")
+
+conv = nn.Conv1d(in_channels=1, out_channels=1, kernel_size=k)
+out = conv(torch.zeros(1, 1, n))  # (N, C, L) -> (N, C, L_out)
+print("nn.Conv1d returns length", out.shape[-1])
+assert out.shape[-1] == len(starts) == n - k + 1
+
+# %% [markdown]
+# Three knobs change that count:
+#
+# * **stride `s`**: the window jumps `s` pixels at a time, so only every `s`-th start is used;
+# * **padding `p`**: `p` extra pixels (zeros by default) on each side, so the input is `n + 2p` long;
+# * **dilation `d`**: the kernel's `k` taps are `d` pixels apart, so one window spans `d(k-1) + 1`
+#   pixels (the *effective* kernel size).
+#
+# Counting by brute force, with all three:
+
+# %%
+def count_windows(n: int, k: int, s: int = 1, p: int = 0, d: int = 1) -> int:
+    """Slide the window over the padded input and count the positions, one by one."""
+    span = d * (k - 1) + 1  # pixels one window covers
+    padded = n + 2 * p
+    return len(range(0, padded - span + 1, s))  # starts 0, s, 2s, ... while the window fits
+
+
+print(" n  k  s  p  d | counted  formula  PyTorch")
+for n, k, s, p, d in [(7, 3, 1, 0, 1), (7, 3, 2, 0, 1), (7, 3, 2, 1, 1), (8, 3, 2, 1, 1),
+                      (9, 3, 1, 0, 2), (224, 7, 2, 3, 1), (10, 4, 3, 2, 2)]:
+    counted = count_windows(n, k, s, p, d)
+    formula = conv_output_size(n, k, stride=s, padding=p, dilation=d)
+    layer = nn.Conv1d(1, 1, kernel_size=k, stride=s, padding=p, dilation=d)
+    pytorch = layer(torch.zeros(1, 1, n)).shape[-1]
+    print(f"{n:>3} {k:>2} {s:>2} {p:>2} {d:>2} | {counted:>7} {formula:>8} {pytorch:>8}")
+    assert counted == formula == pytorch
+
+# %% [markdown]
+# The count has a closed form. The last window must start at or before `n + 2p - (d(k-1) + 1)`,
+# starts are `s` apart, and the first one is at 0:
+#
+# $$\text{out} = \left\lfloor \frac{n + 2p - d(k-1) - 1}{s} \right\rfloor + 1$$
+#
+# The floor matters: when the stride does not divide evenly, the last few pixels are simply never
+# covered by a window. `resnet_teach.lessons.conv.explain_output_size` fills the numbers in step by
+# step and runs the real `nn.Conv2d` beside it:
+
+# %%
+print(lesson.explain_output_size(8, 3, stride=2, padding=1))
+
+# %% [markdown]
+# ## 2. Try it: the output-size explorer
+#
+# Move the sliders: `n` input size, `k` kernel size, `p` padding, `s` stride, `d` dilation. The
+# widget shows the formula with your numbers, its result, and what a real PyTorch layer returns for
+# the same settings. The drawing shows the padded input (white = padding, red box = the real
+# input): in **2-D** the first window (orange) and the last (purple), with a dot where every window
+# starts; in **1-D** one row per output, each with its window.
+#
+# Things to try: set `d = 2` and watch the window spread out; set `n = 3, k = 7, p = 0` (a window
+# wider than its input: you get a message, not a crash); choose **max pool** and tick
+# **ceil_mode**.
+
+# %% tags=["nbval-ignore-output"]
+from resnet_teach.widgets.conv import output_size_explorer
+
+output_size_explorer()
+
+# %% [markdown]
+# Without a running kernel the slider above does not move, so here is the same drawing for its
+# starting position (`n = 7, k = 3, p = 1, s = 2`), first one window per row, then in 2-D:
+
+# %%
+layout = lesson.window_positions(7, 3, stride=2, padding=1)
+print("window starts:", [w.start for w in layout.windows])  # position -1 is the left padding
+draw_windows(layout, "1-D")
+
+# %%
+draw_windows(layout, "2-D")
+
+# %% [markdown]
+# ## 3. ResNet's stem, and a garbled formula
+#
+# Every ResNet starts with a 7×7 convolution with stride 2 and padding 3, then a 3×3 max pool with
+# stride 2 and padding 1. For a 224×224 image:
+
+# %%
+stem_conv = nn.Conv2d(3, 64, kernel_size=7, stride=2, padding=3, bias=False)
+stem_pool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+image = torch.zeros(1, 3, 224, 224)  # (N, C, H, W)
+after_conv = stem_conv(image)  # (1, 64, 112, 112)
+after_pool = stem_pool(after_conv)  # (1, 64, 56, 56)
+print("after the conv:", tuple(after_conv.shape), "  after the pool:", tuple(after_pool.shape))
+print(lesson.explain_output_size(224, 7, stride=2, padding=3).filled)
+print(lesson.explain_output_size(112, 3, stride=2, padding=1, layer="max pool").filled)
+assert after_conv.shape[-1] == conv_output_size(224, 7, 2, 3)
+assert after_pool.shape[-1] == pool_output_size(after_conv.shape[-1], 3, 2, 1)
+
+# %% [markdown]
+# ### Spot the bug: "/2Stride"
+#
+# A blog post that many students read gives the max-pooling size as
+# `(Input Size − Kernel Size + 2×Padding)/2Stride + 1`. Read as written, that divides by
+# *two times* the stride. Pooling windows are counted exactly like convolution windows: the formula
+# is the same one, divided by the stride once. The same post also writes the convolution formula
+# without the floor, which does not even give a whole number for the stem:
+
+# %%
+n, k, s, p = 112, 3, 2, 1
+as_written = (n - k + 2 * p) / (2 * s) + 1  # "/2Stride", read literally
+right = pool_output_size(n, k, stride=s, padding=p)
+print(f"'/2Stride' gives {as_written}, the real pooling output is {right}")
+assert as_written != right == nn.MaxPool2d(k, s, p)(torch.zeros(1, 1, n, n)).shape[-1]
+
+no_floor = (224 - 7 + 2 * 3) / 2 + 1  # the convolution formula without the floor
+print(f"without the floor: {no_floor}; with it: {math.floor(no_floor)}")
+assert math.floor(no_floor) == conv_output_size(224, 7, stride=2, padding=3) != no_floor
+
+# %% [markdown]
+# ### Exercise 1 · The stem at an odd size
+#
+# A 97×97 image goes through the same stem (`Conv2d(3, 64, 7, stride=2, padding=3)`, then
+# `MaxPool2d(3, stride=2, padding=1)`). What is the height after the convolution, and after the
+# pool? Answer with a pair `(after_conv, after_pool)`, worked out by hand with the formula.
+
+# %%
+from resnet_teach.lessons.conv import check_stem_sizes
+
+answer = ...  # (after_conv, after_pool)
+check_stem_sizes(answer)
+
+# %% [markdown]
+# <details><summary>Show solution</summary>
+#
+# ```python
+# answer = (49, 25)
+# ```
+# Put `n = 97, k = 7, p = 3, s = 2, d = 1` into the formula, then the conv's result with
+# `k = 3, p = 1, s = 2` for the pool. Both divisions by the stride leave a remainder that the floor
+# drops. `print(lesson.explain_output_size(97, 7, stride=2, padding=3))` shows every step.
+# </details>
+
+# %% [markdown]
+# ## 4. Pooling and `ceil_mode`
+#
+# `nn.MaxPool2d` and `nn.AvgPool2d` count windows with the same formula (their `stride` defaults to
+# the kernel size). With `ceil_mode=True` the division rounds **up** instead, so a last, partial
+# window that hangs over the end is kept rather than dropped:
+
+# %%
+print(" n | floor  ceil   (MaxPool2d(2), measured)")
+for n in range(4, 10):
+    floor_out = nn.MaxPool2d(2)(torch.zeros(1, 1, n, n)).shape[-1]
+    ceil_out = nn.MaxPool2d(2, ceil_mode=True)(torch.zeros(1, 1, n, n)).shape[-1]
+    print(f"{n:>2} | {floor_out:>5} {ceil_out:>5}")
+    assert (floor_out, ceil_out) == (pool_output_size(n, 2), pool_output_size(n, 2, ceil_mode=True))
+
+# %% [markdown]
+# The window that `ceil_mode` adds for `n = 7` hangs past the input (pink: nothing there at all;
+# max pooling ignores those positions, average pooling divides by the pixels it actually covers):
+
+# %%
+x = torch.arange(1.0, 8.0).view(1, 1, 7)  # (N, C, L): the values 1..7
+max_out = nn.MaxPool1d(2, ceil_mode=True)(x)
+avg_out = nn.AvgPool1d(2, ceil_mode=True)(x)
+print("max pool:", max_out.flatten().tolist(), "  avg pool:", avg_out.flatten().tolist())
+assert max_out[0, 0, -1] == avg_out[0, 0, -1] == x[0, 0, -1]  # the last window holds one real pixel
+draw_windows(lesson.window_positions(7, 2, stride=2, layer="max pool", ceil_mode=True), "1-D")
+
+# %% [markdown]
+# There is one more rule, and it is easy to miss: PyTorch **drops a last window that would start
+# in the right padding**, since it would see no real pixel. Then `ceil_mode=True` gives one window
+# fewer than the rounded-up formula:
+
+# %%
+e = lesson.explain_output_size(8, 3, stride=3, padding=1, layer="max pool", ceil_mode=True)
+print(e)
+assert e.agrees and e.result < math.ceil((8 + 2 * 1 - 3) / 3) + 1
+
+# %% [markdown]
+# ### Exercise 2 · Where does the last window start?
+#
+# `nn.MaxPool2d(kernel_size=3, stride=3, padding=1, ceil_mode=True)` on an input 5 pixels wide:
+# how wide is the output?
+
+# %%
+from resnet_teach.lessons.conv import check_ceil_mode_pool
+
+answer = ...  # an int
+check_ceil_mode_pool(answer)
+
+# %% [markdown]
+# <details><summary>Show solution</summary>
+#
+# ```python
+# answer = 2
+# ```
+# Rounding up gives one window more, but that last window would start at position `2·3 - 1`, past
+# the last real pixel, inside the right padding, so PyTorch drops it.
+# `print(lesson.explain_output_size(5, 3, stride=3, padding=1, layer="max pool", ceil_mode=True))`
+# shows the steps.
+# </details>
+
+# %% [markdown]
+# ## 5. "Valid", "same", and TensorFlow's "same"
+#
+# PyTorch accepts two padding words. `padding="valid"` means no padding. `padding="same"` pads so
+# that the output has the input's size, which only works with stride 1:
+
+# %%
+x = torch.zeros(1, 1, 10, 10)  # (N, C, H, W)
+for k, d in [(3, 1), (5, 1), (3, 2)]:
+    valid = nn.Conv2d(1, 1, k, padding="valid", dilation=d)(x).shape[-1]
+    same = nn.Conv2d(1, 1, k, padding="same", dilation=d)(x).shape[-1]
+    print(f"k={k}, d={d}: valid -> {valid}, same -> {same}")
+    assert valid == conv_output_size(10, k, dilation=d) and same == 10
+
+try:
+    nn.Conv2d(1, 1, 3, stride=2, padding="same")
+except ValueError as err:
+    print("stride 2 with padding='same':", err)
+
+# %% [markdown]
+# TensorFlow/Keras also has `padding='same'`, and it **does** work with stride 2: it aims for
+# `ceil(n / s)` outputs and pads whatever that needs. When the total is odd, TensorFlow puts the
+# extra pixel at the **end** (bottom/right). A PyTorch integer `padding` is always the same on both
+# sides. `resnet_teach.same_padding` computes TensorFlow's `(before, after)`:
+
+# %%
+print("  n  k  s | TF (before, after)   PyTorch's usual padding")
+for n, k, s, torch_pad in [(224, 7, 2, 3), (112, 3, 2, 1), (56, 1, 2, 0), (7, 3, 2, 1), (32, 3, 1, 1)]:
+    tf_pad = same_padding(n, k, s)
+    tf_out = conv_output_size(n + sum(tf_pad), k, s)
+    print(f"{n:>3} {k:>2} {s:>2} | {str(tf_pad):>18}   {(torch_pad, torch_pad)}"
+          f"   outputs: TF {tf_out}, PyTorch {conv_output_size(n, k, s, torch_pad)}")
+    assert tf_out == math.ceil(n / s)
+
+# %% [markdown]
+# Both give the same output *size* for ResNet's stem, yet not the same output. A post that ports a
+# Keras ResNet treats `padding='same'` as if it were PyTorch's symmetric padding; here is what that
+# costs. A kernel `[0, 1, 0]` copies the pixel under its centre, so the output says exactly where
+# each window sits. The input holds the values 1 to 8:
+
+# %%
+x = torch.arange(1.0, 9.0).view(1, 1, 8)  # (N, C, L): the values 1..8
+copy_centre = torch.tensor([[[0.0, 1.0, 0.0]]])  # (out, in, k)
+before, after = same_padding(8, 3, 2)
+tf_result = F.conv1d(F.pad(x, (before, after)), copy_centre, stride=2)
+torch_result = F.conv1d(x, copy_centre, stride=2, padding=1)
+print(f"TensorFlow 'same', pads {(before, after)}:", tf_result.flatten().tolist())
+print("PyTorch padding=1,  pads (1, 1):", torch_result.flatten().tolist())
+assert torch.equal(tf_result, torch_result + 1)  # every TF window sits one pixel further right
+
+# %% [markdown]
+# In 2-D the same happens along both axes. Take the stem's 7×7 stride-2 kernel on a real photograph
+# (scikit-learn's `china.jpg`, shipped inside the package): the TensorFlow result equals PyTorch's
+# symmetric padding applied to the image **shifted by one pixel**, not to the image itself. To port
+# TF weights faithfully, pad explicitly with `F.pad` and use `padding=0`.
+
+# %%
+photo = lesson.small_photo()  # (1, 1, 48, 72), gray, in [0, 1]
+weight = torch.randn(4, 1, 7, 7)  # (out, in, kH, kW), the stem's kernel size
+(top, bottom), (left, right) = same_padding(tuple(photo.shape[-2:]), 7, 2)
+tf_out = F.conv2d(F.pad(photo, (left, right, top, bottom)), weight, stride=2)
+torch_out = F.conv2d(photo, weight, stride=2, padding=3)
+shifted = F.conv2d(F.pad(photo, (3, 3, 3, 3))[..., 1:, 1:], weight, stride=2)  # drop a row and a column
+print("TF pads (top, bottom, left, right) =", (top, bottom, left, right), "; PyTorch pads 3 everywhere")
+print("shapes:", tuple(tf_out.shape), tuple(torch_out.shape))
+print(f"largest difference TF vs PyTorch padding=3:  {(tf_out - torch_out).abs().max():.2f}")
+print(f"largest difference TF vs shifted by a pixel: {(tf_out - shifted).abs().max():.2f}")
+assert tf_out.shape == torch_out.shape and not torch.allclose(tf_out, torch_out)
+assert torch.allclose(tf_out, shifted, atol=1e-5)
+
+# %% [markdown]
+# ### Exercise 3 · TensorFlow's padding
+#
+# A 3×3 convolution with stride 2 and `padding='same'` in TensorFlow, on an input 8 pixels wide.
+# How many pixels does TensorFlow pad on the left and on the right? Answer `(left, right)`.
+
+# %%
+from resnet_teach.lessons.conv import check_tf_same_padding
+
+answer = ...  # (left, right)
+check_tf_same_padding(answer)
+
+# %% [markdown]
+# <details><summary>Show solution</summary>
+#
+# ```python
+# answer = (0, 1)
+# ```
+# TensorFlow wants `ceil(8 / 2)` outputs. That many windows of 3 pixels, 2 apart, span one pixel
+# more than the input has: one pixel of padding in total, and TensorFlow puts the odd pixel on the
+# right. `same_padding(8, 3, 2)` computes it.
+# </details>
+
+# %% [markdown]
+# ## 6. Padding modes
+#
+# Padding need not be zeros. `nn.Conv2d(..., padding_mode=...)` offers four modes; the function
+# `F.pad` offers the same under slightly different names (`'constant'` for zeros). On the 4×4
+# matrix 1..16, where every border value is different, each mode shows what it copies:
+
+# %%
+x = lesson.matrix_1_to_16()  # (1, 1, 4, 4)
+modes = ["zeros", "reflect", "replicate", "circular"]
+padded = [lesson.pad_with_mode(x, 1, mode) for mode in modes]
+for r in padded:
+    print(f"{r.mode:>9}: {r.call}")
+    assert r.scratch_matches and r.conv_matches  # F.pad == resnet_teach.scratch_pad == nn.Conv2d's padding
+print(padded[1].padded[0, 0].int())  # reflect
+draw_padding(padded)
+
+# %% [markdown]
+# * **zeros** puts 0 all around.
+# * **reflect** mirrors around the edge pixel *without repeating it*: above row 0 comes row 1.
+# * **replicate** repeats the edge pixel: above row 0 comes row 0 again.
+# * **circular** wraps around as if the image tiled the plane: above row 0 comes the last row.
+#
+# The checks, row above the matrix against the matrix's own rows:
+
+# %%
+above = {r.mode: r.padded[0, 0, 0, 1:5] for r in padded}  # the padded row above row 0
+assert torch.equal(above["zeros"], torch.zeros(4))
+assert torch.equal(above["reflect"], x[0, 0, 1])
+assert torch.equal(above["replicate"], x[0, 0, 0])
+assert torch.equal(above["circular"], x[0, 0, 3])
+print("reflect copies row 1, replicate row 0, circular row 3:", above["reflect"].tolist(),
+      above["replicate"].tolist(), above["circular"].tolist())
+
+# %% [markdown]
+# Reflection needs `pad + 1` pixels to mirror, so it requires `pad < size`; circular wraps at most
+# once, so `pad <= size`. Both resnet_teach and PyTorch refuse beyond that:
+
+# %%
+for mode, pad in [("reflect", 3), ("reflect", 4), ("circular", 4), ("circular", 5), ("replicate", 9)]:
+    try:
+        shape = tuple(lesson.pad_with_mode(x, pad, mode).padded.shape)
+        print(f"{mode}, pad {pad}: fine, shape {shape}")
+    except ValueError as err:
+        print(f"{mode}, pad {pad}: {err}")
+
+# %% [markdown]
+# On a photograph the modes look quite different at the border. Zeros draw a black frame (a
+# network sees a strong edge there); reflect and circular continue the picture; replicate smears
+# the edge pixels outwards. The photo is 48 pixels high, so reflection stops at a pad of 48:
+
+# %%
+print("photo:", tuple(photo.shape))
+photo_padded = [lesson.pad_with_mode(photo, 24, mode) for mode in modes]
+assert all(r.scratch_matches and r.conv_matches for r in photo_padded)
+try:
+    F.pad(photo, (48, 48, 48, 48), mode="reflect")
+except RuntimeError as err:
+    print("F.pad with reflect, pad 48:", str(err).splitlines()[0])
+draw_padding(photo_padded, photo=True, cell=2)
+
+# %% [markdown]
+# ### Spot the bug: the layer that was never defined
+#
+# The same blog post demonstrates the padding modes by copying one cell three times. It builds the
+# replicate and circular layers under the name of the *reflect* layer, then calls layers named
+# after replicate and circular, which were never defined (and the input it pads is never defined in
+# the post either). Python stops at once. Here is the pattern in two lines of our own:
+
+# %% tags=["raises-exception"]
+layer_reflect = nn.Conv2d(1, 1, kernel_size=1, padding=1, padding_mode="replicate", bias=False)
+layer_replicate(x)  # NameError: this name was never assigned
+
+# %% [markdown]
+# Copy-pasted names drift apart. A dictionary keyed by the mode builds each layer once, and the
+# name of the layer *is* its mode. A 1×1 kernel of weight 1 copies its input, so each output is
+# exactly the padded input:
+
+# %%
+layers = {mode: nn.Conv2d(1, 1, kernel_size=1, padding=1, padding_mode=mode, bias=False) for mode in modes}
+for layer in layers.values():
+    nn.init.ones_(layer.weight)
+with torch.no_grad():
+    outputs = {mode: layer(x) for mode, layer in layers.items()}  # each (1, 1, 6, 6)
+for mode, out in outputs.items():
+    same = torch.equal(out, F.pad(x, (1, 1, 1, 1), mode=lesson.torch_pad_mode(mode)))
+    print(f"{mode:>9}: same as F.pad: {same}")
+    assert same and torch.equal(out, scratch_pad(x, 1, mode))
+
+# %% [markdown]
+# ## Try it: the padding-mode explorer
+#
+# Pick a mode and a pad width, on the matrix or on the photo. Push the pad past the input's size
+# with reflect or circular to see the limit.
+
+# %% tags=["nbval-ignore-output"]
+from resnet_teach.widgets.conv import padding_mode_explorer
+
+padding_mode_explorer()
+
+# %% [markdown]
+# ## 7. Stride, dilation and the receptive field
+#
+# A dilated kernel has `k` taps spread over `d(k-1) + 1` pixels: it sees as wide as a bigger kernel,
+# with the weights of a small one. A dilated 3-tap kernel gives the same output size as a dense
+# kernel of its effective size:
+
+# %%
+x = torch.zeros(1, 1, 15, 15)
+for d in range(1, 5):
+    span = effective_kernel_size(3, dilation=d)
+    dilated = nn.Conv2d(1, 1, 3, dilation=d)
+    wide = nn.Conv2d(1, 1, span)
+    print(f"d={d}: effective kernel {span}, output {dilated(x).shape[-1]}, "
+          f"weights {dilated.weight.numel()} (a dense {span}x{span} kernel has {wide.weight.numel()})")
+    assert dilated(x).shape == wide(x).shape
+draw_windows(lesson.window_positions(9, 3, dilation=2), "1-D")
+
+# %% [markdown]
+# The **receptive field** of an output is the stretch of input pixels it depends on. Each layer adds
+# `d(k-1)` times the current *jump*, the distance in input pixels between neighbouring outputs, and
+# a stride multiplies the jump. Three stacks of six 3×3 layers:
+#
+# * plain, stride 1: the field grows by 2 per layer;
+# * stride 2 in every layer: it grows fast, but the map halves each time;
+# * stride 1 with dilation 1, 2, 4, 8, ...: as fast as striding (in the plot the two lines lie on
+#   top of each other), at full resolution.
+#
+# `receptive_field_steps` computes the field with the formula; `measured_receptive_field` builds the
+# stack in PyTorch and finds which input pixels get a gradient from one output.
+
+# %%
+stacks = {
+    "3x3, stride 1": [(3, 1, 1)] * 6,
+    "3x3, stride 2": [(3, 2, 1)] * 6,
+    "3x3, dilation 1, 2, 4, ...": [(3, 1, 2 ** i) for i in range(6)],
+}
+fields = {}
+for name, stack in stacks.items():
+    fields[name] = [row["receptive_field"] for row in receptive_field_steps(stack)]
+    measured = [lesson.measured_receptive_field(stack[:i + 1]) for i in range(len(stack))]
+    assert measured == fields[name]
+    # the map size after the stack, on a 64-pixel input ('same'-style padding of d per layer)
+    size = 64
+    for k, s, d in stack:
+        size = conv_output_size(size, k, stride=s, padding=d, dilation=d)
+    print(f"{name:<28} fields {fields[name]}, a 64-pixel map ends at {size}")
+assert fields["3x3, stride 2"] == fields["3x3, dilation 1, 2, 4, ..."]
+draw_receptive_fields(fields)
+plt.show()
+
+# %% [markdown]
+# ResNet's stem alone already sees a patch wider than its 7×7 kernel, because the max pool looks at
+# three stem outputs that are two pixels apart:
+
+# %%
+stem_layers = [stem_conv, stem_pool]
+print("stem receptive field:", receptive_field(stem_layers), "pixels;",
+      "jump after the stem:", receptive_field_steps(stem_layers)[-1]["jump"], "pixels")
+assert receptive_field(stem_layers) == lesson.measured_receptive_field([(7, 2), (3, 2)])
+
+# %% [markdown]
+# ### Exercise 4 · A dilated stack
+#
+# Three 3×3 convolutions with stride 1 and dilations 1, 2 and 4, one after the other. How many input
+# pixels wide is the receptive field of one output?
+
+# %%
+from resnet_teach.lessons.conv import check_dilated_receptive_field
+
+answer = ...  # an int
+check_dilated_receptive_field(answer)
+
+# %% [markdown]
+# <details><summary>Show solution</summary>
+#
+# ```python
+# answer = 15
+# ```
+# Start from one pixel; with stride 1 the jump stays 1, and each layer adds `d·(k-1)`:
+# `1 + 1·2 + 2·2 + 4·2`.
+# </details>
+
+# %% [markdown]
+# ## 8. Groups: from dense to depthwise
+#
+# Normally every output channel looks at every input channel. With `groups=g`, the input channels
+# and the output channels are split into `g` groups, and each output channel only sees the
+# `in/g` input channels of its own group. The weight shrinks to `[out, in/g, kH, kW]`. Here are
+# the four possible groupings of a 6-in, 6-out, 1×1 convolution:
+
+# %%
+for g in lesson.divisors(6):
+    conv = nn.Conv2d(in_channels=6, out_channels=6, kernel_size=1, groups=g)
+    print(f"groups={g}: weight {tuple(conv.weight.shape)}")
+    assert tuple(conv.weight.shape) == (6, 6 // g, 1, 1)
+
+# %% [markdown]
+# For a 64-channel 3×3 convolution on a 56×56 map (ResNet-18's first stage), every valid `groups`
+# from dense (1) to depthwise (64): the weights and the multiply-adds divide by `g` (the 64 biases
+# stay).
+
+# %%
+print("groups  kind        weight              params   multiply-adds")
+for f in lesson.groups_table(64, kernel_size=3, size=56):
+    print(f"{f.groups:>6}  {f.kind:<10}  {str(f.weight_shape):<18} {f.parameters:>7,} {f.macs:>15,}")
+    assert f.parameters == f.formula_parameters and f.macs == f.formula_macs
+    assert (f.parameters - 64) * f.groups == f.dense_parameters - 64 and f.macs * f.groups == f.dense_macs
+
+# %% [markdown]
+# The picture: a coloured cell means "this output channel reads this input channel", one colour per
+# group (16 channels, so the cells are big enough to see):
+
+# %%
+draw_groups([lesson.groups_facts(16, 16, g) for g in (1, 2, 4, 16)])
+
+# %% [markdown]
+# Both channel counts must divide by `groups`, or the channels cannot be split evenly. PyTorch checks
+# in_channels first, then out_channels:
+
+# %%
+for i, o, g in [(64, 64, 3), (6, 4, 3)]:
+    try:
+        nn.Conv2d(i, o, 3, groups=g)
+    except ValueError as err:
+        print(f"nn.Conv2d({i}, {o}, 3, groups={g}): {err}")
+    try:
+        lesson.groups_facts(i, o, g)
+    except ValueError as err:
+        print("  resnet_teach says:", str(err).split(". PyTorch")[0])
+
+# %% [markdown]
+# ## Try it: the groups explorer
+
+# %% tags=["nbval-ignore-output"]
+from resnet_teach.widgets.conv import groups_explorer
+
+groups_explorer()
+
+# %% [markdown]
+# ### Exercise 5 · Parameters of a grouped convolution
+#
+# How many parameters does `nn.Conv2d(64, 128, kernel_size=3, groups=4, bias=False)` have?
+
+# %%
+from resnet_teach.lessons.conv import check_groups_parameters
+
+answer = ...  # an int
+check_groups_parameters(answer)
+
+# %% [markdown]
+# <details><summary>Show solution</summary>
+#
+# ```python
+# answer = 128 * (64 // 4) * 3 * 3
+# ```
+# The weight is `[out, in/groups, k, k] = [128, 16, 3, 3]`, and there is no bias.
+# </details>
+
+# %% [markdown]
+# ## Summary
+#
+# * Output size = number of window positions: `floor((n + 2p - d(k-1) - 1) / s) + 1`, for
+#   convolution and pooling alike. The floor drops pixels no window reaches.
+# * Pooling with `ceil_mode=True` rounds up, but PyTorch drops a last window that would start in the
+#   right padding.
+# * PyTorch pads symmetrically; `padding="same"` only works with stride 1. TensorFlow's `'same'` at
+#   stride 2 puts the odd pixel at the end, so a ported model must pad explicitly with `F.pad` or
+#   be one pixel off.
+# * Padding modes: zeros, reflect (mirror, `pad < size`), replicate (repeat the edge), circular
+#   (wrap, `pad <= size`). `F.pad`, `nn.Conv2d(padding_mode=...)` and `scratch_pad` agree.
+# * Dilation spreads `k` taps over `d(k-1) + 1` pixels; stacking dilations 1, 2, 4, ... grows the
+#   receptive field as fast as striding, without shrinking the map.
+# * `groups=g` splits the channels: weight `[out, in/g, k, k]`, parameters and multiply-adds divided
+#   by `g`; depthwise is `groups = in_channels`. Both channel counts must divide by `g`.
+#
+# **Next:** batch normalization.
