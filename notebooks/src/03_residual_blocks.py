@@ -1,0 +1,489 @@
+# %% [markdown]
+# # 03 · Residual blocks
+#
+# **What you will learn**
+# - what a residual block computes, `out = ReLU(F(x) + shortcut(x))`, and why the addition
+#   comes *before* the last ReLU;
+# - ResNet's two blocks, traced shape by shape and drawn: BasicBlock (two 3x3 convs,
+#   ResNet-18/34) and Bottleneck (1x1 → 3x3 → 1x1 with expansion 4, ResNet-50/101/152);
+# - the "identity block" and the "conv block" (projection shortcut) of the blog posts, and the
+#   paper's shortcut options A, B and C, with their parameters counted for ResNet-34;
+# - ResNet v1 vs v1.5: where the stride goes; same parameters, different cost;
+# - `zero_init_residual`: every block starts out as its shortcut, most of them as the identity;
+# - two bugs from the blog posts, run in our own code: `run` instead of `forward`, and a ReLU
+#   on the residual branch before the addition.
+#
+# **Time on a laptop CPU:** about 30 minutes to read; the cells run in about 15 seconds.
+#
+# **Before this:** [00 · Start here](00_start_here.ipynb) and
+# [02 · Batch normalization](02_batch_norm.ipynb); notebook 01 (convolution arithmetic) for
+# the output-size formula. **Next:** [04 · Building ResNet-18/34/50/101/152](04_building_resnets.ipynb).
+
+# %%
+import inspect
+
+import matplotlib.pyplot as plt
+import torch
+import torchvision
+from torch import nn
+
+from resnet_teach import (BasicBlock, Bottleneck, ZeroPadShortcut, conv_output_size, count_macs,
+                          count_parameters, resnet18, resnet34, resnet50)
+from resnet_teach.blocks import make_shortcut
+from resnet_teach.lessons import blocks as lesson
+from resnet_teach.lessons.networks import build_on_meta, format_table, network_macs
+from resnet_teach.plots.blocks import draw_blocks
+
+# One image at a time: a single thread is fast enough, and it makes every printed number
+# reproducible (the order of floating-point sums can depend on the thread count).
+torch.set_num_threads(1)
+
+# %% [markdown]
+# ## 1. The idea: learn a change, not a whole new picture
+#
+# A stack of layers in a deep network should compute some mapping H(x). A residual block does
+# not ask its layers for H directly. Its layers compute a *residual* F(x), and the block adds
+# its input back:
+#
+# $$\text{out} = \mathrm{ReLU}\big(F(x) + x\big)$$
+#
+# If the best thing a block can do is leave its input alone, its layers only have to output
+# zero, which is easy to reach. A plain stack would have to build the identity map out of
+# convolutions and ReLUs. He et al. (2015) argue this is why very deep plain networks are hard
+# to optimize while residual ones are not (notebook 05 measures it).
+#
+# Here is the whole `forward` of the package's BasicBlock, printed from its source:
+
+# %%
+print(inspect.getsource(BasicBlock.forward))
+
+# %% [markdown]
+# Three things to notice. `identity = x` keeps the input before anything happens to it. There
+# is **no ReLU after `bn2`**: the branch F(x) ends with BN, so it can be negative and can
+# *subtract* from x. The last ReLU comes **after** the addition. (Section 9 shows what goes
+# wrong when a blog post moves that ReLU.)
+#
+# ## 2. BasicBlock: two 3x3 convolutions
+#
+# ResNet-18 and ResNet-34 are built from BasicBlocks. `block_diagram` runs the block once
+# with hooks (through `trace_shapes`) and lists every layer with its output shape and
+# parameter count; the formula column shows where each count comes from.
+
+# %%
+torch.manual_seed(0)
+x64 = torch.randn(1, 64, 56, 56)  # (N, C, H, W): what layer1 of ResNet-18 sees at 224x224
+basic = BasicBlock(64, 64)  # inplanes=64, planes=64
+basic_diagram = lesson.block_diagram(basic, x64.shape)
+print(basic_diagram)
+assert basic_diagram.params == count_parameters(basic)
+
+# %% [markdown]
+# A 3x3 conv from 64 to 64 channels has 3·3·64·64 weights and **no bias**: the BN right after
+# it subtracts the channel mean anyway and adds its own shift β, so a bias would be wasted.
+# Each BN has two parameters per channel, γ and β (its running mean and variance are buffers,
+# not parameters). Padding 1 keeps 56x56, so x and F(x) have the same shape and can be added.
+#
+# ## 3. Bottleneck: 1x1 → 3x3 → 1x1, expansion 4
+#
+# ResNet-50, 101 and 152 use the Bottleneck. The first 1x1 conv *reduces* the channels (256 →
+# 64), the 3x3 conv works at the reduced width, and the last 1x1 conv *expands* them again by
+# `expansion = 4` (64 → 256). The `planes` argument is the narrow width; the block outputs
+# `planes · expansion` channels.
+
+# %%
+bottleneck = Bottleneck(256, 64)  # inplanes=256, planes=64
+print(f"expansion = {Bottleneck.expansion}: Bottleneck(256, 64) outputs {64 * Bottleneck.expansion} channels")
+x256 = torch.randn(1, 256, 56, 56)  # (N, C, H, W): what layer1 of ResNet-50 passes along
+bottleneck_diagram = lesson.block_diagram(bottleneck, x256.shape)
+print(bottleneck_diagram)
+assert bottleneck_diagram.params == count_parameters(bottleneck)
+assert bottleneck_diagram.output_shape == (1, 64 * Bottleneck.expansion, 56, 56)
+
+# %% [markdown]
+# Why the detour through 64 channels? Compare a BasicBlock that keeps all 256 channels:
+
+# %%
+wide_basic = BasicBlock(256, 256)
+for name, block in [("BasicBlock(256, 256)", wide_basic), ("Bottleneck(256, 64)", bottleneck)]:
+    print(f"{name:21s} {count_parameters(block):>9,} parameters "
+          f"{count_macs(block, (1, 256, 56, 56)):>14,} multiply-adds at 56x56")
+ratio = count_parameters(wide_basic) / count_parameters(bottleneck)
+print(f"the Bottleneck has {ratio:.1f}x fewer parameters at the same input and output width")
+
+# %% [markdown]
+# That is how ResNet-50 can have 16 blocks working on 256 to 2048 channels and still cost
+# little more than ResNet-34 (notebook 04 counts both). The two blocks, drawn from their
+# traces (the shapes in the boxes are the traced output shapes):
+
+# %%
+fig = draw_blocks([basic_diagram, bottleneck_diagram])
+plt.show()
+
+# %% [markdown]
+# ## 4. "Identity block" and "conv block": the projection shortcut
+#
+# The blog posts call the two kinds of block "Identity Block" and "Conv Block". In an
+# **identity block** the shape stays the same and the shortcut is x itself. The first block of
+# a stage changes the shape: its stride 2 halves H and W, and it outputs more channels. Then
+# x cannot be added as it is. Here is a Bottleneck with stride 2 and no shortcut to fix that:
+
+# %% tags=["raises-exception"]
+no_projection = Bottleneck(256, 128, stride=2)  # BUG on purpose: shape changes, shortcut doesn't
+no_projection(x256)
+
+# %% [markdown]
+# F(x) is (1, 512, 28, 28) while x is (1, 256, 56, 56). The fix is a **projection shortcut**:
+# a 1x1 conv with the block's stride and the new channel count, then BN. A block with one is
+# the **conv block**. (`make_shortcut` builds it; the networks call it for every block.)
+
+# %%
+projection = make_shortcut(256, 128 * Bottleneck.expansion, stride=2, shortcut="B",
+                           norm_layer=nn.BatchNorm2d)
+print(projection)
+conv_block = Bottleneck(256, 128, stride=2, downsample=projection)
+conv_diagram = lesson.block_diagram(conv_block, x256.shape)
+print(conv_diagram)
+
+# %% [markdown]
+# Both paths must land on the same size. The branch's 3x3 conv (padding 1) and the shortcut's
+# 1x1 conv (padding 0), both with stride 2, give `floor((n - 1) / 2) + 1` for every n, as the
+# output-size formula of notebook 01 confirms for all sizes up to 512:
+
+# %%
+branch = conv_output_size(56, kernel_size=3, stride=2, padding=1)
+shortcut = conv_output_size(56, kernel_size=1, stride=2, padding=0)
+print(f"56 → branch {branch}, shortcut {shortcut}")
+assert all(conv_output_size(n, kernel_size=3, stride=2, padding=1) == conv_output_size(n, kernel_size=1, stride=2)
+           for n in range(1, 513))
+
+# %%
+fig = draw_blocks([conv_diagram])
+plt.show()
+
+# %% [markdown]
+# Where are the conv blocks in a real network? One per stage, the first. In ResNet-50 even
+# layer1 starts with one: its stride is 1, but the channels go from 64 to 256. In ResNet-34
+# layer1 keeps 64 channels, so all its blocks are identity blocks. (`build_on_meta` builds a
+# network on PyTorch's *meta* device: every layer has its real shape but no memory and no
+# initialisation, which is all counting needs; notebook 04 uses it a lot.)
+
+# %%
+for name, builder in [("ResNet-34", resnet34), ("ResNet-50", resnet50)]:
+    print(name)
+    print(format_table(lesson.block_kinds(build_on_meta(builder))), end="\n\n")
+
+# %% [markdown]
+# ## 5. The paper's shortcut options A, B and C
+#
+# Section 3.3 of He et al. (2015) compares three shortcuts for the blocks that change shape:
+#
+# - **A**: zero-padding. Take every second pixel and append zero channels: no parameters.
+# - **B**: projection (1x1 conv + BN) where the shape changes, identity everywhere else. This
+#   is torchvision's ResNet and this package's default.
+# - **C**: projection on every block, even where the identity would do.
+#
+# Option A on a tiny tensor: two channels of 4x4 become four channels of 2x2.
+
+# %%
+tiny = torch.arange(2 * 4 * 4, dtype=torch.float32).reshape(1, 2, 4, 4)  # (N, C, H, W)
+padded = ZeroPadShortcut(2, 4, stride=2)(tiny)
+print("in", tuple(tiny.shape), "→ out", tuple(padded.shape))
+print("channel 0, every second pixel:\n", padded[0, 0])
+print("channel 2, appended zeros:\n", padded[0, 2])
+assert torch.equal(padded[:, :2], tiny[:, :, ::2, ::2]) and not padded[:, 2:].any()
+
+# %% [markdown]
+# The three options for ResNet-34 (16 BasicBlocks, three of which change shape):
+
+# %%
+options = lesson.shortcut_options(34)
+print(format_table(options))
+by_option = {row["option"]: row for row in options}
+assert by_option["B"]["total params"] == count_parameters(build_on_meta(resnet34))  # B is the default
+assert by_option["B"]["total params"] - by_option["A"]["total params"] == by_option["B"]["shortcut params"]
+
+# %% [markdown]
+# In the paper's ImageNet comparison (its Table 3), B was slightly better than A, whose
+# zero-padded channels learn nothing, and C marginally better than B. The authors judged C's
+# extra parameters not worth the small gain and used B for the deeper networks; their CIFAR-10
+# networks use A. Exercise 3 asks how many parameters C adds.
+#
+# ## 6. ResNet v1 vs v1.5: where the stride goes
+#
+# In the paper's Bottleneck the stride 2 of a conv block sits on the **first 1x1 conv**
+# ("v1"; blog post 001 does this). torchvision puts it on the **3x3 conv** ("v1.5"). The
+# weights are the same shapes, so the parameter counts agree; the cost does not.
+
+# %%
+placement = lesson.stride_placement(256, 128, size=56)
+for version, info in placement.items():
+    print(f"{version}: {info['params']:,} parameters, {info['macs']:,} multiply-adds")
+    for name, what, shape, macs in info["convs"]:
+        print(f"    {name:13s} {what:29s} → {list(shape)!s:18s} {macs:>12,}")
+assert placement["v1"]["params"] == placement["v1.5"]["params"]
+
+# %% [markdown]
+# In v1 the first 1x1 conv already works at 28x28, a quarter of the positions. But a 1x1
+# conv with stride 2 simply **skips** three pixels out of four: it never looks at them. Wipe
+# every odd row and column of an input and its output does not change; the 3x3 conv with
+# stride 2 does see the change:
+
+# %%
+x_small = torch.randn(1, 256, 8, 8)  # (N, C, H, W)
+wiped = x_small.clone()
+wiped[:, :, 1::2, :] = 0  # every odd row
+wiped[:, :, :, 1::2] = 0  # every odd column
+conv_v1 = nn.Conv2d(256, 128, kernel_size=1, stride=2, bias=False)
+conv_v15 = nn.Conv2d(256, 128, kernel_size=3, stride=2, padding=1, bias=False)
+with torch.no_grad():
+    print("1x1 conv, stride 2: output changed?", not torch.equal(conv_v1(x_small), conv_v1(wiped)))
+    print("3x3 conv, stride 2: output changed?", not torch.equal(conv_v15(x_small), conv_v15(wiped)))
+print(f"values wiped: {(wiped == 0).float().mean():.0%}")
+
+# %% [markdown]
+# So v1.5 costs more but lets the downsampling block see every pixel; NVIDIA, who named the
+# variant, report it slightly more accurate and slightly slower. For the whole ResNet-50 the
+# difference sits in the three blocks with stride 2 (layer2.0, layer3.0, layer4.0).
+# `network_macs` counts a whole network by arithmetic (notebook 04 explains it and checks it
+# against a real forward pass); the difference must equal what the three traced blocks give:
+
+# %%
+v1_net, v15_net = build_on_meta(resnet50, stride_in_1x1=True), build_on_meta(resnet50)
+macs_v1, macs_v15 = network_macs(v1_net), network_macs(v15_net)
+params_v1, params_v15 = count_parameters(v1_net), count_parameters(v15_net)
+print(f"ResNet-50 v1  : {params_v1:,} parameters, {macs_v1 / 1e9:.2f} G multiply-adds")
+print(f"ResNet-50 v1.5: {params_v15:,} parameters, {macs_v15 / 1e9:.2f} G multiply-adds")
+strided_blocks = [(256, 128, 56), (512, 256, 28), (1024, 512, 14)]  # (inplanes, planes, input size)
+per_block = [lesson.stride_placement(i, p, size=s) for i, p, s in strided_blocks]
+traced_difference = sum(b["v1.5"]["macs"] - b["v1"]["macs"] for b in per_block)
+print(f"difference {macs_v15 - macs_v1:,} = sum over the three traced stride-2 blocks {traced_difference:,}")
+assert params_v1 == params_v15 and macs_v15 - macs_v1 == traced_difference
+
+# %% [markdown]
+# ## 7. `zero_init_residual`: every block starts as its shortcut
+#
+# With `zero_init_residual=True`, the **last BN of every residual branch** (`bn2` in a
+# BasicBlock, `bn3` in a Bottleneck) starts with γ = 0. Its β is 0 too, so the branch outputs
+# exactly zero, whatever the convs do, in training mode as well as in eval mode. A block then
+# computes ReLU(0 + shortcut(x)):
+#
+# - an identity block gives ReLU(x), and ReLU(x) = x because x came out of a ReLU (x ≥ 0):
+#   the block **is the identity**;
+# - a conv block gives ReLU(projection(x)).
+
+# %%
+model = resnet18(zero_init_residual=True)
+zero = [name for name, m in model.named_modules()
+        if isinstance(m, nn.BatchNorm2d) and bool((m.weight == 0).all())]
+print(f"{len(zero)} BN layers start with gamma = 0:", ", ".join(zero))
+
+x_batch = torch.rand(4, 3, 64, 64)  # (N, C, H, W): a small batch, in training mode
+report = lesson.zero_init_report(model.train(), x_batch)
+for r in report:
+    same = r.returns_input if r.shortcut == "identity" else "- (the shape changes)"
+    print(f"{r.name:9s} {r.shortcut:10s} max |block(x) - ReLU(shortcut(x))| = {r.max_error:.1e}"
+          f"   block(x) == x: {same}")
+assert all(r.max_error == 0 for r in report)
+assert all(r.returns_input for r in report if r.shortcut == "identity")
+
+# %% [markdown]
+# With the default initialisation (γ = 1) the blocks are far from their shortcuts:
+
+# %%
+torch.manual_seed(0)
+default_report = lesson.zero_init_report(resnet18().train(), x_batch)
+print(", ".join(f"{r.name} {r.max_error:.2f}" for r in default_report))
+assert all(r.max_error > 0.1 for r in default_report)
+
+# %% [markdown]
+# At the start of training a zero-initialised ResNet-18 is effectively a shallow network
+# (the stem, three projections and the fc), and the signal and the gradients pass through the
+# shortcuts untouched; each branch then grows from zero as it learns. Goyal et al. (2017)
+# used this to train ResNet-50 with very large batches; torchvision exposes it as
+# `resnet50(zero_init_residual=True)`.
+#
+# ## 8. Spot the bug: `run` instead of `forward` (blog post 000)
+#
+# Blog post 000 writes a complete ResNet-50 class, but names its forward method `run`. A
+# shortened version of that mistake:
+
+# %%
+class SeedResNet50(nn.Module):
+    """Blog post 000's mistake, kept short: the computation lives in `run`, not `forward`."""
+
+    def __init__(self, body: nn.Module) -> None:
+        super().__init__()
+        self.body = body  # the post writes out the stem and stages; a ResNet-50 stands in here
+
+    def run(self, x: torch.Tensor) -> torch.Tensor:  # BUG: nn.Module calls forward, not run
+        return self.body(x)
+
+
+seed_model = SeedResNet50(resnet50(num_classes=10)).eval()
+
+# %% tags=["raises-exception"]
+seed_model(torch.randn(1, 3, 64, 64))
+
+# %% [markdown]
+# `model(x)` goes through `nn.Module.__call__`, which runs any hooks and then calls
+# `self.forward(x)`. A class without `forward` inherits a placeholder that raises exactly
+# this error. Calling `seed_model.run(x)` would compute something, but it skips the hooks
+# that tools such as `trace_shapes` and torchinfo rely on. The fix is the name:
+
+# %%
+class FixedSeedResNet50(SeedResNet50):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # the fix: nn.Module calls forward
+        return self.body(x)
+
+
+fixed_model = FixedSeedResNet50(seed_model.body).eval()  # the same network, now callable
+with torch.no_grad():
+    print("output shape:", tuple(fixed_model(torch.randn(1, 3, 64, 64)).shape))  # (N, classes)
+
+# %% [markdown]
+# ## 9. Spot the bug: a ReLU on the branch before the addition (blog post 001)
+#
+# Blog post 001's Bottleneck applies a ReLU after `bn3`, then adds the shortcut, then applies
+# ReLU again. Our copy of that mistake, clearly labelled and used only here:
+
+# %%
+class ReluBeforeAddBottleneck(Bottleneck):
+    """Blog post 001's block, BUG kept on purpose: ReLU on the branch *before* the addition."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        identity = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.relu(self.bn2(self.conv2(out)))
+        out = self.relu(self.bn3(self.conv3(out)))  # BUG: now F(x) >= 0, it can never subtract
+        return self.relu(out + identity)
+
+
+# %% [markdown]
+# Give torchvision's own Bottleneck, ours and the buggy one **the same weights** and the same
+# input. The input of a block is the output of a ReLU, so it is non-negative.
+
+# %%
+torch.manual_seed(0)
+reference = torchvision.models.resnet.Bottleneck(256, 64).eval()  # torchvision's block
+ours = Bottleneck(256, 64).eval()
+buggy = ReluBeforeAddBottleneck(256, 64).eval()
+ours.load_state_dict(reference.state_dict())
+buggy.load_state_dict(reference.state_dict())
+x_in = torch.relu(torch.randn(2, 256, 14, 14))  # (N, C, H, W), x >= 0
+with torch.no_grad():
+    out_reference, out_ours, out_buggy = reference(x_in), ours(x_in), buggy(x_in)
+print("ours  == torchvision:", torch.equal(out_ours, out_reference))
+print("buggy == torchvision:", torch.equal(out_buggy, out_reference))
+print(f"max |buggy - torchvision| = {(out_buggy - out_reference).abs().max():.2f}")
+print(f"outputs smaller than their input: ours {(out_ours < x_in).float().mean():.1%}, "
+      f"buggy {(out_buggy < x_in).float().mean():.1%}")
+assert torch.equal(out_ours, out_reference) and (out_buggy >= x_in).all()
+
+# %% [markdown]
+# With the extra ReLU, F(x) ≥ 0 and x ≥ 0, so the output F(x) + x is never below the input:
+# every block can only **add**. Stacked 16 times, activations can only pile up, and a block can
+# no longer learn to damp a feature. Our block (like torchvision's) lowers a good share of its
+# inputs. He et al.'s follow-up paper, *Identity Mappings in Deep Residual Networks* (2016),
+# tried exactly this "ReLU before addition" variant and found it trains to a worse result.
+#
+# ## Exercises
+#
+# Replace the `...` with your answer and run the cell; the checker computes the right answer
+# with PyTorch.
+#
+# **Exercise 1.** How many parameters does `Bottleneck(1024, 256)` (an identity block of
+# ResNet-50's layer3, no downsample) have? Count the convs and the BNs.
+
+# %%
+answer = ...
+lesson.check_bottleneck_params(answer)
+
+# %% [markdown]
+# <details><summary>Show solution</summary>
+#
+# The block is 1024 → 256 → 256 → 1024. Convs: 1·1·1024·256 + 3·3·256·256 + 1·1·256·1024;
+# BNs: 2·(256 + 256 + 1024).
+#
+# ```python
+# answer = 1024 * 256 + 9 * 256 * 256 + 256 * 1024 + 2 * (256 + 256 + 1024)
+# ```
+# </details>
+#
+# **Exercise 2.** The first block of ResNet-50's layer4 is `Bottleneck(1024, 512, stride=2)`
+# with a projection; in layer3 the same kind of block is `Bottleneck(512, 256, stride=2)`.
+# What output shape does `Bottleneck(512, 256, stride=2, downsample=...)` give for an input
+# of shape (1, 512, 28, 28)? Answer with a tuple.
+
+# %%
+answer = ...
+lesson.check_conv_block_shape(answer)
+
+# %% [markdown]
+# <details><summary>Show solution</summary>
+#
+# The block outputs planes · expansion = 256 · 4 = 1024 channels, and stride 2 takes 28 to 14
+# (on the branch and on the projection alike).
+#
+# ```python
+# answer = (1, 1024, 14, 14)
+# ```
+# </details>
+#
+# **Exercise 3.** How many parameters does shortcut option C add to ResNet-34 compared with
+# option B? (Use section 5, or count the 1x1 convs and BNs C adds yourself.)
+
+# %%
+answer = ...
+lesson.check_option_c_extra_params(answer)
+
+# %% [markdown]
+# <details><summary>Show solution</summary>
+#
+# C puts a projection on the 13 blocks that B leaves as identities. They keep their channel
+# count: 3 blocks at 64 channels in layer1, 3 at 128, 5 at 256, 2 at 512, each adding a
+# 1x1 conv (c·c) and a BN (2·c).
+#
+# ```python
+# answer = sum(n * (c * c + 2 * c) for n, c in [(3, 64), (3, 128), (5, 256), (2, 512)])
+# # or, from the table: by_option["C"]["total params"] - by_option["B"]["total params"]
+# ```
+# </details>
+#
+# **Exercise 4.** In `resnet50(zero_init_residual=True)`, how many BN layers start with all
+# their γ equal to zero?
+
+# %%
+answer = ...
+lesson.check_zero_gammas(answer)
+
+# %% [markdown]
+# <details><summary>Show solution</summary>
+#
+# One per block, the branch's last BN (`bn3`): 3 + 4 + 6 + 3 = 16. The projections' BNs and
+# the stem's BN keep γ = 1.
+#
+# ```python
+# answer = 16
+# ```
+# </details>
+#
+# ## Summary
+#
+# - A residual block computes `ReLU(F(x) + shortcut(x))`. The branch F ends with BN and no
+#   ReLU, so it can add to x or take away from it; the ReLU comes after the addition.
+# - **BasicBlock**: two 3x3 convs (ResNet-18/34). **Bottleneck**: 1x1 reduce, 3x3, 1x1 expand
+#   by 4 (ResNet-50/101/152); at the same width it has far fewer parameters.
+# - An **identity block** keeps the shape and adds x itself. A **conv block** (the first of a
+#   stage) changes it and needs a **projection shortcut**: 1x1 conv with the same stride + BN.
+# - Shortcut options: **A** zero-pads (no parameters), **B** projects only where the shape
+#   changes (torchvision, our default), **C** projects everywhere (more parameters, little gain).
+# - **v1** puts the stride on the first 1x1 conv and skips three pixels in four; **v1.5**
+#   (torchvision) puts it on the 3x3: same parameters, more multiply-adds.
+# - `zero_init_residual=True` zeroes the last γ of every branch: each block starts as
+#   ReLU(shortcut(x)), the identity for identity blocks.
+# - Bugs to recognise: a method called `run` instead of `forward` (PyTorch raises
+#   `NotImplementedError`), and a ReLU on the branch before the addition (the block can
+#   only add, and its outputs differ from torchvision's with the same weights).
+#
+# Next, [04 · Building ResNet-18/34/50/101/152](04_building_resnets.ipynb) stacks these blocks
+# into whole networks.

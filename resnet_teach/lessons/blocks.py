@@ -1,0 +1,326 @@
+"""Notebook 03: residual blocks, traced; shortcut options; v1 vs v1.5; zero_init_residual.
+
+Every function computes its answer from a real block or network (``trace_shapes``,
+``count_parameters``), so what the notebook prints is what PyTorch does.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Sequence, Tuple
+
+import torch
+from torch import Tensor, nn
+
+from .._checks import check_choice, check_int
+from ..blocks import BasicBlock, Bottleneck, ZeroPadShortcut, make_shortcut
+from ..exercises import Feedback, compare
+from ..resnet import STAGES, ResNet, resnet50
+from ..trace import _check_input_size, count_parameters, trace_shapes
+from .networks import _unanswered, build_on_meta
+
+__all__ = [
+    "Step", "BlockDiagram", "block_diagram", "describe_layer", "parameter_formula",
+    "block_kinds", "shortcut_options", "stride_placement", "zero_init_report",
+    "check_bottleneck_params", "check_conv_block_shape", "check_option_c_extra_params",
+    "check_zero_gammas",
+]
+
+RESIDUAL_BLOCKS = (BasicBlock, Bottleneck)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One layer of a block as the notebook draws it."""
+
+    name: str  # module name inside the block, e.g. "conv1" or "downsample.0"
+    label: str  # what it does, e.g. "3x3 conv, 64→64, stride 2"
+    output_shape: Tuple[int, ...]
+    params: int
+    formula: str  # how the parameters come about, e.g. "3·3·64·64"
+
+
+@dataclass(frozen=True)
+class BlockDiagram:
+    """A traced block: the residual branch F(x), the shortcut, and the shapes everywhere."""
+
+    kind: str  # "BasicBlock" or "Bottleneck"
+    input_shape: Tuple[int, ...]
+    main: Tuple[Step, ...]  # the residual branch, in the order the layers run
+    shortcut: Tuple[Step, ...]  # empty for an identity shortcut
+    output_shape: Tuple[int, ...]
+
+    @property
+    def shortcut_kind(self) -> str:
+        if not self.shortcut:
+            return "identity"
+        if any(s.label.startswith("zero-pad") for s in self.shortcut):
+            return "zero-pad (option A)"
+        return "projection"
+
+    @property
+    def block_name(self) -> str:
+        """The seeds' names: an "identity block" keeps the shape, a "conv block" projects."""
+        return "identity block" if not self.shortcut else "conv block"
+
+    @property
+    def params(self) -> int:
+        return sum(s.params for s in self.main + self.shortcut)
+
+    def table(self) -> str:
+        head = ("path", "layer", "what it does", "output shape", "params", "= formula")
+        body = [("branch", s.name, s.label, str(list(s.output_shape)), f"{s.params:,}", s.formula)
+                for s in self.main]
+        body += [("shortcut", s.name, s.label, str(list(s.output_shape)), f"{s.params:,}", s.formula)
+                 for s in self.shortcut]
+        if not self.shortcut:
+            body.append(("shortcut", "-", "identity (x itself)", str(list(self.input_shape)), "0", ""))
+        body.append(("after +", "relu", "ReLU(F(x) + shortcut(x))", str(list(self.output_shape)), "0", ""))
+        widths = [max(len(row[i]) for row in [head] + body) for i in range(len(head))]
+
+        def fmt(row: Sequence[str]) -> str:
+            cells = [c.rjust(w) if i == 4 else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
+            return "  ".join(cells).rstrip()
+
+        lines = [f"{self.kind} ({self.block_name}), input {list(self.input_shape)}", fmt(head),
+                 "-" * (sum(widths) + 2 * (len(widths) - 1))]
+        lines += [fmt(row) for row in body]
+        lines.append(f"total parameters: {self.params:,}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.table()
+
+
+def describe_layer(module: nn.Module) -> str:
+    """A short description of one layer: "1x1 conv, 256→64, stride 2", "BN(64)", "ReLU"."""
+    if isinstance(module, nn.Conv2d):
+        kh, kw = module.kernel_size
+        text = f"{kh}x{kw} conv, {module.in_channels}→{module.out_channels}"
+        if module.stride != (1, 1):
+            text += f", stride {module.stride[0]}"
+        return text
+    if isinstance(module, nn.BatchNorm2d):
+        return f"BN({module.num_features})"
+    if isinstance(module, nn.ReLU):
+        return "ReLU"
+    if isinstance(module, ZeroPadShortcut):
+        text = f"zero-pad {module.inplanes}→{module.planes} channels"
+        return text + (f", stride {module.stride}" if module.stride != 1 else "")
+    return type(module).__name__
+
+
+def parameter_formula(module: nn.Module) -> str:
+    """The parameter count of one layer written out: "3·3·64·64" for a conv, "2·64" for BN."""
+    if isinstance(module, nn.Conv2d):
+        kh, kw = module.kernel_size
+        text = f"{kh}·{kw}·{module.in_channels // module.groups}·{module.out_channels}"
+        return text + (f" + {module.out_channels}" if module.bias is not None else "")
+    if isinstance(module, nn.BatchNorm2d):
+        return f"2·{module.num_features}" if module.affine else "0"
+    return "" if count_parameters(module) == 0 else f"{count_parameters(module)}"
+
+
+def _check_block(block: Any) -> None:
+    if not isinstance(block, RESIDUAL_BLOCKS):
+        raise TypeError(f"block={type(block).__name__} must be a BasicBlock or Bottleneck instance")
+
+
+def block_diagram(block: nn.Module, input_shape: Sequence[int]) -> BlockDiagram:
+    """Trace ``block`` on an input of ``input_shape`` (N, C, H, W) and split its layers into the
+    residual branch and the shortcut, each with its output shape and parameter formula."""
+    _check_block(block)
+    shape = _check_input_size(input_shape)
+    if len(shape) != 4:
+        raise ValueError(f"input_shape={tuple(shape)} must be (N, C, H, W)")
+    if shape[1] != block.conv1.in_channels:
+        raise ValueError(f"input_shape[1]={shape[1]} must equal the block's input channels "
+                         f"{block.conv1.in_channels}")
+    rows = trace_shapes(block, shape)
+    top = [r for r in rows if r.depth == 1]
+    final = top[-1]  # the ReLU after the addition is the last call
+    main, shortcut = [], []
+    for r in rows:
+        if r.depth == 0 or r is final:
+            continue
+        module = block.get_submodule(r.name)
+        step = Step(r.name, describe_layer(module), r.output_shape, count_parameters(module),
+                    parameter_formula(module))
+        if r.name.startswith("downsample"):
+            # a projection is a Sequential (record its two layers); option A is one module
+            if r.depth == 2 or (r.depth == 1 and not list(module.children())):
+                shortcut.append(step)
+        elif r.depth == 1:
+            main.append(step)
+    return BlockDiagram(type(block).__name__, shape, tuple(main), tuple(shortcut), final.output_shape)
+
+
+def block_kinds(model: nn.Module) -> List[Dict[str, Any]]:
+    """Per stage (layer1..): how many blocks have a projection / zero-pad / identity shortcut."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+    rows = []
+    for stage, layer in model.named_children():
+        blocks = [b for b in layer.children() if isinstance(b, RESIDUAL_BLOCKS)] if isinstance(
+            layer, nn.Sequential) else []
+        if not blocks:
+            continue
+        conv = sum(b.downsample is not None for b in blocks)
+        rows.append({"stage": stage, "blocks": len(blocks), "conv blocks": conv,
+                     "identity blocks": len(blocks) - conv,
+                     "first block": f"{blocks[0].conv1.in_channels}→"
+                                    f"{residual_out_channels(blocks[0])} channels, stride {blocks[0].stride}"})
+    return rows
+
+
+def residual_out_channels(block: nn.Module) -> int:
+    return block.bn3.num_features if isinstance(block, Bottleneck) else block.bn2.num_features
+
+
+def _shortcut_modules(model: nn.Module) -> List[nn.Module]:
+    return [m.downsample for m in model.modules()
+            if isinstance(m, RESIDUAL_BLOCKS) and m.downsample is not None]
+
+
+def shortcut_options(depth: int = 34, num_classes: int = 1000) -> List[Dict[str, Any]]:
+    """The paper's options A, B, C for one ImageNet ResNet: shortcuts of each kind and parameters.
+
+    A: zero-padded identity where the shape changes; B: projection there (torchvision);
+    C: projection on every block. Built on the meta device, so no weights are allocated.
+    """
+    check_choice("depth", depth, tuple(STAGES))
+    check_int("num_classes", num_classes, 1)
+    block, layers = STAGES[depth]
+    rows = []
+    for option in ("A", "B", "C"):
+        model = build_on_meta(ResNet, block=block, layers=layers, num_classes=num_classes, shortcut=option)
+        shortcuts = _shortcut_modules(model)
+        rows.append({
+            "option": option,
+            "projection shortcuts": sum(isinstance(s, nn.Sequential) for s in shortcuts),
+            "zero-pad shortcuts": sum(isinstance(s, ZeroPadShortcut) for s in shortcuts),
+            "identity shortcuts": sum(len(stage) for stage in (model.layer1, model.layer2,
+                                                               model.layer3, model.layer4)) - len(shortcuts),
+            "shortcut params": sum(count_parameters(s) for s in shortcuts),
+            "total params": count_parameters(model),
+        })
+    return rows
+
+
+def stride_placement(inplanes: int = 256, planes: int = 128, size: int = 56, stride: int = 2
+                     ) -> Dict[str, Dict[str, Any]]:
+    """ResNet v1 (stride on the first 1x1) vs v1.5 (stride on the 3x3) for one Bottleneck
+    with a projection shortcut: parameters, and each conv's output shape and multiply-adds."""
+    check_int("inplanes", inplanes, 1)
+    check_int("planes", planes, 1)
+    check_int("size", size, 1)
+    check_int("stride", stride, 1)
+    result = {}
+    for version, in_1x1 in (("v1", True), ("v1.5", False)):
+        down = make_shortcut(inplanes, planes * Bottleneck.expansion, stride, "B", nn.BatchNorm2d)
+        block = Bottleneck(inplanes, planes, stride, down, stride_in_1x1=in_1x1)
+        trace = trace_shapes(block, (1, inplanes, size, size))
+        convs = [(r.name, describe_layer(block.get_submodule(r.name)), r.output_shape, r.macs)
+                 for r in trace if r.type == "Conv2d"]
+        result[version] = {"params": count_parameters(block), "convs": convs,
+                           "macs": sum(r.macs for r in trace)}
+    return result
+
+
+@dataclass(frozen=True)
+class BlockCheck:
+    name: str  # e.g. "layer2.0"
+    shortcut: str  # "identity" or "projection"
+    max_error: float  # max |block(x) - expected| where expected = relu(shortcut(x))
+    returns_input: bool  # block(x) equals x exactly (possible only where the shape is kept)
+
+
+def zero_init_report(model: nn.Module, x: Tensor) -> List[BlockCheck]:
+    """Run ``model`` on ``x`` and check every residual block against ReLU(shortcut(input)).
+
+    With ``zero_init_residual=True`` the last BN of each branch has gamma = 0 (and beta = 0),
+    so F(x) = 0 and a block computes ReLU(0 + shortcut(x)): exactly its input for an identity
+    block (its input came out of a ReLU, so it is >= 0).
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+    if not isinstance(x, Tensor):
+        raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
+    seen: List[Tuple[str, nn.Module, Tensor, Tensor]] = []
+    hooks = []
+    for name, m in model.named_modules():
+        if isinstance(m, RESIDUAL_BLOCKS):
+            hooks.append(m.register_forward_hook(
+                lambda mod, args, out, name=name: seen.append((name, mod, args[0].detach(), out.detach()))))
+    try:
+        with torch.no_grad():
+            model(x)
+            report = []
+            for name, block, inp, out in seen:
+                shortcut = inp if block.downsample is None else block.downsample(inp)
+                expected = torch.relu(shortcut)
+                same = out.shape == inp.shape and torch.equal(out, inp)
+                report.append(BlockCheck(name, "identity" if block.downsample is None else "projection",
+                                         float((out - expected).abs().max()), same))
+    finally:
+        for h in hooks:
+            h.remove()
+    return report
+
+
+# --- exercises -------------------------------------------------------------------------------
+
+def check_bottleneck_params(answer: Any) -> Feedback:
+    """Parameters of Bottleneck(1024, 256) (no downsample): an identity block of ResNet-50's layer3."""
+    if _unanswered(answer):
+        return compare(answer, None, "")
+    block = Bottleneck(1024, 256)
+    expected = count_parameters(block)
+    convs = " + ".join(parameter_formula(m) for m in (block.conv1, block.conv2, block.conv3))
+    bns = " + ".join(parameter_formula(m) for m in (block.bn1, block.bn2, block.bn3))
+    return compare(answer, expected, f"{expected:,} = convs {convs} + BNs {bns}.",
+                   hint="Count each conv as k·k·in·out (no bias) and each BN as 2·channels; "
+                        "the block is 1024 → 256 → 256 → 1024.")
+
+
+def check_conv_block_shape(answer: Any) -> Feedback:
+    """Output shape of Bottleneck(512, 256, stride=2) with its projection, for (1, 512, 28, 28)."""
+    if _unanswered(answer):
+        return compare(answer, None, "")
+    down = make_shortcut(512, 256 * Bottleneck.expansion, 2, "B", nn.BatchNorm2d)
+    block = Bottleneck(512, 256, stride=2, downsample=down).eval()
+    with torch.no_grad():
+        expected = tuple(block(torch.zeros(1, 512, 28, 28)).shape)
+    return compare(answer, expected,
+                   f"{expected}: planes·4 = {expected[1]} channels, and stride 2 halves 28.",
+                   hint="The output has planes·expansion channels; the stride divides H and W.",
+                   equal=lambda a, e: tuple(int(v) for v in a) == e)
+
+
+def check_option_c_extra_params(answer: Any) -> Feedback:
+    """How many parameters option C adds to ResNet-34 over option B."""
+    if _unanswered(answer):
+        return compare(answer, None, "")
+    rows = {r["option"]: r for r in shortcut_options(34)}
+    expected = rows["C"]["total params"] - rows["B"]["total params"]
+    extra = rows["C"]["projection shortcuts"] - rows["B"]["projection shortcuts"]
+    return compare(answer, expected,
+                   f"{expected:,}: C adds a 1x1 conv + BN to the {extra} blocks that B leaves as "
+                   f"identities.",
+                   hint="Subtract the total parameters of option B from those of option C "
+                        "(shortcut_options(34) has both).")
+
+
+def check_zero_gammas(answer: Any) -> Feedback:
+    """How many BN layers of resnet50(zero_init_residual=True) start with all gammas zero."""
+    if _unanswered(answer):
+        return compare(answer, None, "")
+    model = resnet50(zero_init_residual=True)
+    zeroed = [name for name, m in model.named_modules()
+              if isinstance(m, nn.BatchNorm2d) and bool((m.weight == 0).all())]
+    per_stage = [sum(n.startswith(stage + ".") for n in zeroed)
+                 for stage in ("layer1", "layer2", "layer3", "layer4")]
+    expected = len(zeroed)
+    return compare(answer, expected,
+                   f"{expected}: the last BN (bn3) of every block, {' + '.join(map(str, per_stage))} "
+                   f"blocks per stage. The projection shortcuts' BNs keep gamma = 1.",
+                   hint="zero_init_residual zeroes the last BN of every block's residual branch.")
