@@ -138,8 +138,10 @@ class Bottleneck(nn.Module):
     """1x1 (reduce) -> 3x3 -> 1x1 (expand by 4) (ResNet-50/101/152).
 
     ``stride_in_1x1=False`` (default) puts the stride on the 3x3 conv, as torchvision does
-    ("ResNet v1.5"); ``True`` puts it on the first 1x1 as in the paper ("v1"). Same parameters,
-    but v1 runs the 3x3 at the reduced size, so fewer FLOPs.
+    ("ResNet v1.5"); ``True`` puts it on the first 1x1 as in the paper ("v1"). Same parameters;
+    the 3x3 costs the same in both (its output is at the reduced size either way), but v1's
+    first 1x1 already runs at the reduced size, so v1 has fewer FLOPs. v1.5's 3x3 sees every
+    pixel where v1's strided 1x1 skips three in four, which makes v1.5 slightly more accurate.
     """
 
     expansion: int = 4

@@ -67,7 +67,7 @@ def build(src: Path, execute: bool = True) -> float:
     start = time.perf_counter()
     if execute:
         os.environ["RESNET_TEACH_PROGRESS"] = "0"  # as under pytest (see conftest.py)
-        NotebookClient(nb, timeout=600, kernel_name="python3",
+        NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
                        resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
         nb.metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
     nbformat.write(nb, target)

@@ -4,19 +4,28 @@
 # **What you will learn**
 # - how this collection works: short code cells, prose between them, sliders to play with,
 #   exercises that tell you right or wrong;
-# - which notebook teaches what, in which order;
-# - whether your computer is ready (the cell below checks).
+# - which notebook teaches what, in which order, and how long each one takes;
+# - whether your computer is ready (the cell below checks);
+# - the Chinese terms of the blog posts you may have read, in English (术语对照表);
+# - for instructors: how to use the widgets in class.
 #
-# **Time on a laptop CPU:** 5 minutes to read; the cells run in a few seconds.
+# **Time on a laptop CPU:** about 10 minutes to read; the cells run in about 5 seconds.
+#
+# **Before this:** nothing. Start here.
 #
 # ## How to use these notebooks
 # * Run the cells from top to bottom (**Run ▸ Run All Cells**, or Shift+Enter cell by cell).
 #   Everything runs on a CPU; nothing is downloaded.
 # * Every number the text states is computed by the code beside it, usually checked against
 #   PyTorch itself. If you change a cell, the `assert`s tell you when a claim stops holding.
-# * Sliders (widgets) show how a result follows from its formula. Move them; nothing can break.
+# * Sliders (widgets) show how a result follows from its formula. Move them; nothing can break:
+#   a combination that makes no sense shows a message that says why.
+#   Until its cell has run, a widget shows as one line of text such as
+#   `OutputSizeExplorer(children=(HBox(...` — run the cell (or Run All) and the sliders appear.
 # * Exercises end with a `check_...(answer)` call that says *Correct!* or *Not yet.* and why.
 #   Solutions are folded under **Show solution**.
+# * Cells that are *meant* to fail (to show you an error message worth knowing) are marked in
+#   the text; Run All goes on past them.
 # * The real blocks and networks live in the small package `resnet_teach`; the notebooks import
 #   them instead of redefining them, so what you see is what is tested.
 
@@ -46,3 +55,89 @@ import torchvision
 print(f"Python {platform.python_version()}, torch {torch.__version__}, torchvision {torchvision.__version__}")
 print("GPU available:", torch.cuda.is_available(), "(not needed: every notebook runs on a CPU)")
 print("CPU threads PyTorch uses:", torch.get_num_threads())
+
+# %% [markdown]
+# ## The notebooks, in order
+#
+# One concept each. The times are the ones each notebook states in its header: reading at a
+# student's pace, and running every cell on a laptop CPU (tests/test_front_door.py keeps this
+# table equal to the headers).
+#
+# | Notebook | What it teaches | Read · run |
+# |---|---|---|
+# | [01 · Convolution arithmetic you can slide](01_conv_arithmetic.ipynb) | The output size of convolution and pooling, `floor((n + 2p - d(k-1) - 1) / s) + 1`, checked against PyTorch; `ceil_mode`; valid/same padding and the one-pixel TensorFlow shift; padding modes; stride, dilation and the receptive field; grouped and depthwise convolutions. Widgets: output size, padding modes, groups. | 45 min · 20 s |
+# | [02 · Batch normalization, from scratch to nn.BatchNorm2d](02_batch_norm.ipynb) | Per-channel standardization and γ/β; biased vs unbiased variance in the running statistics; `momentum`; train vs eval mode and what forgetting `eval()` costs; the batch-of-one error. Widget: momentum and the running statistics. | 30 min · 20 s |
+# | [03 · Residual blocks](03_residual_blocks.ipynb) | BasicBlock and Bottleneck, shape by shape; identity and projection shortcuts (options A, B, C); ResNet v1 vs v1.5; `zero_init_residual`; two bugs from the blog posts. | 30 min · 15 s |
+# | [04 · Building ResNet-18/34/50/101/152](04_building_resnets.ipynb) | Stem, four stages, head; every layer's output shape at 224x224; exact parameter counts and multiply-adds; what the "50" counts; our networks give torchvision's outputs; the CIFAR stem. Widget: network explorer. | 30 min · 20 s |
+# | [05 · The degradation problem, reproduced live on a laptop CPU](05_degradation.ipynb) | Deeper plain networks train worse, and it is not overfitting: plain and residual networks of two depths trained live, the ordering asserted; gradient norms layer by layer at initialization; why a residual block can default to the identity; the paper's numbers beside ours. | 30 min · 40 s |
+# | [06 · Flatten versus global average pooling, and what GAP makes possible](06_flatten_vs_gap.ipynb) | What ends a ResNet (GAP, flatten, fc); what a Flatten head costs; why GAP accepts any input size while Flatten and a fixed `AvgPool2d(7)` break; class activation maps. Widget: one network, any input size. | 30 min · 25 s |
+#
+# A good order is the table's. If you already know convolutions and BatchNorm, start at 03;
+# 04 needs the blocks of 03, and 05 and 06 build on 04.
+
+# %% [markdown]
+# ## Coming from the Chinese blog posts? 术语对照表
+#
+# Many students read Chinese-language posts about ResNet before these notebooks. The terms
+# they use, in English, and where each one is taught here:
+#
+# | 中文 | English | Notebook |
+# |---|---|---|
+# | 残差块 | residual block | 03 |
+# | 瓶颈块 | bottleneck block | 03 |
+# | 恒等映射 | identity mapping | 03, 05 |
+# | 捷径 / 短接 | shortcut (connection) | 03 |
+# | 下采样 | downsampling | 03, 04 |
+# | 退化 | degradation | 05 |
+# | 批量归一化 | batch normalization | 02 |
+# | 全局平均池化 | global average pooling | 06 |
+# | 展平层 | flatten layer | 06 |
+# | 感受野 | receptive field | 01 |
+# | 空洞(扩张)卷积 | dilated convolution | 01 |
+# | 分组卷积 | grouped convolution | 01 |
+# | 填充模式 | padding mode | 01 |
+# | 步幅 | stride | 01 |
+# | 特征图 | feature map | 01, 04 |
+#
+# Those posts also contain a few mistakes, which the notebooks run and correct ("spot the
+# bug"): a model with `run` instead of `forward` (03); a ReLU on the residual branch before
+# the addition (03); the stride on the first 1x1 convolution, which is ResNet v1, not
+# torchvision's v1.5 (03); "ResNet-50 has 50 convolutional layers" (04); the last Linear layer
+# "outputs probabilities" — it outputs logits (04); BatchNorm "scales into [0, 1]" (02);
+# Keras `padding='same'` treated as PyTorch's symmetric padding (01); a fixed `AvgPool2d(7)`
+# that only works at 224x224 (06).
+
+# %% [markdown]
+# ## For instructors: the widgets in class
+#
+# * **Run All before the lesson starts.** Widgets need a running kernel; a notebook opened
+#   without running shows their one-line text instead. On a projector, use
+#   **View ▸ Appearance ▸ Presentation Mode** (larger text) and
+#   **View ▸ Appearance ▸ Simple Interface** (one notebook, no side panels); Ctrl and + zooms the page further.
+# * **Ask for a prediction first, then move the slider.** "n = 7, k = 3, p = 1, s = 2: what
+#   size comes out?" — let the class commit to an answer, then show the formula filled in with
+#   their numbers and PyTorch's own answer beside it.
+# * **Drive the sliders from the keyboard**: click a slider's handle, then the arrow keys move it
+#   one step at a time, which is easy to follow on a projector. You can also click the number
+#   beside a slider and type a value.
+# * **Break it on purpose.** Each widget's "Things to try" includes combinations that make no
+#   sense (a kernel wider than its input, reflect padding wider than the image). The widget
+#   answers with the rule that was broken, in words — a good moment to read the message
+#   together.
+# * **Exercises as checkpoints.** Every notebook has at least three `answer = ...` cells with a
+#   checker; students can work alone and get immediate feedback, the solution is folded under
+#   each one.
+# * **Long cells.** The degradation notebook (05) trains small networks, the longest run of the
+#   collection (its header gives the time): start its Run All at the beginning of that part of
+#   the lesson.
+# * **No installation for students**: the README's *Launch Binder* link opens these notebooks
+#   in the browser, on a free temporary server (it can take a few minutes to start; work is
+#   not kept after the session ends, so download anything worth keeping).
+# * **Reset**: **Kernel ▸ Restart Kernel and Run All Cells** brings a notebook back to its
+#   starting state.
+
+# %% [markdown]
+# ## Summary
+# - Run the cells in order; sliders need their cell to have run.
+# - Every stated number is computed and checked by code, mostly against PyTorch.
+# - Next: [01 · Convolution arithmetic you can slide](01_conv_arithmetic.ipynb).
