@@ -204,6 +204,7 @@ def init_weights(model: nn.Module, zero_init_residual: bool = False) -> None:
         elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm, ScratchBatchNorm2d)):
             if m.weight is not None:  # affine=False norms have nothing to initialise
                 nn.init.constant_(m.weight, 1)
+            if m.bias is not None:
                 nn.init.constant_(m.bias, 0)
     if zero_init_residual:
         # Each block's last BN scales its branch by gamma = 0: the block starts as the identity.

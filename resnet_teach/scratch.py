@@ -30,16 +30,20 @@ class ScratchBatchNorm2d(nn.Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: Optional[float] = 0.1,
                  affine: bool = True, track_running_stats: bool = True,
-                 device=None, dtype=None) -> None:
+                 device=None, dtype=None, *, bias: bool = True) -> None:
         super().__init__()
         self.num_features = check_int("num_features", num_features, 1)
         self.eps = check_float("eps", eps, low=0.0, low_inclusive=False)
         self.momentum = None if momentum is None else check_float("momentum", momentum, 0.0, 1.0)
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
+        self.has_bias = bool(bias) and self.affine  # PyTorch >= 2.x: bias=False keeps gamma only
         factory = {"device": device, "dtype": dtype}
         if self.affine:
             self.weight = nn.Parameter(torch.ones(num_features, **factory))  # gamma
-            self.bias = nn.Parameter(torch.zeros(num_features, **factory))  # beta
+            if self.has_bias:
+                self.bias = nn.Parameter(torch.zeros(num_features, **factory))  # beta
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -62,7 +66,8 @@ class ScratchBatchNorm2d(nn.Module):
         self.reset_running_stats()
         if self.affine:
             nn.init.ones_(self.weight)
-            nn.init.zeros_(self.bias)
+            if self.bias is not None:
+                nn.init.zeros_(self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
         if not isinstance(x, Tensor):
@@ -92,13 +97,15 @@ class ScratchBatchNorm2d(nn.Module):
 
         shape = (1, -1, 1, 1)  # broadcast per channel over (N, C, H, W)
         y = (x - mean.view(shape)) / torch.sqrt(var.view(shape) + self.eps)
-        if self.affine:
-            y = y * self.weight.view(shape) + self.bias.view(shape)
+        if self.weight is not None:
+            y = y * self.weight.view(shape)
+        if self.bias is not None:
+            y = y + self.bias.view(shape)
         return y
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
 def _pad_tuple(x: Tensor, pad: Union[int, Sequence[int]]) -> Tuple[int, ...]:

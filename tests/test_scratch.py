@@ -11,15 +11,17 @@ from torch import nn
 from resnet_teach import ScratchBatchNorm2d, scratch_conv2d, scratch_pad
 
 BN_VARIANTS = [dict(momentum=0.1), dict(momentum=0.5), dict(momentum=None), dict(affine=False),
-               dict(track_running_stats=False), dict(eps=1e-3), dict(momentum=None, affine=False)]
+               dict(track_running_stats=False), dict(eps=1e-3), dict(momentum=None, affine=False),
+               dict(bias=False)]
 
 
 def pair_of_bns(c, **kw):
     ref, ours = nn.BatchNorm2d(c, **kw), ScratchBatchNorm2d(c, **kw)
-    if ref.affine:
-        with torch.no_grad():
-            ref.weight.uniform_(0.5, 1.5), ref.bias.uniform_(-0.5, 0.5)
-            ours.weight.copy_(ref.weight), ours.bias.copy_(ref.bias)
+    with torch.no_grad():
+        for name in ("weight", "bias"):
+            if getattr(ref, name) is not None:
+                getattr(ref, name).uniform_(0.5, 1.5)
+                getattr(ours, name).copy_(getattr(ref, name))
     return ref, ours
 
 
@@ -27,6 +29,7 @@ def pair_of_bns(c, **kw):
 def test_batchnorm_matches_pytorch_in_train_and_eval(kw):
     torch.manual_seed(0)
     ref, ours = pair_of_bns(3, **kw)
+    assert repr(ours).replace("Scratch", "") == repr(ref)
     # same parameters and buffers, by name and shape
     assert [(n, p.shape) for n, p in ref.named_parameters()] == [(n, p.shape) for n, p in ours.named_parameters()]
     assert [(n, b.shape) for n, b in ref.named_buffers()] == [(n, b.shape) for n, b in ours.named_buffers()]
