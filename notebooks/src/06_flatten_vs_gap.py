@@ -1,0 +1,507 @@
+# %% [markdown]
+# # 06 · Flatten versus global average pooling, and what GAP makes possible
+#
+# **What you will learn**
+# - what the end of ResNet really is: global average pooling (GAP), then flattening a 1x1
+#   map, then the fc layer, traced on ResNet-18 and ResNet-50;
+# - what a Flatten head would cost instead: `Linear(25088, 1000)` in ResNet-18 where GAP needs
+#   `Linear(512, 1000)`, and the same for ResNet-50 (counted below);
+# - why one GAP network takes 160x160, 224x224, 320x320 and non-square images, while a Flatten
+#   head and blog post 001's fixed `AvgPool2d(7)` break: sometimes with an error, sometimes
+#   silently;
+# - class activation maps (CAMs): a GAP network shows where it found its evidence, and we
+#   measure how often it points at the right place.
+#
+# **Time on a laptop CPU:** about 30 minutes to read; the cells run in about 25 seconds.
+#
+# **Before this:** [04 · Building ResNet-18/34/50/101/152](04_building_resnets.ipynb) (the
+# stem, the stages, the 224 → 7 shape table); [00 · Start here](00_start_here.ipynb) if you
+# are new to the collection.
+
+# %%
+import copy
+
+import matplotlib.pyplot as plt
+import torch
+from torch import nn
+
+from resnet_teach import (cifar_resnet, count_parameters, evaluate, resnet18, resnet50, train,
+                          trace_shapes)
+from resnet_teach.lessons import heads as lesson
+from resnet_teach.plots.heads import plot_cams, plot_digits_with_boxes, plot_head_support
+from resnet_teach.train import fixed_threads
+
+# %% [markdown]
+# ## 1. The question from blog post 000: what does Flatten do at the end of ResNet-50?
+#
+# Blog post 000 asks exactly this. Its first answer says the Flatten layer lays out every
+# point of the last convolution's feature maps as one long vector for the fully connected
+# layer. Its second answer says ResNet-50 ends with global average pooling, not Flatten.
+# Both are half right. The end of ResNet is three steps:
+#
+# 1. `avgpool`: **global average pooling**, one average per channel, `(N, C, h, w)` → `(N, C, 1, 1)`;
+# 2. `torch.flatten(x, 1)`: drop the two dimensions of size 1, `(N, C, 1, 1)` → `(N, C)`;
+# 3. `fc`: one `Linear(C, 1000)`, giving 1000 logits (scores, not yet probabilities).
+#
+# So there *is* a flatten, but it flattens a 1x1 map: it moves no number. Our tracer shows the
+# last rows of ResNet-18 at 224x224 (`torch.flatten` is a function, not a module, so it has no
+# row of its own):
+
+# %%
+torch.manual_seed(0)
+net18 = resnet18().eval()
+trace18 = trace_shapes(net18, (1, 3, 224, 224))
+for name in ("layer4", "avgpool", "fc"):
+    row = trace18.by_name(name)
+    print(f"{name:8s} {row.type:20s} output {list(row.output_shape)}")
+
+# %% [markdown]
+# The network's `forward_features` (everything up to `layer4`) and `forward_head` (the rest)
+# let us take the three steps one at a time and check what each does:
+
+# %%
+x = torch.randn(1, 3, 224, 224)  # one RGB image; random values, only the shapes matter here
+with torch.no_grad():
+    fmap = net18.forward_features(x)  # (1, 512, 7, 7): layer4's output
+    pooled = net18.avgpool(fmap)  # (1, 512, 1, 1): one average per channel
+    flat = torch.flatten(pooled, 1)  # (1, 512)
+    logits = net18.fc(flat)  # (1, 1000)
+    whole = net18(x)
+for name, t in [("layer4", fmap), ("avgpool", pooled), ("flatten", flat), ("fc", logits)]:
+    print(f"{name:8s} {tuple(t.shape)}")
+assert torch.allclose(pooled, fmap.mean(dim=(2, 3), keepdim=True))  # GAP is a plain mean
+assert torch.equal(flat, pooled[:, :, 0, 0])  # flatten only dropped the two 1x1 dimensions
+assert torch.allclose(logits, whole, atol=1e-6)  # the three steps are the whole head
+
+# %% [markdown]
+# ResNet-50 ends the same way, with 2048 channels instead of 512 (its Bottleneck blocks widen
+# by 4):
+
+# %%
+net50 = resnet50().eval()
+trace50 = trace_shapes(net50, (1, 3, 224, 224))
+for name in ("layer4", "avgpool", "fc"):
+    row = trace50.by_name(name)
+    print(f"{name:8s} {row.type:20s} output {list(row.output_shape)}")
+assert trace50.by_name("layer4").output_shape == (1, 2048, 7, 7)
+assert trace50.by_name("avgpool").output_shape == (1, 2048, 1, 1)
+assert trace50.by_name("fc").output_shape == (1, 1000)
+
+# %% [markdown]
+# The answer to blog post 000, then: in ResNet-50 the flatten turns `(N, 2048, 1, 1)` into
+# `(N, 2048)`. The work of squeezing the 7x7 positions away is done by the average before it.
+# Global average pooling comes from *Network in Network* (Lin, Chen and Yan, 2013), which
+# proposed it instead of big fully connected layers; the next section shows how big those
+# would be.
+#
+# ## 2. What a Flatten head would cost
+#
+# Without the average, `fc` must take every number of the 512x7x7 map. `resnet18(head="flatten",
+# input_size=224)` builds exactly that network: the same layers, `avgpool` replaced by
+# nothing (`Identity`), and an fc as wide as the flattened map.
+
+# %%
+flat18 = resnet18(head="flatten", input_size=224).eval()
+print("GAP head:    ", net18.avgpool, "->", net18.fc)
+print("Flatten head:", flat18.avgpool, "->", flat18.fc)
+gap_fc18, flat_fc18 = count_parameters(net18.fc), count_parameters(flat18.fc)
+assert gap_fc18 == lesson.fc_parameters(512, 1000) == 513_000  # 512 x 1000 weights + 1000 biases
+assert flat_fc18 == lesson.fc_parameters(512 * 7 * 7, 1000) == 25_089_000
+print(f"ResNet-18 fc after GAP: {gap_fc18:>12,} parameters")
+print(f"ResNet-18 Flatten fc:   {flat_fc18:>12,} parameters ({flat_fc18 / gap_fc18:.1f} times as many)")
+print(f"whole network: {count_parameters(net18):,} (GAP) vs {count_parameters(flat18):,} (Flatten)")
+
+# %% [markdown]
+# The Flatten fc has one weight per class for every channel *at every one of the 7 x 7 = 49
+# positions*; GAP shares one weight per channel across all positions.
+#
+# For ResNet-50 the Flatten fc would be `Linear(2048 * 7 * 7, 1000)`. We count it without
+# allocating its 100 million numbers: on PyTorch's `meta` device a layer has shapes but no
+# memory.
+
+# %%
+h, w = net50.feature_map_size((224, 224))
+flat_fc50 = nn.Linear(net50.num_features * h * w, 1000, device="meta")  # shapes only
+gap_fc50 = count_parameters(net50.fc)
+n_flat_fc50 = count_parameters(flat_fc50)
+assert gap_fc50 == lesson.fc_parameters(2048, 1000) == 2_049_000
+assert n_flat_fc50 == lesson.fc_parameters(2048 * 7 * 7, 1000) == 2048 * 7 * 7 * 1000 + 1000
+print(f"ResNet-50 fc after GAP: {gap_fc50:>12,} parameters")
+print(f"ResNet-50 Flatten fc:   {n_flat_fc50:>12,} parameters")
+print(f"the Flatten fc alone is {n_flat_fc50 / count_parameters(net50):.1f} times the whole GAP "
+      f"ResNet-50 ({count_parameters(net50):,} parameters)")
+
+# %% [markdown]
+# ## 3. One GAP network, many input sizes
+#
+# Convolutions do not care how big their input is: each one slides its window over whatever
+# it gets. Only the head can care. GAP averages whatever `h x w` map arrives, so `fc` always
+# gets 512 numbers. The same ResNet-18 (built once, same weights) on four input sizes, one of
+# them not square (the 224x224 map is the one from section 1):
+
+# %%
+maps = {(224, 224): fmap}  # layer4's output per input size (height, width), reused below
+with torch.no_grad():
+    for hw in [(160, 160), (224, 224), (320, 320), (160, 320)]:
+        if hw not in maps:
+            maps[hw] = net18.forward_features(torch.randn(1, 3, *hw))  # (1, 512, h, w)
+        out = net18.forward_head(maps[hw])  # (1, 1000) at every size
+        print(f"input {hw[0]:3d}x{hw[1]:<3d} -> layer4 {tuple(maps[hw].shape)} -> logits {tuple(out.shape)}")
+        assert out.shape == (1, 1000)
+        assert tuple(maps[hw].shape[-2:]) == lesson.last_map_size(*hw)  # the size formula agrees
+
+# %% [markdown]
+# The last map is the input divided by 32 and rounded up (five stride-2 layers, notebook 04):
+# `lesson.size_steps` shows the chain with the output-size formula, and the `assert` above
+# checks it against the real network.
+
+# %%
+for name, (a, b) in lesson.size_steps(160, 320):
+    print(f"{name:22s} {a}x{b}")
+# ceil(n / 32) on each side, for every size the explorer below offers
+assert all(lesson.last_map_size(n, n) == (-(-n // 32),) * 2 for n in range(1, 1025))
+
+# %% [markdown]
+# ## 4. A Flatten head works only where its map is 7x7
+#
+# The Flatten network was built for 224x224, so its fc expects 512 x 7 x 7 = 25088 numbers. At
+# 160x160 the map is 5x5 and the flattened vector has 512 x 5 x 5 = 12800. The matrix product
+# inside `fc` cannot be done, and PyTorch says so:
+
+# %% tags=["raises-exception"]
+flat18(torch.randn(1, 3, 160, 160))  # a Flatten head built for 224, given a 160x160 image
+
+# %% [markdown]
+# `mat1` is the flattened input (1 x 12800), `mat2` is fc's weight, transposed (25088 x 1000).
+# The message can be predicted from the size arithmetic alone; `lesson.explore_input_size`
+# does that, and here we compare it with PyTorch for every size of section 3. (The
+# network's trunk is the same with either head, so we reuse the maps computed above and
+# try only the head.)
+
+# %%
+def try_head(head, fmap):
+    """'runs', or PyTorch's error message."""
+    try:
+        with torch.no_grad():
+            head(fmap)
+        return "runs"
+    except RuntimeError as error:
+        return str(error)
+
+
+for hw, fmap in maps.items():
+    real = try_head(flat18.forward_head, fmap)
+    predicted = lesson.explore_input_size(*hw).head("flatten")
+    assert real == ("runs" if predicted.runs else predicted.error)
+    print(f"{hw[0]:3d}x{hw[1]:<3d} map {fmap.shape[-2]}x{fmap.shape[-1]:<2d} Flatten head: {real}")
+
+# %% [markdown]
+# "Only at 224" is not quite true, though: any input whose map comes out 7x7 works, because
+# the size is rounded on the way down (exercise 2 asks which sides). And a map with the same
+# number of positions in another layout fools PyTorch completely. A head built for an 8x8 map
+# (a 256x256 input) given a 4x16 map (a 128x512 input) runs, although every weight now meets a
+# different position than it was trained on:
+
+# %%
+head_for_8x8 = nn.Linear(512 * 8 * 8, 10)  # the fc of a Flatten head built for an 8x8 map
+wide_map = torch.randn(1, 512, 4, 16)  # layer4's output for a 128x512 input
+print("runs:", tuple(head_for_8x8(torch.flatten(wide_map, 1)).shape))
+print(lesson.explore_input_size(128, 512, flatten_built_for=256).head("flatten").detail)
+
+# %% [markdown]
+# ## 5. Blog post 001's fixed `AvgPool2d(7)`: an error, or a silent mistake
+#
+# Blog post 001 ends its ResNet-50 with `nn.AvgPool2d(7)` instead of global pooling. At
+# 224x224 the map is 7x7, so one 7x7 window is exactly the global average. We give our
+# ResNet-18 that head (a copy, same weights) and check:
+
+# %%
+seed_net = copy.deepcopy(net18)
+seed_net.avgpool = nn.AvgPool2d(7)  # blog post 001's head; stride defaults to 7
+with torch.no_grad():
+    assert torch.allclose(seed_net.forward_head(maps[(224, 224)]), net18.forward_head(maps[(224, 224)]),
+                          atol=1e-6)
+print("at 224x224 AvgPool2d(7) and GAP give the same logits")
+
+# %% [markdown]
+# At 160x160 the map is 5x5, smaller than the window. That is an error, though not the one of
+# section 4:
+
+# %% tags=["raises-exception"]
+seed_net(torch.randn(1, 3, 160, 160))  # a 5x5 map, a 7x7 window
+
+# %% [markdown]
+# At 320x320 the map is 10x10. A 7x7 window with stride 7 fits once, so the output is 1x1 and
+# everything runs. But the window covers only the top-left corner of the map. We ask autograd
+# which positions reach the output at all:
+
+# %%
+fmap320 = maps[(320, 320)].clone().requires_grad_(True)  # (1, 512, 10, 10)
+seed_net.avgpool(fmap320).sum().backward()
+used = fmap320.grad[0, 0] != 0  # (10, 10): True where a position counts
+print(used.int())
+print(f"AvgPool2d(7) averages {int(used.sum())} of {used.numel()} positions; the others are ignored")
+assert used[:7, :7].all() and used.sum() == 49
+with torch.no_grad():
+    gap_logits = net18.forward_head(maps[(320, 320)])
+    seed_logits = seed_net.forward_head(maps[(320, 320)])
+print(f"largest logit difference from GAP: {(seed_logits - gap_logits).abs().max().item():.2f}")
+assert seed_logits.shape == gap_logits.shape and not torch.allclose(seed_logits, gap_logits)
+
+# %% [markdown]
+# No error, the right output shape, and wrong numbers: the worst kind of bug. At 448x448 the
+# map is 14x14, two windows fit each way, the output is 2x2, and the flattened vector has
+# 512 x 4 = 2048 numbers instead of 512. Now it is section 4's error again. (The head sees
+# only the map, so we hand it a map of layer4's shape at 448x448 and skip the trunk's work.)
+
+# %%
+map448 = torch.randn(1, *lesson.explore_input_size(448, 448).map_shape)
+print("layer4's output at 448x448:", tuple(map448.shape))
+
+# %% tags=["raises-exception"]
+seed_net.forward_head(map448)  # a 14x14 map pools to 2x2
+
+# %% [markdown]
+# The explorer predicts all three outcomes; the tests (`tests/test_lesson_heads.py`) compare
+# its messages with PyTorch's at many sizes. Across square inputs from 1 to 640 pixels:
+
+# %%
+for side in (160, 224, 320, 448):
+    print(f"{side}: {lesson.explore_input_size(side, side).head('avgpool').detail}")
+reports = {n: lesson.explore_input_size(n, n) for n in range(1, 641)}
+silent = [n for n, r in reports.items() if r.head("avgpool").runs and r.head("avgpool").covered < 1]
+assert silent == list(range(silent[0], silent[-1] + 1))  # one unbroken band
+print(f"AvgPool2d(7) runs but ignores part of the map for sides {silent[0]} to {silent[-1]} "
+      f"(maps {reports[silent[0]].map_size} to {reports[silent[-1]].map_size})")
+fig = plot_head_support(range(1, 641))
+plt.show()
+
+# %% [markdown]
+# GAP runs everywhere. The Flatten head built for 224 runs on one narrow band. The fixed
+# window runs on a wider band, but correctly only where the map is exactly 7x7; beyond that it
+# quietly ignores part of the map until it fails.
+#
+# ## 6. Try it: the input-size explorer
+#
+# Move the sliders: the report shows the chain of sizes, the last map, what a Flatten head
+# built for that size would cost, and what each head does. (Under 32 pixels the network still
+# runs; the report says why that is not a good idea.)
+
+# %% tags=["nbval-ignore-output"]
+from resnet_teach.widgets.heads import input_size_explorer
+
+input_size_explorer()
+
+# %% [markdown]
+# ### Exercise 1 · A Flatten head for small images
+#
+# You build `resnet18(head="flatten", input_size=160, num_classes=10)`. How many parameters
+# does its `fc` layer have (weights and biases)? Work it out by hand, then check.
+
+# %%
+from resnet_teach.lessons.heads import check_flatten_fc_params
+
+answer = ...  # an int
+check_flatten_fc_params(answer)
+
+# %% [markdown]
+# <details><summary>Show solution</summary>
+#
+# ```python
+# answer = 512 * 5 * 5 * 10 + 10  # = 128010
+# ```
+# 160 is halved five times, rounding up: 80, 40, 20, 10, 5. The map is 512x5x5, so `fc` is
+# `Linear(12800, 10)`: 128,000 weights and 10 biases. Check with
+# `count_parameters(resnet18(head="flatten", input_size=160, num_classes=10).fc)`.
+# </details>
+
+# %% [markdown]
+# ### Exercise 2 · Which sizes does the Flatten head accept?
+#
+# The Flatten ResNet-18 built for 224x224 runs whenever the last map is 7x7. What are the
+# smallest and the largest square side it accepts? Answer with a pair `(smallest, largest)`.
+
+# %%
+from resnet_teach.lessons.heads import check_flatten_input_range
+
+answer = ...  # (smallest, largest)
+check_flatten_input_range(answer)
+
+# %% [markdown]
+# <details><summary>Show solution</summary>
+#
+# ```python
+# answer = (193, 224)
+# ```
+# Each stride-2 layer computes `ceil(n / 2)`, so the map is `ceil(n / 32)`: 7 for every side
+# from 6 x 32 + 1 = 193 to 7 x 32 = 224. One way to find it:
+# `[n for n in range(150, 260) if lesson.last_map_size(n, n) == (7, 7)]`.
+# </details>
+
+# %% [markdown]
+# ### Exercise 3 · How much does the fixed window see?
+#
+# At 416x416, blog post 001's `AvgPool2d(7)` head still runs. What share of the last feature
+# map's positions does it average (a number between 0 and 1)?
+
+# %%
+from resnet_teach.lessons.heads import check_avgpool_fraction
+
+answer = ...  # a share between 0 and 1
+check_avgpool_fraction(answer)
+
+# %% [markdown]
+# <details><summary>Show solution</summary>
+#
+# ```python
+# answer = 49 / 169  # about 0.29
+# ```
+# At 416 the map is `ceil(416 / 32) = 13`, so 13x13 = 169 positions. One 7x7 window fits
+# (stride 7: the next would start at 7 and end at 14 > 13), so 49 positions are averaged and
+# 120 ignored. 416 is the largest side where the head runs at all: at 417 the map is 14x14.
+# </details>
+
+# %% [markdown]
+# ## 7. What GAP makes possible: class activation maps
+#
+# GAP has a second gift. Write `A_k(x, y)` for channel `k` of the last map and `w_ck` for the
+# fc weight from channel `k` to class `c`. The logit of class `c` is
+#
+# `logit_c = b_c + sum_k w_ck * mean_xy A_k(x, y) = b_c + mean_xy [ sum_k w_ck * A_k(x, y) ]`
+#
+# because a mean and a weighted sum can be swapped. The map inside the brackets is the
+# **class activation map** `CAM_c(x, y) = sum_k w_ck * A_k(x, y)` (Zhou et al., 2016): how
+# much the features at position `(x, y)` speak for class `c`. The logit is its average plus the
+# bias, so the map shows where the evidence was before GAP averaged the positions away. Every
+# position is scored with the *same* weights, which is what makes the map comparable across
+# positions.
+#
+# To test it we need images where we know where the object is. `lesson.digits_with_decoy`
+# pastes a real handwritten digit (scikit-learn's 8x8 digits, through
+# `resnet_teach.placed_digits`) at a random spot of a 24x24 canvas and records its box. It
+# also pastes a **decoy** beside it: another digit with its 64 pixels shuffled, so the same ink
+# but no digit shape. A map that only finds ink would land on the decoy about half of the time.
+
+# %%
+train_set = lesson.digits_with_decoy(3000, canvas=24, digit_size=8, seed=0, split="train")
+test_set = lesson.digits_with_decoy(500, canvas=24, digit_size=8, seed=0, split="test")
+print("train", tuple(train_set.images.shape), "test", tuple(test_set.images.shape))  # (N, 1, 24, 24)
+fig = plot_digits_with_boxes(test_set.images, test_set.boxes, test_set.labels)
+plt.show()
+
+# %% [markdown]
+# Before any network, two yardsticks on the 500 held-out images. **Chance**: a peak at a random
+# pixel falls inside the 8x8 box with probability box area / canvas area. **Ink**: the centre
+# of the 8x8 square with the most ink (no learning at all).
+
+# %%
+canvas = tuple(test_set.images.shape[-2:])
+chance = lesson.chance_share(test_set.boxes, canvas)
+ink_share = lesson.peaks_inside(lesson.ink_peaks(test_set.images, 8), test_set.boxes).double().mean().item()
+print(f"chance (mean box area / canvas area): {chance:.3f}")
+print(f"densest ink square inside the box:    {ink_share:.3f}")
+
+# %% [markdown]
+# The network: the smallest CIFAR-style ResNet from `resnet_teach` (depth 8, one BasicBlock
+# per stage, narrowed to 8/16/32 channels, one input channel), which ends with GAP and fc.
+# Its last map is 6x6 for a 24x24 image. First the CAM of the untrained network, then two
+# epochs of training (a few seconds). Everything is seeded and runs on one thread (`train`
+# does that itself; `fixed_threads(1)` for the rest), so the numbers below are the same on
+# every run:
+
+# %%
+torch.manual_seed(0)
+cam_net = cifar_resnet(8, in_channels=1, num_classes=10, widths=(8, 16, 32))
+with fixed_threads(1):
+    untrained = lesson.evaluate_cams(cam_net, test_set)
+print(f"untrained network: CAM peak inside the box {untrained.share:.3f}, accuracy {untrained.accuracy:.3f}")
+
+history = train(cam_net, train_set, epochs=2, batch_size=32, lr=0.01, seed=0)
+with fixed_threads(1):
+    test_accuracy = evaluate(cam_net, test_set)["accuracy"]
+print("training accuracy per epoch:", [round(a, 3) for a in history["train_accuracy"]])
+print(f"held-out accuracy: {test_accuracy:.3f}")
+
+# %% [markdown]
+# First the identity from above, on the trained network: the mean of each CAM plus the bias is
+# the logit.
+
+# %%
+with fixed_threads(1):
+    cams = lesson.class_activation_maps(cam_net, test_set.images)  # maps (500, 6, 6), predicted class
+picked = cams.logits.gather(1, cams.classes[:, None])[:, 0]  # (500,) the predicted class's logit
+assert torch.allclose(cams.maps.mean(dim=(1, 2)) + cam_net.fc.bias[cams.classes].detach(), picked, atol=1e-4)
+print("CAM maps:", tuple(cams.maps.shape), "- mean(CAM) + bias == logit for all 500 images")
+
+# %% [markdown]
+# Now the claim. For each held-out image we take the CAM of the class the network predicts,
+# stretch it to 24x24 (bilinear) and ask whether its peak lies inside the digit's box:
+
+# %%
+with fixed_threads(1):
+    result = lesson.evaluate_cams(cam_net, test_set)
+print(f"CAM peak inside the digit's box: {result.share:.3f} of {len(test_set)} held-out images")
+print(f"  vs chance {chance:.3f}, densest ink {ink_share:.3f}, untrained network {untrained.share:.3f}")
+threshold = 0.75
+assert result.share >= threshold, "the CAM should find the digit on at least 75% of the images"
+assert result.share >= 5 * chance and result.share >= ink_share + 0.2
+
+# %% [markdown]
+# The CAM's peak lands inside the digit's box on at least 75% of the held-out images (the
+# exact share is printed above): more than five times chance, and far more often than the
+# ink finder, which is fooled by the decoy. The network was only told *which* digit each
+# image shows, never *where* it is; the location comes for free from the GAP head. Green is
+# the true box, the cross the CAM's peak; the first four are hits, the last two misses:
+
+# %%
+hits = result.inside.nonzero().flatten()[:4].tolist()
+misses = (~result.inside).nonzero().flatten()[:2].tolist()
+fig = plot_cams(test_set.images, result.maps, test_set.boxes, result.peaks, test_set.labels,
+                result.predicted, indices=hits + misses)
+plt.show()
+
+# %% [markdown]
+# ### Exercise 4 · Compute a class activation map yourself
+#
+# `features` is the last feature map of one held-out image, `(1, 32, 6, 6)`. Compute the CAM
+# of class 3: a `(6, 6)` tensor, the sum over the 32 channels of `cam_net.fc.weight[3, k]`
+# times channel `k`.
+
+# %%
+from resnet_teach.lessons.heads import check_cam
+
+with torch.no_grad():
+    features = cam_net.eval().forward_features(test_set.images[:1])  # (1, 32, 6, 6)
+answer = ...  # a (6, 6) tensor
+check_cam(answer, features, cam_net.fc, 3)
+
+# %% [markdown]
+# <details><summary>Show solution</summary>
+#
+# ```python
+# answer = torch.einsum("k,khw->hw", cam_net.fc.weight[3], features[0]).detach()
+# ```
+# Or without `einsum`: `(cam_net.fc.weight[3][:, None, None] * features[0]).sum(0)`. Its mean
+# plus `cam_net.fc.bias[3]` is the network's logit for class 3 on this image.
+# </details>
+
+# %% [markdown]
+# ## Summary
+#
+# - ResNet ends with global average pooling, a flatten of the 1x1 map, and fc: in ResNet-50,
+#   `(N, 2048, 7, 7)` → `(N, 2048, 1, 1)` → `(N, 2048)` → `(N, 1000)`. The flatten moves no
+#   number; the average does the work (blog post 000's question).
+# - A Flatten head would need `Linear(512 * 7 * 7, 1000)`: 25,089,000 parameters in ResNet-18
+#   against 513,000, and 100,353,000 against 2,049,000 in ResNet-50 (more than the whole
+#   GAP network).
+# - GAP makes the network size-agnostic: 160, 224, 320 and non-square inputs all give 1000
+#   logits. A Flatten head works only where the map has the size it was built for (a narrow
+#   band of sides, exercise 2) and fails elsewhere with `mat1 and mat2 shapes cannot be
+#   multiplied`; a map with the same number of positions in another layout even passes
+#   silently. Blog post 001's fixed `AvgPool2d(7)` fails on maps smaller than 7x7 ("Output
+#   size is too small"), runs on maps from 8x8 to 13x13 but averages only their top-left 7x7,
+#   and fails again with the `mat1 and mat2` error once two windows fit.
+# - Because GAP is a mean, `logit_c = mean(CAM_c) + b_c` with `CAM_c = sum_k w_ck A_k`: a
+#   classifier trained only on labels shows where its evidence is. On digits with a decoy,
+#   the CAM's peak fell inside the digit's box on at least 75% of held-out images, far above
+#   chance and above a plain ink finder (section 7 prints and asserts the numbers).

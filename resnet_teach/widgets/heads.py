@@ -1,0 +1,61 @@
+"""Notebook 06 widget: the input-size explorer (height, width, network -> what each head does).
+
+The logic is ``resnet_teach.lessons.heads.explore_input_size``; this module only draws it.
+"""
+from __future__ import annotations
+
+import html
+
+import ipywidgets as widgets
+
+from ..lessons.heads import InputSizeReport, explore_input_size
+from ._common import message_html
+
+__all__ = ["report_html", "input_size_explorer"]
+
+_OK, _FAIL = "#1a7f37", "#b42318"
+
+
+def report_html(report: InputSizeReport) -> str:
+    """The report as a small HTML block: size chain, map shape, parameter counts, heads, notes."""
+    c, h, w = report.map_shape
+    chain = " &rarr; ".join(f"{a}&times;{b}" for _, (a, b) in report.steps)
+    rows = "".join(
+        f'<tr><td style="color:{_OK if check.runs else _FAIL};font-weight:bold;padding-right:8px">'
+        f'{"runs" if check.runs else "fails"}</td><td style="padding-right:8px">{html.escape(check.label)}</td>'
+        f'<td>{html.escape(check.detail)}</td></tr>'
+        for check in report.heads)
+    notes = "".join(message_html(n) for n in report.notes)
+    return (f'<div class="rt-report" style="font-family:sans-serif;font-size:13px">'
+            f"<div>ResNet-{report.depth}, input {report.height}&times;{report.width}: {chain}</div>"
+            f"<div><b>last feature map</b> (C, h, w) = ({c}, {h}, {w})</div>"
+            f"<div><b>fc after GAP</b>: Linear({c}, {report.num_classes}) = {report.gap_fc_params:,} parameters"
+            f" &middot; <b>fc of a Flatten head built for this size</b>: Linear({c * h * w}, "
+            f"{report.num_classes}) = {report.flatten_fc_params:,} parameters</div>"
+            f'<table style="margin-top:6px">{rows}</table>{notes}</div>')
+
+
+def input_size_explorer(max_size: int = 1024, depth: int = 18) -> widgets.VBox:
+    """Sliders for the input height and width, a network menu, and the report below them."""
+    style = {"description_width": "initial"}
+    height = widgets.IntSlider(value=224, min=1, max=max_size, description="input height", style=style,
+                               continuous_update=False)
+    width = widgets.IntSlider(value=224, min=1, max=max_size, description="input width", style=style,
+                              continuous_update=False)
+    network = widgets.Dropdown(options=[("ResNet-18", 18), ("ResNet-50", 50)], value=depth,
+                               description="network")
+    out = widgets.HTML()
+
+    def update(*_: object) -> None:
+        try:
+            out.value = report_html(explore_input_size(height.value, width.value, depth=network.value))
+        except (ValueError, TypeError) as exc:  # a readable message, never a traceback
+            out.value = message_html(str(exc))
+
+    for control in (height, width, network):
+        control.observe(update, names="value")
+    update()
+    box = widgets.VBox([widgets.HBox([height, width, network]), out])
+    box.controls = {"height": height, "width": width, "network": network}  # for tests
+    box.report = out
+    return box
