@@ -1,0 +1,311 @@
+"""The degradation problem (He et al. 2015, section 1 and 4.2), small enough for a laptop CPU.
+
+A deeper *plain* network ends with a HIGHER training loss than a shallower one (so the cause
+is not overfitting), while the residual twin of the deep net, with exactly the same
+parameters (option-A shortcuts), trains better than both. ``run_degradation`` trains the four
+networks on scikit-learn's digits with one seed; ``gradient_norms_at_init`` measures what
+the gradients look like before training; the paper's own numbers are kept here as data,
+each with the table it comes from.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, replace
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+
+import torch
+from torch import nn
+
+from ._checks import check_choice, check_float, check_int
+from .cifar import cifar_resnet
+from .data import Split, cifar10_from_disk, digits
+from .train import History, fixed_threads, train
+
+__all__ = ["DegradationSettings", "run_degradation", "run_degradation_cifar10", "check_depths",
+           "run_names", "final_numbers", "format_final_table", "ordering_margins",
+           "gradient_norms_at_init", "PaperTable", "CIFAR10_TABLE6", "CIFAR10_TABLE6_PARAMS_M",
+           "IMAGENET_TABLE2", "PAPER_CIFAR10_TRAINING", "PAPER_IMAGENET_TRAINING"]
+
+Results = Dict[str, History]
+
+
+# ---------------------------------------------------------------------------------------------
+# The paper's numbers (He, Zhang, Ren, Sun: "Deep Residual Learning for Image Recognition", 2015)
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PaperTable:
+    """Numbers quoted from one table of the paper, with what they measure."""
+
+    table: str
+    dataset: str
+    metric: str
+    rows: Mapping[str, float]
+    note: str = ""
+
+    def lines(self) -> List[str]:
+        head = f"{self.table} ({self.dataset}, {self.metric})"
+        return [head] + [f"  {name:<10} {value:6.2f}" for name, value in self.rows.items()]
+
+
+CIFAR10_TABLE6 = PaperTable(
+    table="Table 6", dataset="CIFAR-10", metric="test error %",
+    rows={"ResNet-20": 8.75, "ResNet-32": 7.51, "ResNet-44": 7.17, "ResNet-56": 6.97, "ResNet-110": 6.43},
+    note="ResNet-110: best of 5 runs. The paper gives no numbers for plain CIFAR nets, only the "
+         "curves of Figure 6 (plain-110 stays above 60% error).")
+
+# Table 6's "# params" column, in millions, for the same networks (option-A shortcuts, RGB input).
+CIFAR10_TABLE6_PARAMS_M: Mapping[int, float] = {20: 0.27, 32: 0.46, 44: 0.66, 56: 0.85, 110: 1.7}
+
+IMAGENET_TABLE2 = PaperTable(
+    table="Table 2", dataset="ImageNet validation", metric="top-1 error %, 10-crop testing",
+    rows={"plain-18": 27.94, "plain-34": 28.54, "ResNet-18": 27.88, "ResNet-34": 25.03},
+    note="The 34-layer plain net is worse than the 18-layer one; with shortcuts it is the reverse.")
+
+# How much the paper trained (section 4.2 for CIFAR-10, section 3.4 for ImageNet).
+PAPER_CIFAR10_TRAINING = {"train_images": 50_000, "image_shape": (3, 32, 32), "iterations": 64_000,
+                          "batch_size": 128}
+PAPER_IMAGENET_TRAINING = {"train_images": 1_280_000, "image_shape": (3, 224, 224), "iterations": 600_000,
+                           "batch_size": 256}
+
+
+# ---------------------------------------------------------------------------------------------
+# The experiment
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DegradationSettings:
+    """How the four networks are trained. The defaults are the notebook's experiment.
+
+    Depths 8 vs 32 at 3 epochs: on digits, plain-20 against plain-8 shows a much smaller gap
+    in a short run, and depth 32 still trains in seconds. The ordering was checked on 12 seeds
+    (tests/test_degradation.py checks three that the notebook does not use).
+    """
+
+    depths: Tuple[int, int] = (8, 32)
+    epochs: int = 3
+    batch_size: int = 128
+    lr: float = 1e-3
+    optimizer: str = "adam"
+    momentum: float = 0.9  # SGD only
+    weight_decay: float = 0.0
+    schedule: str = "cosine"
+    shortcut: str = "A"  # zero-padded identity: the residual net has its plain twin's parameters
+    image_size: int = 8  # of the built-in digits (8x8; larger upsamples); unused when data is given
+    num_threads: Optional[int] = 1  # fixed: 1 and 2 threads round differently
+
+    @classmethod
+    def paper_cifar10(cls) -> "DegradationSettings":
+        """Closer to the paper's CIFAR-10 recipe (SGD 0.1, momentum 0.9, weight decay 1e-4,
+        batch 128), for the full-scale path; cosine decay over fewer epochs than the paper's
+        64k iterations (about 164 epochs) and no data augmentation."""
+        return cls(depths=(20, 56), epochs=30, batch_size=128, lr=0.1, optimizer="sgd", momentum=0.9,
+                   weight_decay=1e-4, schedule="cosine", shortcut="A", image_size=32, num_threads=None)
+
+
+def check_depths(depths: Sequence[int], name: str = "depths") -> Tuple[int, int]:
+    """``depths`` must be two CIFAR depths 6n+2, the shallow one first."""
+    if isinstance(depths, (str, bytes)) or not isinstance(depths, Sequence):
+        raise TypeError(f"{name}={depths!r} must be a pair (shallow, deep), e.g. (8, 32)")
+    if len(depths) != 2:
+        raise ValueError(f"{name}={tuple(depths)!r} must hold exactly two depths (shallow, deep), "
+                         f"got {len(depths)}")
+    shallow = check_int(f"{name}[0]", depths[0], 8)
+    deep = check_int(f"{name}[1]", depths[1], 8)
+    for label, d in (("shallow", shallow), ("deep", deep)):
+        if (d - 2) % 6 != 0:
+            raise ValueError(f"{label} depth {d} is not 6n+2: a CIFAR ResNet has depth 8, 14, 20, 26, "
+                             f"32, ... (3 stages of n blocks, 2 convs each, plus the first conv and fc)")
+    if shallow >= deep:
+        raise ValueError(f"{name}={(shallow, deep)!r}: the shallow depth {shallow} must be smaller than "
+                         f"the deep depth {deep}; the experiment compares two different depths")
+    return shallow, deep
+
+
+def run_names(depths: Sequence[int]) -> List[str]:
+    """The result keys, in training order: plain-shallow, resnet-shallow, plain-deep, resnet-deep."""
+    shallow, deep = check_depths(depths)
+    return [f"{kind}-{d}" for d in (shallow, deep) for kind in ("plain", "resnet")]
+
+
+def _check_settings(s: DegradationSettings) -> None:
+    check_depths(s.depths, "settings.depths")
+    check_int("settings.epochs", s.epochs, 1)
+    check_int("settings.batch_size", s.batch_size, 1)
+    check_float("settings.lr", s.lr, 0.0, low_inclusive=False)
+    check_choice("settings.optimizer", s.optimizer, ("adam", "sgd"))
+    check_choice("settings.schedule", s.schedule, ("cosine", "constant"))
+    check_choice("settings.shortcut", s.shortcut, ("A", "B", "C"))
+    check_int("settings.image_size", s.image_size, 8)
+    if s.num_threads is not None:
+        check_int("settings.num_threads", s.num_threads, 1)
+
+
+def run_degradation(depths: Optional[Sequence[int]] = None, seed: int = 0, epochs: Optional[int] = None, *,
+                    settings: Optional[DegradationSettings] = None, data: Optional[Split] = None,
+                    test_data: Optional[Split] = None, device: Optional[str] = None,
+                    progress: Optional[bool] = None) -> Results:
+    """Train plain and residual networks at two depths, same data, optimizer and seed.
+
+    Returns ``{"plain-8": history, "resnet-8": ..., "plain-32": ..., "resnet-32": ...}`` (names
+    follow ``depths``); each history has per-epoch lists ``train_loss``, ``train_error``,
+    ``train_accuracy`` and, with test data, ``test_loss``, ``test_error``, ``test_accuracy``.
+
+    ``depths`` and ``epochs`` override ``settings`` (default: ``DegradationSettings()``).
+    ``data`` defaults to the digits' training split at ``settings.image_size`` and
+    ``test_data`` to their test split (pass ``data`` without ``test_data`` to skip testing).
+    Each network starts from ``torch.manual_seed(seed)``, so a plain net and its option-A
+    residual twin start from identical weights. ``device`` (e.g. ``"cuda"``) moves models and
+    data there.
+    """
+    settings = settings if settings is not None else DegradationSettings()
+    if not isinstance(settings, DegradationSettings):
+        raise TypeError(f"settings must be a DegradationSettings, got {type(settings).__name__}")
+    if depths is not None:
+        settings = replace(settings, depths=tuple(check_depths(depths)))
+    if epochs is not None:
+        settings = replace(settings, epochs=check_int("epochs", epochs, 1))
+    _check_settings(settings)
+    check_int("seed", seed, 0)
+    if data is None:
+        data = digits("train", size=settings.image_size)
+        if test_data is None:
+            test_data = digits("test", size=settings.image_size)
+    for label, split in (("data", data), ("test_data", test_data)):
+        if split is not None and not isinstance(split, Split):
+            raise TypeError(f"{label} must be a resnet_teach.Split, got {type(split).__name__}")
+    if device is not None:
+        try:
+            device = str(torch.device(device))  # a readable error for a bad name, before any training
+        except (RuntimeError, TypeError) as exc:
+            raise ValueError(f"device={device!r} is not a device name such as 'cpu' or 'cuda' "
+                             f"({exc})") from None
+        if device.startswith("cuda") and not torch.cuda.is_available():
+            raise ValueError(f"device={device!r} but PyTorch sees no CUDA GPU here; use device='cpu'")
+        data = Split(data.images.to(device), data.labels.to(device))
+        if test_data is not None:
+            test_data = Split(test_data.images.to(device), test_data.labels.to(device))
+    in_channels = data.images.shape[1]
+    num_classes = int(data.labels.max()) + 1
+
+    train_fields = {k: v for k, v in asdict(settings).items()
+                    if k in ("batch_size", "lr", "optimizer", "momentum", "weight_decay", "schedule",
+                             "num_threads")}
+    results: Results = {}
+    with fixed_threads(settings.num_threads):
+        for name in run_names(settings.depths):
+            kind, depth = name.split("-")
+            torch.manual_seed(seed)  # the same initial weights for a plain net and its twin
+            model = cifar_resnet(int(depth), residual=(kind == "resnet"), num_classes=num_classes,
+                                 shortcut=settings.shortcut, in_channels=in_channels)
+            if device is not None:
+                model = model.to(device)
+            results[name] = train(model, data, settings.epochs, seed=seed, test_data=test_data,
+                                  progress=progress, desc=name, **train_fields)
+    return results
+
+
+def run_degradation_cifar10(root: Optional[str] = None, depths: Optional[Sequence[int]] = None, seed: int = 0,
+                            epochs: Optional[int] = None, device: Optional[str] = None,
+                            progress: Optional[bool] = None) -> Results:
+    """The optional full-scale run: CIFAR-10 from a folder you already have, on a GPU if there is one.
+
+    ``root`` (or the environment variable ``RESNET_TEACH_CIFAR10``) must hold torchvision's
+    ``cifar-10-batches-py`` folder; nothing is downloaded, and a missing folder raises a
+    ValueError that says so. Settings: ``DegradationSettings.paper_cifar10()``.
+    """
+    root = root or os.environ.get("RESNET_TEACH_CIFAR10")
+    train_split = cifar10_from_disk(root, "train")  # raises the readable error before anything runs
+    test_split = cifar10_from_disk(root, "test")
+    if device is None:
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    return run_degradation(depths, seed, epochs, settings=DegradationSettings.paper_cifar10(),
+                           data=train_split, test_data=test_split, device=device, progress=progress)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the results
+# ---------------------------------------------------------------------------------------------
+
+def _check_results(results: Results) -> None:
+    if not isinstance(results, Mapping) or not results:
+        raise TypeError(f"results must be the dict run_degradation returns, got {type(results).__name__}")
+    for name, h in results.items():
+        for key in ("train_loss", "train_error"):
+            if key not in h or not h[key]:
+                raise ValueError(f"results[{name!r}] has no {key!r} values; it has {sorted(h)}")
+
+
+def final_numbers(results: Results) -> Dict[str, Dict[str, float]]:
+    """The last epoch's numbers of every run: ``{"plain-8": {"train_loss": ..., ...}, ...}``."""
+    _check_results(results)
+    return {name: {key: values[-1] for key, values in h.items() if values} for name, h in results.items()}
+
+
+def format_final_table(results: Results, decimals: int = 4) -> str:
+    """A plain-text table of the last epoch: training loss and error, and test error if present."""
+    check_int("decimals", decimals, 0)
+    final = final_numbers(results)
+    has_test = all("test_error" in f for f in final.values())
+    head = f"{'network':<11}{'train loss':>12}{'train error':>13}"
+    if has_test:
+        head += f"{'test error':>12}"
+    lines = [head]
+    for name, f in final.items():
+        line = f"{name:<11}{f['train_loss']:>12.{decimals}f}{f['train_error']:>13.{decimals}f}"
+        if has_test:
+            line += f"{f['test_error']:>12.{decimals}f}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def ordering_margins(results: Results) -> Dict[str, float]:
+    """How clearly the two claims hold, in final training loss (both > 0 when they hold):
+
+    ``plain_gap`` = loss(plain-deep) - loss(plain-shallow)  (degradation),
+    ``residual_gain`` = loss(plain-deep) - loss(resnet-deep)  (the residual fix).
+    """
+    final = final_numbers(results)
+    depths = sorted({int(name.split("-")[1]) for name in final})
+    if len(depths) != 2:
+        raise ValueError(f"results must hold exactly two depths, got {depths}")
+    shallow, deep = depths
+    missing = [n for n in run_names((shallow, deep)) if n not in final]
+    if missing:
+        raise ValueError(f"results has no {missing}; it has {sorted(final)}")
+    loss = {name: f["train_loss"] for name, f in final.items()}
+    return {"plain_gap": loss[f"plain-{deep}"] - loss[f"plain-{shallow}"],
+            "residual_gain": loss[f"plain-{deep}"] - loss[f"resnet-{deep}"]}
+
+
+# ---------------------------------------------------------------------------------------------
+# Gradients at initialization
+# ---------------------------------------------------------------------------------------------
+
+def gradient_norms_at_init(depth: int = 32, residual: bool = False, seed: int = 0, batch_size: int = 128,
+                           shortcut: str = "A", data: Optional[Split] = None,
+                           num_threads: Optional[int] = 1) -> Dict[str, float]:
+    """The L2 norm of the loss gradient for every weighted layer (conv and fc), before training.
+
+    One batch (the first ``batch_size`` training digits), train mode (BN uses batch
+    statistics, as in the first training step), cross-entropy. Returns
+    ``{"conv1": ..., "layer1.0.conv1": ..., ..., "fc": ...}`` from input to output: ``depth``
+    entries, one per weighted layer.
+    """
+    check_int("depth", depth, 8)
+    check_int("batch_size", batch_size, 1)
+    check_int("seed", seed, 0)
+    data = data if data is not None else digits("train")
+    if not isinstance(data, Split):
+        raise TypeError(f"data must be a resnet_teach.Split, got {type(data).__name__}")
+    x, y = data.images[:batch_size], data.labels[:batch_size]  # (B, C, H, W), (B,)
+    with fixed_threads(num_threads):
+        torch.manual_seed(seed)
+        model = cifar_resnet(depth, residual=residual, num_classes=int(data.labels.max()) + 1,
+                             shortcut=shortcut, in_channels=x.shape[1])
+        model.train()
+        loss = nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        # Projection shortcuts (options B, C) are not counted in the depth: skip them.
+        return {name: module.weight.grad.norm().item() for name, module in model.named_modules()
+                if isinstance(module, (nn.Conv2d, nn.Linear)) and "downsample" not in name}

@@ -1,0 +1,338 @@
+"""Notebook 05: the degradation experiment, gradients at init, the paper's numbers, widget and exercises."""
+import itertools
+import math
+
+import pytest
+import torch
+
+from resnet_teach import cifar_resnet, count_parameters, digits
+from resnet_teach.data import Split
+from resnet_teach.degradation import (CIFAR10_TABLE6, CIFAR10_TABLE6_PARAMS_M, IMAGENET_TABLE2,
+                                      DegradationSettings, check_depths, final_numbers, format_final_table,
+                                      gradient_norms_at_init, ordering_margins, run_degradation,
+                                      run_degradation_cifar10, run_names)
+from resnet_teach.lessons import degradation as lesson
+
+NOTEBOOK_SEED = 0  # the notebook's run; the contract test uses other seeds
+
+
+# --- the contract: the effect does not depend on a lucky seed ---------------------------------
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_degradation_and_residual_fix_hold_for_other_seeds(seed):
+    assert seed != NOTEBOOK_SEED
+    results = run_degradation(seed=seed)  # the notebook's default experiment, one run per seed
+    shallow, deep = DegradationSettings().depths
+    assert list(results) == [f"plain-{shallow}", f"resnet-{shallow}", f"plain-{deep}", f"resnet-{deep}"]
+    epochs = DegradationSettings().epochs
+    for history in results.values():
+        for key in ("train_loss", "train_error", "test_loss", "test_error"):
+            assert len(history[key]) == epochs
+            assert all(isinstance(v, float) and math.isfinite(v) for v in history[key])
+    loss = {name: h["train_loss"][-1] for name, h in results.items()}
+    assert loss[f"plain-{deep}"] > loss[f"plain-{shallow}"], loss  # degradation
+    assert loss[f"resnet-{deep}"] < loss[f"plain-{deep}"], loss  # the residual fix
+    # and in training error too, which is what the paper plots
+    error = {name: h["train_error"][-1] for name, h in results.items()}
+    assert error[f"plain-{deep}"] > error[f"plain-{shallow}"]
+    assert error[f"resnet-{deep}"] < error[f"plain-{deep}"]
+
+
+def _small_data(n=256):
+    data = digits("train")
+    return Split(data.images[:n], data.labels[:n])
+
+
+def test_a_run_is_bitwise_repeatable_and_twins_start_equal():
+    small = _small_data()
+    a = run_degradation((8, 14), seed=5, epochs=2, data=small)
+    b = run_degradation((8, 14), seed=5, epochs=2, data=small)
+    assert a == b
+    assert "test_loss" not in a["plain-8"]  # data without test_data: no test curve
+    assert list(a) == run_names((8, 14))
+    # a plain net and its option-A residual twin start from the same weights (same seed)
+    torch.manual_seed(5)
+    plain = cifar_resnet(14, residual=False, shortcut="A", in_channels=1).state_dict()
+    torch.manual_seed(5)
+    res = cifar_resnet(14, residual=True, shortcut="A", in_channels=1).state_dict()
+    assert plain.keys() == res.keys() and all(torch.equal(plain[k], res[k]) for k in plain)
+
+
+def test_a_different_seed_gives_different_numbers():
+    small = _small_data()
+    a = run_degradation((8, 14), seed=1, epochs=1, data=small)
+    b = run_degradation((8, 14), seed=2, epochs=1, data=small)
+    assert a["plain-14"]["train_loss"] != b["plain-14"]["train_loss"]
+
+
+def test_settings_are_used_and_device_cpu_works():
+    small = _small_data(128)
+    s = DegradationSettings(depths=(8, 14), epochs=1, optimizer="sgd", lr=0.05, batch_size=64)
+    results = run_degradation(settings=s, data=small, test_data=small, device="cpu")
+    assert list(results) == run_names((8, 14))
+    assert len(results["resnet-14"]["test_error"]) == 1
+    # depths and epochs given as arguments override the settings
+    results = run_degradation((14, 20), epochs=2, settings=s, data=small)
+    assert list(results) == run_names((14, 20)) and len(results["plain-20"]["train_loss"]) == 2
+
+
+@pytest.mark.parametrize("depths, message", [
+    ((8, 8), "must be smaller"),
+    ((32, 8), "must be smaller"),
+    ((8, 30), "deep depth 30 is not 6n+2"),
+    ((9, 32), "shallow depth 9 is not 6n+2"),
+    ((2, 32), "depths[0]=2 must be >= 8"),
+    ((8,), "exactly two depths"),
+    ((8, 14, 20), "exactly two depths"),
+])
+def test_bad_depths_give_readable_messages(depths, message):
+    with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]").replace("+", r"\+")):
+        run_degradation(depths)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"depths": "8,32"}, TypeError, "must be a pair"),
+    ({"depths": (8.0, 32)}, TypeError, "depths\\[0\\]=8.0 must be an int"),
+    ({"epochs": 0}, ValueError, "epochs=0 must be >= 1"),
+    ({"seed": -1}, ValueError, "seed=-1 must be >= 0"),
+    ({"settings": {"epochs": 3}}, TypeError, "settings must be a DegradationSettings"),
+    ({"settings": DegradationSettings(lr=0.0)}, ValueError, "settings.lr=0.0 must be > 0.0"),
+    ({"settings": DegradationSettings(shortcut="D")}, ValueError, "settings.shortcut='D'"),
+    ({"data": (torch.zeros(2, 1, 8, 8), torch.zeros(2))}, TypeError, "data must be a resnet_teach.Split"),
+    ({"device": "gpu0"}, ValueError, "device='gpu0' is not a device name"),
+])
+def test_bad_arguments_name_the_parameter(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        run_degradation(**kwargs)
+
+
+def test_cuda_without_a_gpu_is_a_readable_error():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    with pytest.raises(ValueError, match="no CUDA GPU"):
+        run_degradation((8, 14), epochs=1, data=_small_data(8), device="cuda")
+
+
+def test_full_scale_path_never_downloads_and_says_what_is_missing(tmp_path, monkeypatch):
+    monkeypatch.delenv("RESNET_TEACH_CIFAR10", raising=False)
+    with pytest.raises(ValueError, match="RESNET_TEACH_CIFAR10"):
+        run_degradation_cifar10()
+    with pytest.raises(ValueError, match="has no cifar-10-batches-py folder"):
+        run_degradation_cifar10(str(tmp_path))
+    assert list(tmp_path.iterdir()) == []  # nothing was downloaded or created
+    monkeypatch.setenv("RESNET_TEACH_CIFAR10", str(tmp_path / "elsewhere"))
+    with pytest.raises(ValueError, match="elsewhere"):
+        run_degradation_cifar10()
+
+
+def test_paper_cifar10_settings_are_the_papers_optimizer():
+    s = DegradationSettings.paper_cifar10()
+    assert (s.optimizer, s.lr, s.momentum, s.weight_decay, s.batch_size) == ("sgd", 0.1, 0.9, 1e-4, 128)
+    assert s.image_size == 32 and s.num_threads is None and check_depths(s.depths) == (20, 56)
+
+
+# --- reading the results ---------------------------------------------------------------------
+
+def _fake(losses):
+    return {name: {"train_loss": [2.0, loss], "train_error": [0.9, loss / 4]}
+            for name, loss in losses.items()}
+
+
+def test_margins_table_and_verdict():
+    held = _fake({"plain-8": 1.0, "resnet-8": 0.8, "plain-32": 2.0, "resnet-32": 0.1})
+    m = ordering_margins(held)
+    assert m["plain_gap"] == pytest.approx(1.0) and m["residual_gain"] == pytest.approx(1.9)
+    table = format_final_table(held, decimals=3).splitlines()
+    assert table[0].split() == ["network", "train", "loss", "train", "error"]
+    assert table[3].split() == ["plain-32", "2.000", "0.500"]
+    assert final_numbers(held)["resnet-8"] == {"train_loss": 0.8, "train_error": 0.2}
+    text = lesson.verdict(held)
+    assert "Degradation seen" in text and "Residual fix seen" in text and "2.0000" in text
+    not_held = _fake({"plain-8": 1.0, "resnet-8": 0.8, "plain-32": 0.9, "resnet-32": 0.95})
+    text = lesson.verdict(not_held)
+    assert "Degradation NOT seen" in text and "Residual fix NOT seen" in text
+
+
+def test_reading_functions_reject_malformed_results():
+    with pytest.raises(TypeError, match="results must be the dict"):
+        final_numbers([])
+    with pytest.raises(ValueError, match="has no 'train_error'"):
+        final_numbers({"plain-8": {"train_loss": [1.0]}})
+    three = _fake({"plain-8": 1.0, "plain-14": 1.0, "plain-20": 1.0})
+    with pytest.raises(ValueError, match="exactly two depths"):
+        ordering_margins(three)
+    with pytest.raises(ValueError, match="has no"):
+        ordering_margins(_fake({"plain-8": 1.0, "plain-14": 1.0}))
+
+
+# --- gradients at initialization -------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_gradient_norms_grow_towards_the_input_in_the_plain_net(seed):
+    plain = gradient_norms_at_init(32, residual=False, seed=seed)
+    res = gradient_norms_at_init(32, residual=True, seed=seed)
+    assert len(plain) == len(res) == 32  # one per weighted layer: depth 32
+    assert next(iter(plain)) == "conv1" and list(plain)[-1] == "fc"
+    convs = [v for k, v in plain.items() if k != "fc"]
+    assert convs[0] > 10 * convs[-1]  # not vanishing: the first conv gets the LARGEST gradients
+    assert max(plain, key=plain.get) == "conv1"
+    def spread(norms):
+        return max(norms.values()) / min(norms.values())
+
+    assert spread(res) < spread(plain) / 3  # shortcuts keep the layers' gradients alike
+
+
+def test_gradient_norms_are_deterministic_and_skip_projections():
+    assert gradient_norms_at_init(14, seed=3) == gradient_norms_at_init(14, seed=3)
+    b = gradient_norms_at_init(14, residual=True, shortcut="B")
+    assert len(b) == 14 and not any("downsample" in k for k in b)
+    with pytest.raises(ValueError, match="depth=15 is not 6n\\+2"):
+        gradient_norms_at_init(15)
+    with pytest.raises(TypeError, match="data must be"):
+        gradient_norms_at_init(8, data="digits")
+
+
+# --- the paper's numbers ---------------------------------------------------------------------
+
+def test_paper_tables_and_our_parameter_counts_agree():
+    assert list(CIFAR10_TABLE6.rows) == [f"ResNet-{d}" for d in CIFAR10_TABLE6_PARAMS_M]
+    assert CIFAR10_TABLE6.table == "Table 6" and IMAGENET_TABLE2.table == "Table 2"
+    # errors fall with depth for ResNets on CIFAR-10 (Table 6)
+    errors = list(CIFAR10_TABLE6.rows.values())
+    assert errors == sorted(errors, reverse=True)
+    # ImageNet (Table 2): plain-34 worse than plain-18, ResNet-34 better than ResNet-18
+    t2 = IMAGENET_TABLE2.rows
+    assert t2["plain-34"] > t2["plain-18"] and t2["ResNet-34"] < t2["ResNet-18"]
+    # our option-A CIFAR nets have the parameter counts of Table 6 (RGB input, 10 classes)
+    for depth, millions in CIFAR10_TABLE6_PARAMS_M.items():
+        ours = count_parameters(cifar_resnet(depth, shortcut="A", in_channels=3)) / 1e6
+        digits_shown = len(str(millions).split(".")[1])
+        assert round(ours, digits_shown) == millions, (depth, ours)
+    assert CIFAR10_TABLE6.lines()[1].split() == ["ResNet-20", "8.75"]
+
+
+# --- the widget's logic: every slider to its extremes, and nonsense combinations --------------
+
+DEPTH_VALUES = [8, 9, 14, 30, 50, 56, 62]
+def test_plan_rerun_sweep_gives_a_plan_or_a_readable_message():
+    for shallow, deep, epochs, seed in itertools.product(DEPTH_VALUES, DEPTH_VALUES, [0, 1, 5, 6],
+                                                         [-1, 0, 99, 100]):
+        try:
+            plan = lesson.plan_rerun(shallow, deep, epochs, seed)
+        except ValueError as exc:
+            text = str(exc)
+            assert "=" in text or "depth" in text, text
+            assert "Traceback" not in text and len(text) < 250
+            continue
+        assert shallow < deep <= 56 and (shallow - 2) % 6 == 0 == (deep - 2) % 6
+        assert 1 <= epochs <= 5 and 0 <= seed <= 99
+        assert plan.names == run_names((shallow, deep))
+        assert f"{epochs} epoch(s)" in plan.describe()
+
+
+@pytest.mark.parametrize("args, message", [
+    ((32, 32, 3, 0), "must be smaller than the deep depth 32"),
+    ((32, 8, 3, 0), "must be smaller"),
+    ((8, 30, 3, 0), "deep depth 30 is not 6n+2"),
+    ((8, 62, 3, 0), "deep=62 is above 56"),
+    ((8, 32, 0, 0), "epochs=0 must be >= 1"),
+    ((8, 32, 6, 0), "epochs=6 must be <= 5"),
+    ((8, 32, 3, 100), "seed=100 must be <= 99"),
+    ((8.5, 32, 3, 0), "shallow=8.5 must be an int"),
+])
+def test_plan_rerun_messages(args, message):
+    with pytest.raises((ValueError, TypeError)) as info:
+        lesson.plan_rerun(*args)
+    assert message in str(info.value)
+
+
+def test_rerun_trains_the_planned_networks():
+    results = lesson.rerun(lesson.plan_rerun(8, 14, epochs=1, seed=4))
+    assert list(results) == run_names((8, 14)) and len(results["resnet-14"]["train_loss"]) == 1
+    with pytest.raises(TypeError, match="plan must be a RerunPlan"):
+        lesson.rerun((8, 14))
+
+
+def test_widget_builds_shows_messages_and_reruns(capsys):
+    pytest.importorskip("ipywidgets")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from resnet_teach.widgets.degradation import degradation_rerun
+
+    stored = _fake({"plain-8": 1.0, "resnet-8": 0.8, "plain-32": 2.0, "resnet-32": 0.1})
+    w = degradation_rerun(results=stored)
+    assert "Stored run" in capsys.readouterr().out  # outside a kernel the Output widget prints
+    assert not w.button.disabled and "Will train plain-8" in w.message.value
+    w.controls["deep"].value = 8  # equal depths
+    assert w.button.disabled and "rt-message" in w.message.value and "must be smaller" in w.message.value
+    w.controls["shallow"].value = 56
+    assert "must be smaller" in w.message.value
+    w.controls["deep"].value = 9  # not on the slider's steps, but typed values can be anything
+    assert "rt-message" in w.message.value and ("not 6n+2" in w.message.value or "smaller" in w.message.value)
+    w.controls["shallow"].value, w.controls["deep"].value, w.controls["epochs"].value = 8, 14, 1
+    assert not w.button.disabled and "Traceback" not in w.message.value
+    w.controls["seed"].value = 99
+    w.button.click()  # a real (tiny) rerun
+    out = capsys.readouterr().out
+    assert "Rerun: depths (8, 14), 1 epoch(s), seed 99" in out and "plain-14" in out and "Residual fix" in out
+    assert not w.button.disabled
+    plt.close("all")
+
+
+def test_plots_build():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from resnet_teach.plots.degradation import plot_degradation, plot_gradient_norms
+
+    fig = plot_degradation(_fake({"plain-8": 1.0, "resnet-8": 0.8, "plain-32": 2.0, "resnet-32": 0.1}))
+    assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 4
+    fig = plot_gradient_norms({"plain-14": gradient_norms_at_init(14),
+                               "resnet-14": gradient_norms_at_init(14, True)})
+    assert len(fig.axes[0].lines) == 2 and len(fig.axes[0].lines[0].get_xdata()) == 14
+    with pytest.raises(ValueError):
+        plot_degradation({})
+    with pytest.raises(ValueError):
+        plot_gradient_norms({})
+    plt.close("all")
+
+
+# --- exercises: the notebook's solutions are accepted, wrong answers are not ------------------
+
+def test_check_identity_block():
+    assert "Replace the ..." in str(lesson.check_identity_block(...))
+    assert lesson.check_identity_block((0.0, 0.0)).correct
+    assert lesson.check_identity_block([0, 0]).correct
+    assert not lesson.check_identity_block((1.0, 0.0)).correct  # the branch is still there
+    assert not lesson.check_identity_block((0.0, -0.5)).correct  # relu(x - 0.5) != x
+    assert not lesson.check_identity_block("zero").correct
+
+
+def test_check_shortcut_parameters():
+    # option B: 1x1 conv 16->32 + BN(32), 1x1 conv 32->64 + BN(64), written out by hand
+    by_hand = (16 * 32 + 2 * 32) + (32 * 64 + 2 * 64)
+    assert lesson.check_shortcut_parameters((0, by_hand)).correct
+    assert lesson.check_shortcut_parameters([0, by_hand]).correct
+    assert not lesson.check_shortcut_parameters((0, 0)).correct
+    assert not lesson.check_shortcut_parameters(by_hand).correct
+    assert not lesson.check_shortcut_parameters(...).correct
+
+
+def test_check_largest_gradient_layer():
+    assert lesson.check_largest_gradient_layer("conv1").correct
+    assert not lesson.check_largest_gradient_layer("fc").correct
+    assert not lesson.check_largest_gradient_layer("layer3.4.conv2").correct
+
+
+def test_check_valid_depths():
+    assert lesson.check_valid_depths([8, 20, 44, 50, 56, 110]).correct
+    assert lesson.check_valid_depths((110, 56, 50, 44, 20, 8)).correct
+    assert "50 passes" in str(lesson.check_valid_depths([8, 20, 44, 50, 56, 110]))
+    assert not lesson.check_valid_depths([8, 20, 44, 56, 110]).correct  # 50 = 6 * 8 + 2 is valid
+    assert not lesson.check_valid_depths([8, 18, 20, 34, 44, 50, 56, 110]).correct
+    assert not lesson.check_valid_depths(8).correct
