@@ -10,6 +10,7 @@ from .arithmetic import (conv_output_size, conv_transpose_output_size, effective
 from .blocks import BasicBlock, Bottleneck, ZeroPadShortcut, conv1x1, conv3x3
 from .cifar import CifarResNet, cifar_depths, cifar_resnet
 from .data import Split, cifar10_from_disk, digits, placed_digits, sample_photo
+from .degradation import DegradationSettings, gradient_norms_at_init, run_degradation, run_degradation_cifar10
 from .exercises import Feedback
 from .resnet import STAGES, ResNet, resnet18, resnet34, resnet50, resnet101, resnet152
 from .scratch import ScratchBatchNorm2d, scratch_conv2d, scratch_pad
@@ -24,6 +25,7 @@ __all__ = [
     "BasicBlock", "Bottleneck", "ZeroPadShortcut", "conv1x1", "conv3x3",
     "CifarResNet", "cifar_depths", "cifar_resnet",
     "Split", "cifar10_from_disk", "digits", "placed_digits", "sample_photo",
+    "DegradationSettings", "gradient_norms_at_init", "run_degradation", "run_degradation_cifar10",
     "Feedback",
     "STAGES", "ResNet", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
     "ScratchBatchNorm2d", "scratch_conv2d", "scratch_pad",
