@@ -14,7 +14,8 @@ from torch import Tensor, nn
 
 from ._checks import check_int
 
-__all__ = ["TraceRow", "ShapeTrace", "trace_shapes", "count_parameters", "count_macs"]
+__all__ = ["TraceRow", "ShapeTrace", "trace_shapes", "count_parameters", "count_macs",
+           "check_input_size"]
 
 
 @dataclass
@@ -75,6 +76,12 @@ def _check_input_size(input_size: Sequence[int]) -> Tuple[int, ...]:
     if not isinstance(input_size, (tuple, list, torch.Size)) or len(input_size) < 2:
         raise ValueError(f"input_size={input_size!r} must be a shape such as (1, 3, 224, 224)")
     return tuple(check_int(f"input_size[{i}]", s, 1) for i, s in enumerate(input_size))
+
+
+def check_input_size(input_size: Sequence[int]) -> Tuple[int, ...]:
+    """``input_size`` as a tuple of ints >= 1 (a shape such as (1, 3, 224, 224)); a
+    ValueError or TypeError naming the bad entry otherwise. The check ``trace_shapes`` uses."""
+    return _check_input_size(input_size)
 
 
 def trace_shapes(model: nn.Module, input_size: Sequence[int]) -> ShapeTrace:

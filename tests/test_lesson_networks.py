@@ -72,6 +72,42 @@ def test_layer_counts_explain_the_names(depth):
     assert counts["fc layers"] == 1
 
 
+def test_blog_002_network_has_the_same_shapes_and_the_counted_parameter_difference():
+    """Notebook 04 counts post 002's ResNet-18 (d2l style: every conv with bias=True, 1x1
+    shortcut convs without BN) as ours + conv biases - shortcut BNs; build it and check."""
+
+    class D2lResidual(nn.Module):
+        def __init__(self, cin: int, cout: int, stride: int) -> None:
+            super().__init__()
+            self.conv1 = nn.Conv2d(cin, cout, 3, stride=stride, padding=1)
+            self.conv2 = nn.Conv2d(cout, cout, 3, padding=1)
+            self.conv3 = nn.Conv2d(cin, cout, 1, stride=stride) if stride != 1 else None
+            self.bn1, self.bn2 = nn.BatchNorm2d(cout), nn.BatchNorm2d(cout)
+
+        def forward(self, x):
+            y = self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x)))))
+            return torch.relu(y + (x if self.conv3 is None else self.conv3(x)))
+
+    widths = [(64, 64), (64, 128), (128, 256), (256, 512)]  # (in, out) per stage; layer1 keeps 64
+    stages = [nn.Sequential(D2lResidual(cin, cout, 1 if cin == cout else 2), D2lResidual(cout, cout, 1))
+              for cin, cout in widths]
+    d2l = nn.Sequential(nn.Conv2d(1, 64, 7, stride=2, padding=3), nn.BatchNorm2d(64), nn.ReLU(),
+                        nn.MaxPool2d(3, stride=2, padding=1), *stages,
+                        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 10))
+    ours = rt.resnet18(in_channels=1, num_classes=10)
+    d2l_trace = rt.trace_shapes(d2l, (1, 1, 224, 224))
+    ours_trace = rt.trace_shapes(ours, (1, 1, 224, 224))
+    assert [r.output_shape for r in d2l_trace if r.depth == 1 and r.type == "Sequential"] == [
+        r.output_shape for r in ours_trace if r.name in ("layer1", "layer2", "layer3", "layer4")]
+    assert d2l_trace[0].output_shape == ours_trace[0].output_shape == (1, 10)
+    convs = [m for m in ours.modules() if isinstance(m, nn.Conv2d)]
+    shortcut_bns = [b.downsample[1] for b in ours.modules()
+                    if isinstance(b, rt.BasicBlock) and b.downsample is not None]
+    expected = rt.count_parameters(ours) + sum(c.out_channels for c in convs) - sum(
+        rt.count_parameters(bn) for bn in shortcut_bns)
+    assert rt.count_parameters(d2l) == expected == 11_178_378
+
+
 def test_layer_counts_rejects_non_modules():
     with pytest.raises(TypeError, match="model must be an nn.Module"):
         lesson.layer_counts([nn.Conv2d(1, 1, 1)])
@@ -254,6 +290,17 @@ def test_explorer_messages_say_where_the_input_is_too_small():
     assert not cifar4.too_small and "layer3 ends at 1x1" in cifar4.messages[0]
     assert lesson.explore_network("CIFAR ResNet-56", 2).too_small
     assert lesson.explore_network("CIFAR ResNet-56", 32).messages == ()
+
+
+def test_explorer_cifar_networks_are_the_papers():
+    """Shortcut option A, as in the paper: the parameter counts of its Table 6 come out (with
+    the package's default option B, ResNet-56 would round to 0.86M)."""
+    table6_millions = {20: 0.27, 32: 0.46, 44: 0.66, 56: 0.85, 110: 1.7}
+    for depth, millions in table6_millions.items():
+        model = lesson.meta_network(f"CIFAR ResNet-{depth}")
+        assert model.shortcut == "A"
+        assert round(rt.count_parameters(model) / 1e6, 2 if millions < 1 else 1) == millions
+    assert round(rt.count_parameters(lesson.build_on_meta(rt.cifar_resnet, depth=56)) / 1e6, 2) == 0.86
 
 
 def test_explorer_batch_of_one_claim():

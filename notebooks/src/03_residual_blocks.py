@@ -8,7 +8,8 @@
 #   ResNet-18/34) and Bottleneck (1x1 → 3x3 → 1x1 with expansion 4, ResNet-50/101/152);
 # - the "identity block" and the "conv block" (projection shortcut) of the blog posts, and the
 #   paper's shortcut options A, B and C, with their parameters counted for ResNet-34;
-# - ResNet v1 vs v1.5: where the stride goes; same parameters, different cost;
+# - ResNet v1 vs v1.5: where the stride goes; same parameters, more multiply-adds for v1.5,
+#   which NVIDIA (who named it) reports as slightly more accurate;
 # - `zero_init_residual`: every block starts out as its shortcut, most of them as the identity;
 # - two bugs from the blog posts, run in our own code: `run` instead of `forward`, and a ReLU
 #   on the residual branch before the addition.
@@ -16,8 +17,8 @@
 # **Time on a laptop CPU:** about 30 minutes to read; the cells run in about 15 seconds.
 #
 # **Before this:** [00 · Start here](00_start_here.ipynb) and
-# [02 · Batch normalization](02_batch_norm.ipynb); notebook 01 (convolution arithmetic) for
-# the output-size formula. **Next:** [04 · Building ResNet-18/34/50/101/152](04_building_resnets.ipynb).
+# [02 · Batch normalization](02_batch_norm.ipynb); [01 · Convolution arithmetic](01_conv_arithmetic.ipynb)
+# for the output-size formula. **Next:** [04 · Building ResNet-18/34/50/101/152](04_building_resnets.ipynb).
 
 # %%
 import inspect
@@ -27,8 +28,8 @@ import torch
 import torchvision
 from torch import nn
 
-from resnet_teach import (BasicBlock, Bottleneck, ZeroPadShortcut, conv_output_size, count_macs,
-                          count_parameters, resnet18, resnet34, resnet50)
+from resnet_teach import (STAGES, BasicBlock, Bottleneck, ZeroPadShortcut, conv_output_size,
+                          count_macs, count_parameters, resnet18, resnet34, resnet50)
 from resnet_teach.blocks import make_shortcut
 from resnet_teach.lessons import blocks as lesson
 from resnet_teach.lessons.networks import build_on_meta, format_table, network_macs
@@ -50,7 +51,7 @@ torch.set_num_threads(1)
 # If the best thing a block can do is leave its input alone, its layers only have to output
 # zero, which is easy to reach. A plain stack would have to build the identity map out of
 # convolutions and ReLUs. He et al. (2015) argue this is why very deep plain networks are hard
-# to optimize while residual ones are not (notebook 05 measures it).
+# to optimize while residual ones are not ([notebook 05](05_degradation.ipynb) measures it).
 #
 # Here is the whole `forward` of the package's BasicBlock, printed from its source:
 
@@ -66,8 +67,11 @@ print(inspect.getsource(BasicBlock.forward))
 # ## 2. BasicBlock: two 3x3 convolutions
 #
 # ResNet-18 and ResNet-34 are built from BasicBlocks. `block_diagram` runs the block once
-# with hooks (through `trace_shapes`) and lists every layer with its output shape and
-# parameter count; the formula column shows where each count comes from.
+# and lists every layer with its output shape and parameter count; the formula column shows
+# where each count comes from. To see inside the block it uses *hooks* (through
+# `trace_shapes`): a forward hook is a function you attach to a module with
+# `module.register_forward_hook(fn)`, and PyTorch calls `fn(module, inputs, output)` every time
+# that module finishes its forward pass, so the tracer can note each output's shape.
 
 # %%
 torch.manual_seed(0)
@@ -109,11 +113,15 @@ for name, block in [("BasicBlock(256, 256)", wide_basic), ("Bottleneck(256, 64)"
           f"{count_macs(block, (1, 256, 56, 56)):>14,} multiply-adds at 56x56")
 ratio = count_parameters(wide_basic) / count_parameters(bottleneck)
 print(f"the Bottleneck has {ratio:.1f}x fewer parameters at the same input and output width")
+block_type, layers_50 = STAGES[50]  # the package's stage table: block type, blocks per stage
+blocks_50 = sum(layers_50)
+print(f"ResNet-50: {' + '.join(map(str, layers_50))} = {blocks_50} {block_type.__name__}s")
+assert blocks_50 == 16
 
 # %% [markdown]
 # That is how ResNet-50 can have 16 blocks working on 256 to 2048 channels and still cost
-# little more than ResNet-34 (notebook 04 counts both). The two blocks, drawn from their
-# traces (the shapes in the boxes are the traced output shapes):
+# little more than ResNet-34 ([notebook 04](04_building_resnets.ipynb) counts both). The two
+# blocks, drawn from their traces (the shapes in the boxes are the traced output shapes):
 
 # %%
 fig = draw_blocks([basic_diagram, bottleneck_diagram])
@@ -132,7 +140,19 @@ no_projection = Bottleneck(256, 128, stride=2)  # BUG on purpose: shape changes,
 no_projection(x256)
 
 # %% [markdown]
-# F(x) is (1, 512, 28, 28) while x is (1, 256, 56, 56). The fix is a **projection shortcut**:
+# The error names the last dimension, the width. Run the residual branch on its own, as a
+# `Sequential` of the block's own layers, to see both shapes:
+
+# %%
+branch_only = nn.Sequential(no_projection.conv1, no_projection.bn1, no_projection.relu,
+                            no_projection.conv2, no_projection.bn2, no_projection.relu,
+                            no_projection.conv3, no_projection.bn3).eval()
+with torch.no_grad():
+    f_x = branch_only(x256)
+print("F(x):", tuple(f_x.shape), "  x:", tuple(x256.shape))  # (N, C, H, W) each
+
+# %% [markdown]
+# F(x) has twice the channels and half the height and width of x. The fix is a **projection shortcut**:
 # a 1x1 conv with the block's stride and the new channel count, then BN. A block with one is
 # the **conv block**. (`make_shortcut` builds it; the networks call it for every block.)
 
@@ -147,7 +167,7 @@ print(conv_diagram)
 # %% [markdown]
 # Both paths must land on the same size. The branch's 3x3 conv (padding 1) and the shortcut's
 # 1x1 conv (padding 0), both with stride 2, give `floor((n - 1) / 2) + 1` for every n, as the
-# output-size formula of notebook 01 confirms for all sizes up to 512:
+# output-size formula of [notebook 01](01_conv_arithmetic.ipynb) confirms for all sizes up to 512:
 
 # %%
 branch = conv_output_size(56, kernel_size=3, stride=2, padding=1)
@@ -175,7 +195,8 @@ for name, builder in [("ResNet-34", resnet34), ("ResNet-50", resnet50)]:
 # %% [markdown]
 # ## 5. The paper's shortcut options A, B and C
 #
-# Section 3.3 of He et al. (2015) compares three shortcuts for the blocks that change shape:
+# He et al. (2015) give two options for the blocks that change shape in Section 3.3, and add a
+# third when they compare them in Section 4.1 (Table 3):
 #
 # - **A**: zero-padding. Take every second pixel and append zero channels: no parameters.
 # - **B**: projection (1x1 conv + BN) where the shape changes, identity everywhere else. This
@@ -241,8 +262,10 @@ with torch.no_grad():
 print(f"values wiped: {(wiped == 0).float().mean():.0%}")
 
 # %% [markdown]
-# So v1.5 costs more but lets the downsampling block see every pixel; NVIDIA, who named the
-# variant, report it slightly more accurate and slightly slower. For the whole ResNet-50 the
+# So v1.5 costs more but lets the branch of the downsampling block see every pixel. The
+# projection shortcut is a 1x1 conv with stride 2 in both versions, so it still skips three
+# pixels in four. NVIDIA, who named the variant, report v1.5 slightly more accurate and
+# slightly slower. For the whole ResNet-50 the
 # difference sits in the three blocks with stride 2 (layer2.0, layer3.0, layer4.0).
 # `network_macs` counts a whole network by arithmetic (notebook 04 explains it and checks it
 # against a real forward pass); the difference must equal what the three traced blocks give:
@@ -272,6 +295,7 @@ assert params_v1 == params_v15 and macs_v15 - macs_v1 == traced_difference
 # - a conv block gives ReLU(projection(x)).
 
 # %%
+torch.manual_seed(0)
 model = resnet18(zero_init_residual=True)
 zero = [name for name, m in model.named_modules()
         if isinstance(m, nn.BatchNorm2d) and bool((m.weight == 0).all())]
@@ -381,8 +405,9 @@ assert torch.equal(out_ours, out_reference) and (out_buggy >= x_in).all()
 
 # %% [markdown]
 # With the extra ReLU, F(x) ≥ 0 and x ≥ 0, so the output F(x) + x is never below the input:
-# every block can only **add**. Stacked 16 times, activations can only pile up, and a block can
-# no longer learn to damp a feature. Our block (like torchvision's) lowers a good share of its
+# every block can only **add**. Stacked through all 16 Bottlenecks of ResNet-50 (section 3
+# counted them), activations can only pile up, and a block can no longer learn to damp a
+# feature. Our block (like torchvision's) lowers a good share of its
 # inputs. He et al.'s follow-up paper, *Identity Mappings in Deep Residual Networks* (2016),
 # tried exactly this "ReLU before addition" variant and found it trains to a worse result.
 #
@@ -409,10 +434,9 @@ lesson.check_bottleneck_params(answer)
 # ```
 # </details>
 #
-# **Exercise 2.** The first block of ResNet-50's layer4 is `Bottleneck(1024, 512, stride=2)`
-# with a projection; in layer3 the same kind of block is `Bottleneck(512, 256, stride=2)`.
-# What output shape does `Bottleneck(512, 256, stride=2, downsample=...)` give for an input
-# of shape (1, 512, 28, 28)? Answer with a tuple.
+# **Exercise 2.** The first block of ResNet-50's layer3 is a conv block:
+# `Bottleneck(512, 256, stride=2)` with a projection shortcut, built as in section 4. What
+# output shape does it give for an input of shape (1, 512, 28, 28)? Answer with a tuple.
 
 # %%
 answer = ...

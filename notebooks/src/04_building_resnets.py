@@ -16,7 +16,7 @@
 # **Time on a laptop CPU:** about 30 minutes to read; the cells run in about 15 seconds.
 #
 # **Before this:** [03 · Residual blocks](03_residual_blocks.ipynb) (the blocks this notebook
-# stacks); notebook 01 for the output-size formula.
+# stacks); [01 · Convolution arithmetic](01_conv_arithmetic.ipynb) for the output-size formula.
 
 # %%
 import torch
@@ -24,8 +24,8 @@ import torch.nn.functional as F
 import torchinfo
 from torch import nn
 
-from resnet_teach import (STAGES, ShapeTrace, cifar_resnet, count_macs, count_parameters, resnet18,
-                          trace_shapes)
+from resnet_teach import (STAGES, BasicBlock, ShapeTrace, cifar_resnet, count_macs, count_parameters,
+                          resnet18, trace_shapes)
 from resnet_teach.lessons import networks as lesson
 from resnet_teach.lessons.networks import format_table
 
@@ -57,7 +57,6 @@ print("head:", model.avgpool, model.fc, sep="\n  ")
 # you get the depth in the name:
 
 # %%
-print({depth: (block.__name__, layers) for depth, (block, layers) in STAGES.items()})
 table = lesson.stage_table()
 print(format_table(table))
 assert all(row["counted depth"] == depth for row, depth in zip(table, STAGES))
@@ -73,21 +72,41 @@ trace = trace_shapes(model, (1, 3, 224, 224))  # (N, C, H, W)
 print(trace.table(max_depth=1))
 
 # %% [markdown]
-# One level deeper, `layer2`: its first block halves 56 to 28 and widens 64 to 128 channels,
-# so its shortcut is a projection (`downsample`); the second block is an identity block.
+# Inside `layer2`: its first block halves 56 to 28 and widens 64 to 128 channels, so its
+# shortcut is a projection (`downsample`, a 1x1 conv `downsample.0` and its BN
+# `downsample.1`); the second block is an identity block.
 
 # %%
-print(ShapeTrace(r for r in trace if r.name.startswith("layer2")).table(max_depth=3))
+print(ShapeTrace(r for r in trace if r.name.startswith("layer2")).table(max_depth=4))
+
+# %% [markdown]
+# Two rows look odd. `relu` appears twice in each block: a block owns **one** `nn.ReLU`
+# module (`self.relu`) and calls it twice, after `bn1` and after the addition, and the tracer
+# records every call. And `downsample` comes after `bn2`: the rows are in the order the
+# modules are *called*, and `forward` runs the shortcut only after the branch (notebook 03
+# prints the whole `forward`).
 
 # %% [markdown]
 # Blog post 002 prints the shapes of a ResNet-18 for **one-channel** images and **10
-# classes**. Ours builds the same network with `in_channels=1, num_classes=10`. Our tracer
-# and torchinfo, side by side:
+# classes**. `resnet18(in_channels=1, num_classes=10)` gives the same shapes, though not quite
+# the same network: post 002's convs keep PyTorch's default `bias=True`, and its 1x1 shortcut
+# convs have no BN after them. Our tracer and torchinfo, side by side, then the difference
+# in parameters counted on our network:
 
 # %%
 small = resnet18(in_channels=1, num_classes=10)
 ours = trace_shapes(small, (1, 1, 224, 224))
 print(ours.table(max_depth=1))
+
+# %%
+convs = [m for m in small.modules() if isinstance(m, nn.Conv2d)]
+conv_biases = sum(conv.out_channels for conv in convs)  # one bias per output channel
+shortcut_bns = [b.downsample[1] for b in small.modules()
+                if isinstance(b, BasicBlock) and b.downsample is not None]  # BN after each 1x1
+shortcut_bn_params = sum(count_parameters(bn) for bn in shortcut_bns)
+theirs = count_parameters(small) + conv_biases - shortcut_bn_params
+print(f"ours {count_parameters(small):,} + {conv_biases:,} biases of {len(convs)} convs "
+      f"- {shortcut_bn_params:,} of {len(shortcut_bns)} shortcut BNs = post 002's {theirs:,} parameters")
 
 # %%
 info = torchinfo.summary(small, input_size=(1, 1, 224, 224), depth=1, verbose=0,
@@ -114,16 +133,20 @@ assert info.total_mult_adds - our_macs == bn_params + small.fc.bias.numel()
 # %% [markdown]
 # ## 3. 224 → 112 → 56 → 28 → 14 → 7 → 1, from the formula
 #
-# On the main path only five layers change the size: conv1, the max pool, and the first 3x3
-# conv of layer2, layer3 and layer4 (stride 2 each; the projection shortcuts beside them land
-# on the same size, notebook 03). Notebook 01's formula,
-# `out = floor((n + 2p - k) / s) + 1`, gives every step (blog post 002 garbles the pooling
-# version as "/2Stride"; pooling uses the very same formula):
+# On the main path six layers change the size: five with stride 2 (conv1, the max pool, and
+# the first 3x3 conv of layer2, layer3 and layer4; the projection shortcuts beside them land
+# on the same size, notebook 03), and the global average pool at the end. Notebook 01's
+# formula with dilation d = 1, `out = floor((n + 2p - k) / s) + 1`, gives every step (blog
+# post 002 garbles the pooling version as "/2Stride"; pooling uses the very same formula):
 
 # %%
 steps = lesson.spatial_steps(224)
 for step in steps:
     print(f"{step.layer:46s} {step.formula}")
+sizes_in = [224] + [step.size for step in steps[:-1]]
+changed = [step.layer.split()[0] for n, step in zip(sizes_in, steps) if step.size != n]
+print("layers that change the size:", ", ".join(changed))
+assert len(changed) == 6
 traced = [trace.by_name(name).output_shape[-1]
           for name in ("conv1", "maxpool", "layer1", "layer2", "layer3", "layer4", "avgpool")]
 assert [s.size for s in steps] == traced
@@ -133,8 +156,9 @@ assert all(lesson.spatial_steps(n)[-2].size == -(-n // 32) for n in range(1, 513
 # The padding is chosen so that each stride-2 layer computes `ceil(n / 2)`: 224 is halved five
 # times, and for any input layer4 ends at `ceil(n / 32)` (the last assert checks every n up to
 # 512). The last step is not a formula: `AdaptiveAvgPool2d(1)` averages
-# whatever is left into 1x1, which is what lets the network accept other sizes (section 8 and
-# notebook 06).
+# whatever is left into 1x1, which is what lets the network accept other sizes (sections
+# *The ImageNet stem on a 32x32 image* and *The network explorer* below, and
+# [06 · Flatten vs global average pooling](06_flatten_vs_gap.ipynb)).
 #
 # ## 4. Parameters, exactly
 #
@@ -153,14 +177,34 @@ for depth, n in params.items():
 assert (params[18], params[34], params[50]) == (11_689_512, 21_797_672, 25_557_032)
 
 # %% [markdown]
-# Where do ResNet-18's parameters sit? Mostly in the last stage: 3x3 convs with 512 channels
-# have 3·3·512·512 weights each, while all the spatial work happens early.
+# Where do ResNet-18's parameters and multiply-adds sit, stage by stage?
 
 # %%
 report = lesson.explore_network("ResNet-18", 224)
 for row in report.rows:
     print(f"{row.stage:7s} {row.params:>10,} parameters ({row.params / report.params:5.1%})"
           f"   {row.macs / 1e6:7.1f} M multiply-adds ({row.macs / report.macs:5.1%})")
+stage_macs = {row.stage: row.macs for row in report.rows}
+assert stage_macs["layer2"] == stage_macs["layer3"] == stage_macs["layer4"]
+assert model.layer4[1].conv2.weight.numel() == 64 * model.layer1[1].conv2.weight.numel()
+for conv in (model.layer1[1].conv2, model.layer4[1].conv2):
+    print(f"a 3x3 conv, {conv.in_channels}→{conv.out_channels}: "
+          f"{' x '.join(map(str, conv.weight.shape))} = {conv.weight.numel():,} weights")
+
+# %% [markdown]
+# The parameters pile up in layer4: each of its 3x3 convs has 3·3·512·512 weights, 64 times
+# those of a layer1 conv (printed above). The multiply-adds do not follow them: layer2, layer3
+# and layer4 cost *exactly* the same (the assert checks it). Each stage halves the height and
+# the width, which leaves a quarter of the positions, and doubles the channels, which
+# multiplies the work per position by 4 (the inputs and the outputs of each conv double).
+# layer1 costs a little more because it starts at full width; in the later stages the first
+# conv reads only half the channels and the 1x1 projection is cheap. The traced convs show it:
+
+# %%
+for stage in ("layer1", "layer2"):
+    convs_macs = [f"{r.name.split('.', 1)[1]} {r.macs / 1e6:.1f}" for r in trace
+                  if r.name.startswith(stage + ".") and r.type == "Conv2d"]
+    print(f"{stage} (M multiply-adds):", ", ".join(convs_macs))
 
 # %% [markdown]
 # ## 5. Multiply-adds beside the paper's Table 1
@@ -179,7 +223,12 @@ assert measured == by_arithmetic
 # %% [markdown]
 # (tests/test_lesson_networks.py repeats this check for every depth, both strides and several
 # input sizes.) Now all five, for torchvision's v1.5 and the paper's v1 (notebook 03,
-# section 6), beside the paper's numbers and torchvision's published ones:
+# section 6), beside the paper's numbers and torchvision's published ones. torchvision's
+# model pages list theirs under the heading "GFLOPS", but they are multiply-adds as well (the
+# first assert below checks that they equal ours); counting one multiply and one add as two
+# floating-point operations would give about twice as many FLOPs. We read them from the
+# metadata that ships with torchvision's weight enums (`ResNet50_Weights.IMAGENET1K_V1.meta`,
+# key `_ops`: private, but the only place torchvision keeps them), so nothing is downloaded.
 
 # %%
 rows = lesson.flops_table()
@@ -195,11 +244,14 @@ for r in rows:
     assert abs(r["v1 (paper)"] / 1e9 - r["paper Table 1"]) / r["paper Table 1"] < 0.02
 print("largest gap to Table 1:",
       f"{max(abs(r['v1 (paper)'] / 1e9 - r['paper Table 1']) / r['paper Table 1'] for r in rows):.1%}")
+r34, r50 = (next(r for r in rows if r["depth"] == d) for d in (34, 50))
+print(f"ResNet-50 has {r50['depth'] - r34['depth']} more layers than ResNet-34 and costs "
+      f"{r50['v1.5 (torchvision)'] / r34['v1.5 (torchvision)'] - 1:.0%} more multiply-adds (v1.5)")
 
 # %% [markdown]
 # Our v1.5 numbers are torchvision's to the last digit it publishes. The paper's v1 numbers
 # are rounded loosely (compare the rows of ResNet-34 and ResNet-50) but agree within 2%. Note
-# how ResNet-50 costs only a little more than ResNet-34 despite 16 extra layers: the
+# how little more ResNet-50 costs than ResNet-34 despite its extra layers (last line): the
 # Bottleneck at work.
 #
 # ## 6. Why "50"? Counting the layers
@@ -224,11 +276,14 @@ for row, depth in zip(counts, lesson.IMAGENET_BUILDERS):
 # For each depth: build `torchvision.models.resnetXX()` with random weights (nothing is
 # downloaded), load its `state_dict` into ours with `strict=True` (any missing, extra or
 # misshapen entry would raise), and compare the outputs on the same input. To stay fast we use
-# one 64x64 image (layer4 still sees 2x2, so every weight of every 3x3 kernel matters), and
-# build ours on the meta device so that `load_state_dict(..., assign=True)` simply hands it
-# torchvision's tensors.
+# one 64x64 image (layer4 still works on more than one pixel, so every weight of every 3x3
+# kernel matters), and build ours on the meta device so that `load_state_dict(...,
+# assign=True)` simply hands it torchvision's tensors.
 
 # %%
+layer4_at_64 = lesson.spatial_steps(64)[-2].size
+print(f"at 64x64, layer4 outputs {layer4_at_64}x{layer4_at_64}")
+assert layer4_at_64 > 1
 results = [lesson.compare_with_torchvision(depth, input_size=64) for depth in lesson.IMAGENET_BUILDERS]
 for r in results:
     print(f"ResNet-{r['depth']:<3d} {r['state_dict entries']:>3d} entries loaded, "
@@ -280,24 +335,34 @@ for step in lesson.spatial_steps(32):
 # %% [markdown]
 # layer3 outputs 2x2 and layer4 1x1: the 3x3 convs of layer4 see mostly zero padding.
 # The paper's CIFAR-10 networks use a different stem: one 3x3 conv with stride 1, no max pool,
-# three stages of 16, 32 and 64 channels, depth 6n + 2 (`cifar_resnet`):
+# three stages of 16, 32 and 64 channels, depth 6n + 2 (`cifar_resnet`). Where the shape
+# changes they use shortcut option A (zero-padding, no parameters; notebook 03, section 5).
+# The package defaults to option B, torchvision's choice, so we ask for A:
 
 # %%
-cifar_net = cifar_resnet(20)
+cifar_net = cifar_resnet(20, shortcut="A")  # the paper's CIFAR-10 ResNet-20
 print(trace_shapes(cifar_net, (1, 3, 32, 32)).table(max_depth=1))
 for step in lesson.spatial_steps(32, stem="cifar"):
     print(f"{step.layer:46s} {step.formula}")
-print(f"parameters: ResNet-18 (10 classes) {count_parameters(imagenet_net):,}, "
-      f"CIFAR ResNet-20 {count_parameters(cifar_net):,}")
+n_a, n_b = count_parameters(cifar_net), count_parameters(cifar_resnet(20))  # A, default B
+print(f"parameters: ResNet-18 (10 classes) {count_parameters(imagenet_net):,}; CIFAR ResNet-20 "
+      f"{n_a:,} with option A (the paper), {n_b:,} with the default option B")
+assert round(n_a / 1e6, 2) == 0.27  # the paper's Table 6: 0.27M parameters
 
 # %% [markdown]
 # Blog post 001 also ends its ResNet with `nn.AvgPool2d(7)` instead of global average pooling.
 # At 224x224 layer4 gives 7x7 and the two agree; on the 1x1 map of a 32x32 image the fixed
-# 7x7 window does not fit (notebook 06 goes further):
+# 7x7 window does not fit ([notebook 06](06_flatten_vs_gap.ipynb) goes further). To get
+# layer4's map we call `forward_features`: our networks split `forward` into
+# `forward_features` (stem and stages) and `forward_head` (pooling, flatten, fc), the names
+# the timm library uses. torchvision's ResNet has no such methods; there you would call the
+# layers one by one.
 
 # %%
+torch.manual_seed(0)
 layer4_224 = torch.randn(trace.by_name("layer4").output_shape)  # (1, 512, 7, 7) at 224x224
-assert torch.allclose(nn.AvgPool2d(7)(layer4_224), nn.AdaptiveAvgPool2d(1)(layer4_224))
+# equal up to float rounding: the two poolings sum the 49 values in different orders
+assert torch.allclose(nn.AvgPool2d(7)(layer4_224), nn.AdaptiveAvgPool2d(1)(layer4_224), atol=1e-6)
 with torch.no_grad():
     layer4_32 = imagenet_net.eval().forward_features(torch.randn(1, 3, 32, 32))
 print("layer4 at 32x32:", tuple(layer4_32.shape))
@@ -310,7 +375,8 @@ nn.AvgPool2d(7)(layer4_32)  # blog post 001's head on a 32x32 image
 #
 # Pick a network, an input size and the number of input channels. The table shows each
 # stage's output shape, parameters and multiply-adds (by arithmetic, so even ResNet-152
-# answers at once), and a note when the input is too small. In text form, for two sizes:
+# answers at once), and a note when the input is too small. The CIFAR networks are the
+# paper's, with shortcut option A. In text form, for two sizes:
 
 # %%
 print(lesson.explore_network("ResNet-50", 64), end="\n\n")
@@ -322,7 +388,7 @@ from resnet_teach.widgets.network import network_explorer
 network_explorer()
 
 # %% [markdown]
-# Things to try: ResNet-152 at 224 (where do its 11.5 G multiply-adds go?), any network at 16
+# Things to try: ResNet-152 at 224 (where do its multiply-adds go?), any network at 16
 # or at 1, channels 1 vs 4 (only conv1 changes), and a CIFAR network at 224 (cheap in
 # parameters, expensive in multiply-adds: nothing shrinks the image early).
 #
@@ -412,5 +478,8 @@ lesson.check_smallest_input(answer)
 # - "50" counts the 49 main-path convs plus the fc; the 4 projection convs are not counted.
 # - Our networks load torchvision's `state_dict` strictly and give the same outputs.
 # - The fc outputs logits; softmax belongs to the loss (or to reading probabilities).
-# - On 32x32 images the ImageNet stem leaves layer4 a single pixel; the CIFAR networks use a
-#   3x3 stem without max pool instead.
+# - On 32x32 images the ImageNet stem leaves layer4 a single pixel; the paper's CIFAR
+#   networks use a 3x3 stem without max pool instead, and shortcut option A.
+#
+# **Next:** [05 · The degradation problem](05_degradation.ipynb) trains plain and residual
+# networks side by side to show why the shortcuts matter.

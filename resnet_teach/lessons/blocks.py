@@ -15,7 +15,7 @@ from .._checks import check_choice, check_int
 from ..blocks import BasicBlock, Bottleneck, ZeroPadShortcut, make_shortcut
 from ..exercises import Feedback, compare
 from ..resnet import STAGES, ResNet, resnet50
-from ..trace import _check_input_size, count_parameters, trace_shapes
+from ..trace import check_input_size, count_parameters, trace_shapes
 from .networks import _unanswered, build_on_meta
 
 __all__ = [
@@ -129,7 +129,7 @@ def block_diagram(block: nn.Module, input_shape: Sequence[int]) -> BlockDiagram:
     """Trace ``block`` on an input of ``input_shape`` (N, C, H, W) and split its layers into the
     residual branch and the shortcut, each with its output shape and parameter formula."""
     _check_block(block)
-    shape = _check_input_size(input_shape)
+    shape = check_input_size(input_shape)
     if len(shape) != 4:
         raise ValueError(f"input_shape={tuple(shape)} must be (N, C, H, W)")
     if shape[1] != block.conv1.in_channels:

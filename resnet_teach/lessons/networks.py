@@ -36,10 +36,13 @@ __all__ = [
 IMAGENET_BUILDERS: Dict[int, Callable[..., ResNet]] = {
     18: resnet18, 34: resnet34, 50: resnet50, 101: resnet101, 152: resnet152}
 
-# The explorer's menu: name -> (builder, keyword arguments).
+# The explorer's menu: name -> (builder, keyword arguments). The CIFAR networks are the
+# paper's, with shortcut option A (zero-padding) where the shape changes; the package's
+# default is B.
 NETWORKS: Dict[str, Tuple[Callable[..., nn.Module], Dict[str, Any]]] = {
     **{f"ResNet-{d}": (b, {}) for d, b in IMAGENET_BUILDERS.items()},
-    **{f"CIFAR ResNet-{d}": (cifar_resnet, {"depth": d}) for d in (20, 32, 44, 56, 110)},
+    **{f"CIFAR ResNet-{d}": (cifar_resnet, {"depth": d, "shortcut": "A"})
+       for d in (20, 32, 44, 56, 110)},
 }
 SIZE_RANGE = (1, 512)  # the explorer's input-size slider
 CHANNEL_RANGE = (1, 4)  # the explorer's input-channel slider
@@ -253,9 +256,11 @@ def network_macs(model: nn.Module, input_size: int = 224) -> int:
 
 
 def torchvision_reference(depth: int) -> Dict[str, float]:
-    """The parameter count and GFLOPs torchvision publishes for its ImageNet weights.
+    """The parameter count and "GFLOPS" torchvision publishes for its ImageNet weights.
 
-    Read from the metadata that ships inside torchvision: nothing is downloaded.
+    torchvision's "GFLOPS" are multiply-adds / 1e9, like the paper's "FLOPs". Read from the
+    metadata that ships inside torchvision (``meta["_ops"]``: a private key, but torchvision
+    keeps the number nowhere else), so nothing is downloaded.
     """
     check_choice("depth", depth, tuple(IMAGENET_BUILDERS))
     import torchvision
