@@ -74,8 +74,8 @@ def rows() -> List[Row]:
     for norm in (None, lambda channels: nn.Identity()):
         torch.manual_seed(0)
         net = cifar_resnet(8, residual=False, in_channels=1, widths=(8, 16, 32), norm_layer=norm)
-        train(net, train_set, test_data=test_set, epochs=3, batch_size=64, optimizer="sgd", lr=0.1, seed=0,
-              progress=False)
+        train(net, train_set, test_data=test_set, epochs=3, batch_size=64, optimizer="sgd", lr=0.1,
+              momentum=0.9, schedule="cosine", seed=0, progress=False)  # the notebook's settings
         nets.append(net)
     out.append(("02 notebook section 7: train with / without BN (3 epochs each)",
                 f"{time.perf_counter() - start:.1f} s", "<= 8 s"))

@@ -201,6 +201,9 @@ def test_exercise_1_running_stats():
     assert lesson.check_running_stats(...).message == NOT_ANSWERED
     assert not lesson.check_running_stats("0.3").correct
     assert not lesson.check_running_stats((0.3,)).correct
+    # rounded to the precision the solution prints: still right
+    assert lesson.check_running_stats((0.3, 1.37)).correct
+    assert lesson.check_running_stats((0.30, 1.367)).correct
 
 
 def test_exercise_2_which_raise():
@@ -222,6 +225,8 @@ def test_exercise_3_first_batch_weight():
     assert not lesson.check_first_batch_weight(0.2).correct  # that is momentum=None
     assert not lesson.check_first_batch_weight(0.9 ** 4).correct
     assert lesson.check_first_batch_weight(None).message == NOT_ANSWERED
+    assert lesson.check_first_batch_weight(0.066).correct  # rounded: still right
+    assert not lesson.check_first_batch_weight(0.059).correct  # 0.1 * 0.9**5, rounded
 
 
 def test_exercise_4_two_value_batch():
@@ -235,6 +240,31 @@ def test_exercise_4_two_value_batch():
     for a, b in ((1000.0, -5.0), (0.5, -0.4), (-3.0, -8.0)):
         out = nn.BatchNorm2d(1)(torch.tensor([a, b]).view(2, 1, 1, 1)).flatten()
         assert torch.allclose(out, torch.tensor([1.0, -1.0]), atol=1e-3), (a, b, out)
+        assert lesson.two_value_outputs(a, b) == pytest.approx(tuple(out.tolist()))
+    # ... and only those: values closer than sqrt(eps) are not pushed to +-1
+    near = lesson.two_value_outputs(0.001, 0.0)
+    assert near[0] < 0.5 and near[0] == pytest.approx(-near[1])
+    why = str(lesson.check_two_value_batch((1.0, -1.0)))
+    assert "1000 and -5 give (1.0000, -1.0000)" in why and f"({near[0]:.4f}, {near[1]:.4f})" in why
+    with pytest.raises(TypeError, match="a='7' must be a number"):
+        lesson.two_value_outputs("7", 3.0)
+
+
+def test_the_notebooks_revealable_solutions_are_correct():
+    """Each exercise cell calls lesson.check_<name>(answer); the next <details> block holds
+    `answer = ...`. Run every solution through its checker, and a wrong answer too."""
+    import re
+    from pathlib import Path
+
+    source = (Path(__file__).resolve().parent.parent / "notebooks" / "src" / "02_batch_norm.py").read_text()
+    checkers = re.findall(r"^lesson\.(check_\w+)\(answer\)$", source, flags=re.M)
+    solutions = re.findall(r"<details><summary>Show solution</summary>.*?^# answer = (.+?)$", source,
+                           flags=re.M | re.S)
+    assert len(checkers) == len(solutions) >= 3
+    for name, solution in zip(checkers, solutions):
+        feedback = getattr(lesson, name)(eval(solution, {}))
+        assert feedback.correct, (name, solution, str(feedback))
+        assert not getattr(lesson, name)((-7.0, 3.0)).correct
 
 
 # ---------------------------------------------------------------- widget
@@ -301,6 +331,7 @@ def test_plots():
     fig = plot_momentum_trajectories(runs)
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert len(fig.axes) == 2 and "nn.BatchNorm2d, momentum=None (1/t)" in legend
+    assert "update formula (float64), dots" in legend  # the open circles are explained
     plot_momentum_trajectories(runs[0], show_batches=False)
     fig = plot_value_histograms({"a": torch.randn(50), "b": torch.rand(50)}, band=(0, 1))
     assert len(fig.axes) == 2

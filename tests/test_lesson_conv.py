@@ -63,9 +63,13 @@ def test_explanation_agrees_with_pytorch_at_every_slider_position(layer, ceil_mo
                     else pool_output_size(n, k, s, p, d, ceil_mode))
             assert e.result == core == torch_answer.size
             assert torch_answer.shape == (1, 1, e.result, e.result)
-            # the formula with the numbers filled in really computes the result
-            first = _evaluate(e.steps[0])
+            # the formula with the numbers filled in really computes the result, and every "=" of
+            # the filled-in chain is true: each step evaluates to the result
             dropped = any("drops it" in note for note in e.notes)
+            assert all(_evaluate(step) == e.result for step in e.steps), (args, e.steps)
+            # a dropped window is the written-out "- 1"; without it, the plain formula
+            assert e.steps[0].endswith(" - 1") == dropped, (args, e.steps)
+            first = _evaluate(e.steps[0].removesuffix(" - 1"))
             assert first - dropped == e.result, (args, e.steps)
             assert e.steps[-1] == str(e.result) and e.filled.startswith("out = ")
             assert lesson.window_positions(**args).output_size == e.result
@@ -85,6 +89,11 @@ def test_ceil_mode_last_window_rule_is_explained():
     naive = math.ceil((5 + 2 - 3) / 3) + 1
     assert e.result == pool_output_size(5, 3, 3, 1, ceil_mode=True) == naive - 1
     assert e.formula.startswith("ceil(") and any("drops it" in n for n in e.notes)
+    # the notebook's example: no false equation such as "3 + 1 = 4 - 1" in the filled-in line
+    e = lesson.explain_output_size(8, 3, stride=3, padding=1, layer="max pool", ceil_mode=True)
+    parts = e.filled.removeprefix("out = ").split(" = ")
+    assert len(parts) == 4 and all(_evaluate(part) == e.result for part in parts), e.filled
+    assert e.result == pool_output_size(8, 3, 3, 1, ceil_mode=True)
     kept = lesson.explain_output_size(6, 2, stride=2, padding=0, layer="avg pool", ceil_mode=True)
     assert not any("drops it" in n for n in kept.notes)
 
@@ -169,6 +178,18 @@ def test_pool_windows_match_max_pool_indices_including_ceil_mode():
         assert any(f"{empty} window position(s) see only padding" in note for note in e.notes) == (empty > 0)
         kinds = {layout.kind(t) for w in layout.windows for t in w.taps}
         assert "beyond" not in kinds or ceil  # only ceil_mode reaches past the padding
+
+
+def test_same_padding_with_an_even_kernel_puts_the_extra_pixel_at_the_end():
+    """Notebook 01 shows this with padding_mode='replicate' (no warning); here the default zeros."""
+    x = torch.arange(1.0, 9.0).view(1, 1, 8)
+    for mode, pad_mode in (("zeros", "constant"), ("replicate", "replicate")):
+        conv = nn.Conv1d(1, 1, kernel_size=4, padding="same", padding_mode=mode, bias=False)
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # zeros: PyTorch warns once that it copies the input
+            out = conv(x)
+            assert torch.allclose(out, F.conv1d(F.pad(x, (1, 2), mode=pad_mode), conv.weight))
+            assert not torch.allclose(out, F.conv1d(F.pad(x, (2, 1), mode=pad_mode), conv.weight))
 
 
 def test_window_layout_2d_and_drawing_range():
@@ -264,6 +285,19 @@ def test_groups_from_dense_to_depthwise():
     assert table[-1].weight_shape == (64, 1, 3, 3)
 
 
+def test_groups_without_bias_as_in_resnet():
+    from resnet_teach import resnet18
+
+    table = lesson.groups_table(64, kernel_size=3, size=8, bias=False)
+    for f in table:
+        conv = nn.Conv2d(64, 64, 3, padding=1, groups=f.groups, bias=False)
+        assert f.parameters == sum(p.numel() for p in conv.parameters()) == f.formula_parameters
+        assert f.parameters * f.groups == f.dense_parameters and f.macs * f.groups == f.dense_macs
+    real = resnet18().layer1[0].conv1  # the notebook's table starts from this layer
+    assert real.bias is None and table[0].parameters == sum(p.numel() for p in real.parameters())
+    assert lesson.groups_facts(6, 6, 3, bias=True).parameters == lesson.groups_facts(6, 6, 3).parameters
+
+
 def test_groups_bad_arguments():
     with pytest.raises(ValueError, match="in_channels=0"):
         lesson.groups_facts(0, 4, 1)
@@ -271,6 +305,8 @@ def test_groups_bad_arguments():
         lesson.groups_facts(4, 4, 1.5)
     with pytest.raises(ValueError, match="n=0"):
         lesson.divisors(0)
+    with pytest.raises(TypeError, match="bias=1"):
+        lesson.groups_facts(4, 4, 1, bias=1)
 
 
 def test_lesson_functions_leave_the_random_stream_alone():
@@ -356,6 +392,16 @@ def test_the_notebooks_revealable_solutions_are_correct():
         answer = eval(solution, {})
         feedback = getattr(lesson, name)(answer)
         assert feedback.correct, (name, solution, str(feedback))
+
+
+def test_stem_exercise_size_makes_both_floors_drop_a_remainder():
+    """The notebook's solution says both divisions by the stride leave a remainder."""
+    n = lesson.STEM_INPUT
+    after_conv = conv_output_size(n, 7, 2, 3)
+    assert (n + 2 * 3 - (7 - 1) - 1) % 2 == 1 and (after_conv + 2 * 1 - (3 - 1) - 1) % 2 == 1
+    for e in (lesson.explain_output_size(n, 7, stride=2, padding=3),
+              lesson.explain_output_size(after_conv, 3, stride=2, padding=1, layer="max pool")):
+        assert any("Rounding down" in note for note in e.notes), str(e)
 
 
 def test_ceil_checker_hints_at_the_naive_answer():

@@ -18,15 +18,17 @@
 # real PyTorch layer with an `assert`. Sliders are marked **Try it**; they need a running kernel.
 
 # %%
+import html
 import math
+import textwrap
 
 import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from resnet_teach import (conv_output_size, effective_kernel_size, pool_output_size, receptive_field,
-                          receptive_field_steps, same_padding, scratch_pad)
+from resnet_teach import (cifar_resnet, conv_output_size, effective_kernel_size, pool_output_size,
+                          receptive_field, receptive_field_steps, resnet18, same_padding, scratch_pad)
 from resnet_teach.lessons import conv as lesson
 from resnet_teach.plots.conv import draw_groups, draw_padding, draw_receptive_fields, draw_windows
 
@@ -57,7 +59,8 @@ assert out.shape[-1] == len(starts) == n - k + 1
 # * **dilation `d`**: the kernel's `k` taps are `d` pixels apart, so one window spans `d(k-1) + 1`
 #   pixels (the *effective* kernel size).
 #
-# Counting by brute force, with all three:
+# Counting by brute force, with all three. Beside the count: `conv_output_size`, the closed
+# formula that the next section derives, and the length a real `nn.Conv1d` returns.
 
 # %%
 def count_windows(n: int, k: int, s: int = 1, p: int = 0, d: int = 1) -> int:
@@ -99,21 +102,25 @@ print(lesson.explain_output_size(8, 3, stride=2, padding=1))
 # input): in **2-D** the first window (orange) and the last (purple), with a dot where every window
 # starts; in **1-D** one row per output, each with its window.
 #
-# Things to try: set `d = 2` and watch the window spread out; set `n = 3, k = 7, p = 0` (a window
-# wider than its input: you get a message, not a crash); choose **max pool** and tick
+# Things to try: set `d = 2` and watch the window spread out; make the window wider than the
+# padded input (a message appears, not a crash: see below); choose **max pool** and tick
 # **ceil_mode**.
 
 # %% tags=["nbval-ignore-output"]
 from resnet_teach.widgets.conv import output_size_explorer
 
-output_size_explorer()
+explorer = output_size_explorer()
+explorer
 
 # %% [markdown]
-# Without a running kernel the slider above does not move, so here is the same drawing for its
-# starting position (`n = 7, k = 3, p = 1, s = 2`), first one window per row, then in 2-D:
+# Without a running kernel the sliders above do not move, so here is the same drawing for their
+# starting position, read from the widget itself: first one window per row, then in 2-D.
 
 # %%
-layout = lesson.window_positions(7, 3, stride=2, padding=1)
+start = {name: explorer.controls[name].value for name in ("n", "k", "p", "s", "d", "layer", "ceil_mode")}
+print("the explorer starts at", start)
+layout = lesson.window_positions(start["n"], start["k"], stride=start["s"], padding=start["p"],
+                                 dilation=start["d"], layer=start["layer"], ceil_mode=start["ceil_mode"])
 print("window starts:", [w.start for w in layout.windows])  # position -1 is the left padding
 draw_windows(layout, "1-D")
 
@@ -121,14 +128,44 @@ draw_windows(layout, "1-D")
 draw_windows(layout, "2-D")
 
 # %% [markdown]
-# ## 3. ResNet's stem, and a garbled formula
-#
-# Every ResNet starts with a 7×7 convolution with stride 2 and padding 3, then a 3×3 max pool with
-# stride 2 and padding 1. For a 224×224 image:
+# A kernel wider than the padded input has nowhere to fit. The explorer does not crash on such
+# a combination: it shows, as a message, the `ValueError` that `explain_output_size` raises, and
+# that message quotes PyTorch refusing the same settings. Here it is for `n = 3, k = 7, p = 0`
+# (the other sliders at their starting values):
 
 # %%
-stem_conv = nn.Conv2d(3, 64, kernel_size=7, stride=2, padding=3, bias=False)
-stem_pool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+too_wide = output_size_explorer(size=3, kernel_size=7, padding=0)
+v = too_wide.values()
+try:
+    lesson.explain_output_size(v["n"], v["k"], stride=v["s"], padding=v["p"], dilation=v["d"],
+                               layer=v["layer"], ceil_mode=v["ceil_mode"])
+except ValueError as err:
+    print(textwrap.fill(str(err), 100))
+    assert html.escape(str(err)) in too_wide.text.value  # what the widget shows
+assert 'class="rt-message"' in too_wide.text.value and 'class="rt-result"' not in too_wide.text.value
+
+# %% [markdown]
+# ## 3. ResNet's stem, and a garbled formula
+#
+# The ImageNet ResNets (ResNet-18 to ResNet-152, in the paper and in torchvision) start with a
+# "stem": a 7×7 convolution with stride 2 and padding 3, then a 3×3 max pool with stride 2 and
+# padding 1. The paper's CIFAR networks, made for 32×32 images, start with a single 3×3
+# convolution and no max pool (notebook 04 compares the two). Both, read from resnet_teach's
+# networks:
+
+# %%
+imagenet_net, cifar_net = resnet18(), cifar_resnet(20)
+stem_conv, stem_pool = imagenet_net.conv1, imagenet_net.maxpool
+print("ResNet-18 (ImageNet):", stem_conv)
+print("                then", stem_pool)
+print("ResNet-20 (CIFAR):   ", cifar_net.conv1)
+print("     and max pools:", sum(isinstance(m, nn.MaxPool2d) for m in cifar_net.modules()))
+assert stem_conv.kernel_size == (7, 7) and cifar_net.conv1.kernel_size == (3, 3)
+
+# %% [markdown]
+# For a 224×224 image, the ImageNet stem:
+
+# %%
 image = torch.zeros(1, 3, 224, 224)  # (N, C, H, W)
 after_conv = stem_conv(image)  # (1, 64, 112, 112)
 after_pool = stem_pool(after_conv)  # (1, 64, 56, 56)
@@ -141,7 +178,7 @@ assert after_pool.shape[-1] == pool_output_size(after_conv.shape[-1], 3, 2, 1)
 # %% [markdown]
 # ### Spot the bug: "/2Stride"
 #
-# A blog post that many students read gives the max-pooling size as
+# Blog post 002, which many students read, gives the max-pooling size as
 # `(Input Size − Kernel Size + 2×Padding)/2Stride + 1`. Read as written, that divides by
 # *two times* the stride. Pooling windows are counted exactly like convolution windows: the formula
 # is the same one, divided by the stride once. The same post also writes the convolution formula
@@ -159,9 +196,9 @@ print(f"without the floor: {no_floor}; with it: {math.floor(no_floor)}")
 assert math.floor(no_floor) == conv_output_size(224, 7, stride=2, padding=3) != no_floor
 
 # %% [markdown]
-# ### Exercise 1 · The stem at an odd size
+# ### Exercise 1 · The stem at 100×100
 #
-# A 97×97 image goes through the same stem (`Conv2d(3, 64, 7, stride=2, padding=3)`, then
+# A 100×100 image goes through the same stem (`Conv2d(3, 64, 7, stride=2, padding=3)`, then
 # `MaxPool2d(3, stride=2, padding=1)`). What is the height after the convolution, and after the
 # pool? Answer with a pair `(after_conv, after_pool)`, worked out by hand with the formula.
 
@@ -175,11 +212,11 @@ check_stem_sizes(answer)
 # <details><summary>Show solution</summary>
 #
 # ```python
-# answer = (49, 25)
+# answer = (50, 25)
 # ```
-# Put `n = 97, k = 7, p = 3, s = 2, d = 1` into the formula, then the conv's result with
-# `k = 3, p = 1, s = 2` for the pool. Both divisions by the stride leave a remainder that the floor
-# drops. `print(lesson.explain_output_size(97, 7, stride=2, padding=3))` shows every step.
+# Put `n = 100, k = 7, p = 3, s = 2, d = 1` into the formula, then the conv's result with
+# `k = 3, p = 1, s = 2` for the pool. Both divisions by the stride leave a remainder of 1 that the
+# floor drops. `print(lesson.explain_output_size(100, 7, stride=2, padding=3))` shows every step.
 # </details>
 
 # %% [markdown]
@@ -198,16 +235,29 @@ for n in range(4, 10):
     assert (floor_out, ceil_out) == (pool_output_size(n, 2), pool_output_size(n, 2, ceil_mode=True))
 
 # %% [markdown]
-# The window that `ceil_mode` adds for `n = 7` hangs past the input (pink: nothing there at all;
-# max pooling ignores those positions, average pooling divides by the pixels it actually covers):
+# The window that `ceil_mode` adds for `n = 7` hangs past the input (pink: nothing there at all).
+# Max pooling ignores those positions. Average pooling divides by the number of positions that lie
+# inside the input *or its padding*; here there is no padding, so it divides by the one real pixel:
 
 # %%
-x = torch.arange(1.0, 8.0).view(1, 1, 7)  # (N, C, L): the values 1..7
-max_out = nn.MaxPool1d(2, ceil_mode=True)(x)
-avg_out = nn.AvgPool1d(2, ceil_mode=True)(x)
+values_1_to_7 = torch.arange(1.0, 8.0).view(1, 1, 7)  # (N, C, L)
+max_out = nn.MaxPool1d(2, ceil_mode=True)(values_1_to_7)
+avg_out = nn.AvgPool1d(2, ceil_mode=True)(values_1_to_7)
 print("max pool:", max_out.flatten().tolist(), "  avg pool:", avg_out.flatten().tolist())
-assert max_out[0, 0, -1] == avg_out[0, 0, -1] == x[0, 0, -1]  # the last window holds one real pixel
+assert max_out[0, 0, -1] == avg_out[0, 0, -1] == values_1_to_7[0, 0, -1]  # one real pixel in the last window
 draw_windows(lesson.window_positions(7, 2, stride=2, layer="max pool", ceil_mode=True), "1-D")
+
+# %% [markdown]
+# With padding, average pooling counts the padded zeros too (`count_include_pad=True` is the
+# default), so a window at the border is pulled towards 0. `count_include_pad=False` divides by
+# the real pixels only:
+
+# %%
+counted = nn.AvgPool1d(3, stride=2, padding=1)(values_1_to_7)  # first window: [pad, 1, 2]
+real_only = nn.AvgPool1d(3, stride=2, padding=1, count_include_pad=False)(values_1_to_7)
+print("count_include_pad=True: ", [round(v, 3) for v in counted.flatten().tolist()])
+print("count_include_pad=False:", [round(v, 3) for v in real_only.flatten().tolist()])
+assert counted[0, 0, 0] == (0 + 1 + 2) / 3 and real_only[0, 0, 0] == (1 + 2) / 2
 
 # %% [markdown]
 # There is one more rule, and it is easy to miss: PyTorch **drops a last window that would start
@@ -220,7 +270,7 @@ print(e)
 assert e.agrees and e.result < math.ceil((8 + 2 * 1 - 3) / 3) + 1
 
 # %% [markdown]
-# ### Exercise 2 · Where does the last window start?
+# ### Exercise 2 · A window that would start in the padding
 #
 # `nn.MaxPool2d(kernel_size=3, stride=3, padding=1, ceil_mode=True)` on an input 5 pixels wide:
 # how wide is the output?
@@ -250,10 +300,10 @@ check_ceil_mode_pool(answer)
 # that the output has the input's size, which only works with stride 1:
 
 # %%
-x = torch.zeros(1, 1, 10, 10)  # (N, C, H, W)
+zeros_10x10 = torch.zeros(1, 1, 10, 10)  # (N, C, H, W)
 for k, d in [(3, 1), (5, 1), (3, 2)]:
-    valid = nn.Conv2d(1, 1, k, padding="valid", dilation=d)(x).shape[-1]
-    same = nn.Conv2d(1, 1, k, padding="same", dilation=d)(x).shape[-1]
+    valid = nn.Conv2d(1, 1, k, padding="valid", dilation=d)(zeros_10x10).shape[-1]
+    same = nn.Conv2d(1, 1, k, padding="same", dilation=d)(zeros_10x10).shape[-1]
     print(f"k={k}, d={d}: valid -> {valid}, same -> {same}")
     assert valid == conv_output_size(10, k, dilation=d) and same == 10
 
@@ -263,10 +313,30 @@ except ValueError as err:
     print("stride 2 with padding='same':", err)
 
 # %% [markdown]
+# `padding="same"` pads `d(k-1)` pixels in total. With an odd kernel that splits evenly. With an
+# even kernel it cannot, and PyTorch puts the extra pixel at the end (right, bottom), as
+# TensorFlow does. A 4-tap kernel needs 3 pixels of padding. (With the default zeros, PyTorch
+# also prints a warning that it must make a padded copy of the input; to keep this page free of
+# warnings we watch it with `padding_mode="replicate"`, which PyTorch pads the same way, and
+# `tests/test_lesson_conv.py` checks the zeros case.)
+
+# %%
+signal_1_to_8 = torch.arange(1.0, 9.0).view(1, 1, 8)  # (N, C, L)
+even = nn.Conv1d(1, 1, kernel_size=4, padding="same", padding_mode="replicate", bias=False)
+with torch.no_grad():
+    same_out = even(signal_1_to_8)
+    right_heavy = F.conv1d(F.pad(signal_1_to_8, (1, 2), mode="replicate"), even.weight)  # 1 left, 2 right
+    left_heavy = F.conv1d(F.pad(signal_1_to_8, (2, 1), mode="replicate"), even.weight)  # 2 left, 1 right
+print("k=4, padding='same' pads (1, 2):", torch.allclose(same_out, right_heavy),
+      "  pads (2, 1):", torch.allclose(same_out, left_heavy))
+assert torch.allclose(same_out, right_heavy) and not torch.allclose(same_out, left_heavy)
+
+# %% [markdown]
 # TensorFlow/Keras also has `padding='same'`, and it **does** work with stride 2: it aims for
 # `ceil(n / s)` outputs and pads whatever that needs. When the total is odd, TensorFlow puts the
 # extra pixel at the **end** (bottom/right). A PyTorch integer `padding` is always the same on both
-# sides. `resnet_teach.same_padding` computes TensorFlow's `(before, after)`:
+# sides, and ResNet's layers use integer padding. `resnet_teach.same_padding` computes
+# TensorFlow's `(before, after)`:
 
 # %%
 print("  n  k  s | TF (before, after)   PyTorch's usual padding")
@@ -278,17 +348,16 @@ for n, k, s, torch_pad in [(224, 7, 2, 3), (112, 3, 2, 1), (56, 1, 2, 0), (7, 3,
     assert tf_out == math.ceil(n / s)
 
 # %% [markdown]
-# Both give the same output *size* for ResNet's stem, yet not the same output. A post that ports a
-# Keras ResNet treats `padding='same'` as if it were PyTorch's symmetric padding; here is what that
-# costs. A kernel `[0, 1, 0]` copies the pixel under its centre, so the output says exactly where
-# each window sits. The input holds the values 1 to 8:
+# Both give the same output *size* for ResNet's stem, yet not the same output. Blog post 004 builds
+# a ResNet in Keras with `padding='same'` and treats it as if it were PyTorch's symmetric padding;
+# here is what that costs when such a model is ported. A kernel `[0, 1, 0]` copies the pixel under
+# its centre, so the output says exactly where each window sits. The input holds the values 1 to 8:
 
 # %%
-x = torch.arange(1.0, 9.0).view(1, 1, 8)  # (N, C, L): the values 1..8
 copy_centre = torch.tensor([[[0.0, 1.0, 0.0]]])  # (out, in, k)
 before, after = same_padding(8, 3, 2)
-tf_result = F.conv1d(F.pad(x, (before, after)), copy_centre, stride=2)
-torch_result = F.conv1d(x, copy_centre, stride=2, padding=1)
+tf_result = F.conv1d(F.pad(signal_1_to_8, (before, after)), copy_centre, stride=2)
+torch_result = F.conv1d(signal_1_to_8, copy_centre, stride=2, padding=1)
 print(f"TensorFlow 'same', pads {(before, after)}:", tf_result.flatten().tolist())
 print("PyTorch padding=1,  pads (1, 1):", torch_result.flatten().tolist())
 assert torch.equal(tf_result, torch_result + 1)  # every TF window sits one pixel further right
@@ -301,7 +370,7 @@ assert torch.equal(tf_result, torch_result + 1)  # every TF window sits one pixe
 
 # %%
 photo = lesson.small_photo()  # (1, 1, 48, 72), gray, in [0, 1]
-weight = torch.randn(4, 1, 7, 7)  # (out, in, kH, kW), the stem's kernel size
+weight = torch.randn(4, 1, 7, 7, generator=torch.Generator().manual_seed(0))  # (out, in, kH, kW)
 (top, bottom), (left, right) = same_padding(tuple(photo.shape[-2:]), 7, 2)
 tf_out = F.conv2d(F.pad(photo, (left, right, top, bottom)), weight, stride=2)
 torch_out = F.conv2d(photo, weight, stride=2, padding=3)
@@ -344,9 +413,9 @@ check_tf_same_padding(answer)
 # matrix 1..16, where every border value is different, each mode shows what it copies:
 
 # %%
-x = lesson.matrix_1_to_16()  # (1, 1, 4, 4)
+matrix = lesson.matrix_1_to_16()  # (1, 1, 4, 4)
 modes = ["zeros", "reflect", "replicate", "circular"]
-padded = [lesson.pad_with_mode(x, 1, mode) for mode in modes]
+padded = [lesson.pad_with_mode(matrix, 1, mode) for mode in modes]
 for r in padded:
     print(f"{r.mode:>9}: {r.call}")
     assert r.scratch_matches and r.conv_matches  # F.pad == resnet_teach.scratch_pad == nn.Conv2d's padding
@@ -364,9 +433,9 @@ draw_padding(padded)
 # %%
 above = {r.mode: r.padded[0, 0, 0, 1:5] for r in padded}  # the padded row above row 0
 assert torch.equal(above["zeros"], torch.zeros(4))
-assert torch.equal(above["reflect"], x[0, 0, 1])
-assert torch.equal(above["replicate"], x[0, 0, 0])
-assert torch.equal(above["circular"], x[0, 0, 3])
+assert torch.equal(above["reflect"], matrix[0, 0, 1])
+assert torch.equal(above["replicate"], matrix[0, 0, 0])
+assert torch.equal(above["circular"], matrix[0, 0, 3])
 print("reflect copies row 1, replicate row 0, circular row 3:", above["reflect"].tolist(),
       above["replicate"].tolist(), above["circular"].tolist())
 
@@ -377,10 +446,10 @@ print("reflect copies row 1, replicate row 0, circular row 3:", above["reflect"]
 # %%
 for mode, pad in [("reflect", 3), ("reflect", 4), ("circular", 4), ("circular", 5), ("replicate", 9)]:
     try:
-        shape = tuple(lesson.pad_with_mode(x, pad, mode).padded.shape)
+        shape = tuple(lesson.pad_with_mode(matrix, pad, mode).padded.shape)
         print(f"{mode}, pad {pad}: fine, shape {shape}")
-    except ValueError as err:
-        print(f"{mode}, pad {pad}: {err}")
+    except ValueError as err:  # wrapped to a readable width
+        print(textwrap.fill(f"{mode}, pad {pad}: {err}", 100, subsequent_indent="    "))
 
 # %% [markdown]
 # On a photograph the modes look quite different at the border. Zeros draw a black frame (a
@@ -394,20 +463,21 @@ assert all(r.scratch_matches and r.conv_matches for r in photo_padded)
 try:
     F.pad(photo, (48, 48, 48, 48), mode="reflect")
 except RuntimeError as err:
-    print("F.pad with reflect, pad 48:", str(err).splitlines()[0])
+    print(textwrap.fill(f"F.pad with reflect, pad 48: {str(err).splitlines()[0]}", 100,
+                        subsequent_indent="    "))
 draw_padding(photo_padded, photo=True, cell=2)
 
 # %% [markdown]
 # ### Spot the bug: the layer that was never defined
 #
-# The same blog post demonstrates the padding modes by copying one cell three times. It builds the
+# Blog post 003 demonstrates the padding modes by copying one cell three times. It builds the
 # replicate and circular layers under the name of the *reflect* layer, then calls layers named
 # after replicate and circular, which were never defined (and the input it pads is never defined in
 # the post either). Python stops at once. Here is the pattern in two lines of our own:
 
 # %% tags=["raises-exception"]
 layer_reflect = nn.Conv2d(1, 1, kernel_size=1, padding=1, padding_mode="replicate", bias=False)
-layer_replicate(x)  # NameError: this name was never assigned
+layer_replicate(matrix)  # NameError: this name was never assigned
 
 # %% [markdown]
 # Copy-pasted names drift apart. A dictionary keyed by the mode builds each layer once, and the
@@ -419,14 +489,14 @@ layers = {mode: nn.Conv2d(1, 1, kernel_size=1, padding=1, padding_mode=mode, bia
 for layer in layers.values():
     nn.init.ones_(layer.weight)
 with torch.no_grad():
-    outputs = {mode: layer(x) for mode, layer in layers.items()}  # each (1, 1, 6, 6)
+    outputs = {mode: layer(matrix) for mode, layer in layers.items()}  # each (1, 1, 6, 6)
 for mode, out in outputs.items():
-    same = torch.equal(out, F.pad(x, (1, 1, 1, 1), mode=lesson.torch_pad_mode(mode)))
+    same = torch.equal(out, F.pad(matrix, (1, 1, 1, 1), mode=lesson.torch_pad_mode(mode)))
     print(f"{mode:>9}: same as F.pad: {same}")
-    assert same and torch.equal(out, scratch_pad(x, 1, mode))
+    assert same and torch.equal(out, scratch_pad(matrix, 1, mode))
 
 # %% [markdown]
-# ## Try it: the padding-mode explorer
+# ### Try it: the padding-mode explorer
 #
 # Pick a mode and a pad width, on the matrix or on the photo. Push the pad past the input's size
 # with reflect or circular to see the limit.
@@ -444,14 +514,14 @@ padding_mode_explorer()
 # kernel of its effective size:
 
 # %%
-x = torch.zeros(1, 1, 15, 15)
+zeros_15x15 = torch.zeros(1, 1, 15, 15)  # (N, C, H, W)
 for d in range(1, 5):
     span = effective_kernel_size(3, dilation=d)
     dilated = nn.Conv2d(1, 1, 3, dilation=d)
     wide = nn.Conv2d(1, 1, span)
-    print(f"d={d}: effective kernel {span}, output {dilated(x).shape[-1]}, "
+    print(f"d={d}: effective kernel {span}, output {dilated(zeros_15x15).shape[-1]}, "
           f"weights {dilated.weight.numel()} (a dense {span}x{span} kernel has {wide.weight.numel()})")
-    assert dilated(x).shape == wide(x).shape
+    assert dilated(zeros_15x15).shape == wide(zeros_15x15).shape
 draw_windows(lesson.window_positions(9, 3, dilation=2), "1-D")
 
 # %% [markdown]
@@ -489,12 +559,17 @@ plt.show()
 
 # %% [markdown]
 # ResNet's stem alone already sees a patch wider than its 7×7 kernel, because the max pool looks at
-# three stem outputs that are two pixels apart:
+# several neighbouring conv outputs, and the conv's stride puts those outputs apart in the image:
 
 # %%
 stem_layers = [stem_conv, stem_pool]
-print("stem receptive field:", receptive_field(stem_layers), "pixels;",
-      "jump after the stem:", receptive_field_steps(stem_layers)[-1]["jump"], "pixels")
+conv_step, stem_step = receptive_field_steps(stem_layers)
+print(f"the max pool reads {stem_pool.kernel_size} conv outputs in a row, "
+      f"{conv_step['jump']} input pixels apart")
+print(f"stem receptive field: {stem_step['receptive_field']} pixels "
+      f"(the conv's {conv_step['receptive_field']} + {stem_pool.kernel_size - 1}·{conv_step['jump']}); "
+      f"jump after the stem: {stem_step['jump']} pixels")
+assert stem_step["receptive_field"] == receptive_field(stem_layers)
 assert receptive_field(stem_layers) == lesson.measured_receptive_field([(7, 2), (3, 2)])
 
 # %% [markdown]
@@ -534,16 +609,27 @@ for g in lesson.divisors(6):
     assert tuple(conv.weight.shape) == (6, 6 // g, 1, 1)
 
 # %% [markdown]
-# For a 64-channel 3×3 convolution on a 56×56 map (ResNet-18's first stage), every valid `groups`
-# from dense (1) to depthwise (64): the weights and the multiply-adds divide by `g` (the 64 biases
-# stay).
+# Now a convolution of ResNet-18's first stage: 64 channels in and out, 3×3, on the 56×56 map the
+# stem leaves, and no bias (`bias=False`: the BatchNorm that follows has its own shift). For every
+# valid `groups`, from dense (1) to depthwise (64), the parameters and the multiply-adds divide
+# by `g`.
+#
+# A multiply-add is one multiplication plus one addition, the basic step of a convolution: each
+# weight is used once per output position. Papers often give a network's cost in "FLOPs"; what
+# the ResNet paper counts under that name are these multiply-adds (notebook 04 sets our counts
+# beside its table).
 
 # %%
+first_stage_conv = imagenet_net.layer1[0].conv1
+stage1_size = after_pool.shape[-1]  # the map after the stem, from section 3
+print("ResNet-18's layer1[0].conv1:", first_stage_conv, f"on a {stage1_size}x{stage1_size} map")
 print("groups  kind        weight              params   multiply-adds")
-for f in lesson.groups_table(64, kernel_size=3, size=56):
+table = lesson.groups_table(64, kernel_size=3, size=stage1_size, bias=False)
+for f in table:
     print(f"{f.groups:>6}  {f.kind:<10}  {str(f.weight_shape):<18} {f.parameters:>7,} {f.macs:>15,}")
     assert f.parameters == f.formula_parameters and f.macs == f.formula_macs
-    assert (f.parameters - 64) * f.groups == f.dense_parameters - 64 and f.macs * f.groups == f.dense_macs
+    assert f.parameters * f.groups == f.dense_parameters and f.macs * f.groups == f.dense_macs
+assert table[0].parameters == sum(p.numel() for p in first_stage_conv.parameters())  # the real layer
 
 # %% [markdown]
 # The picture: a coloured cell means "this output channel reads this input channel", one colour per
@@ -565,10 +651,11 @@ for i, o, g in [(64, 64, 3), (6, 4, 3)]:
     try:
         lesson.groups_facts(i, o, g)
     except ValueError as err:
-        print("  resnet_teach says:", str(err).split(". PyTorch")[0])
+        print(textwrap.fill("resnet_teach says: " + str(err).split(". PyTorch")[0], 100,
+                            initial_indent="  ", subsequent_indent="    "))
 
 # %% [markdown]
-# ## Try it: the groups explorer
+# ### Try it: the groups explorer
 
 # %% tags=["nbval-ignore-output"]
 from resnet_teach.widgets.conv import groups_explorer
@@ -602,14 +689,17 @@ check_groups_parameters(answer)
 #   convolution and pooling alike. The floor drops pixels no window reaches.
 # * Pooling with `ceil_mode=True` rounds up, but PyTorch drops a last window that would start in the
 #   right padding.
-# * PyTorch pads symmetrically; `padding="same"` only works with stride 1. TensorFlow's `'same'` at
-#   stride 2 puts the odd pixel at the end, so a ported model must pad explicitly with `F.pad` or
-#   be one pixel off.
+# * An integer `padding` pads both sides equally. `padding="same"` only works with stride 1, and
+#   when its total `d(k-1)` is odd (an even kernel) PyTorch puts the extra pixel at the end.
+#   TensorFlow's `'same'` also works at stride 2 and then puts the odd pixel at the end too, so a
+#   ported model with ResNet's integer padding must pad explicitly with `F.pad` or be one pixel
+#   off.
 # * Padding modes: zeros, reflect (mirror, `pad < size`), replicate (repeat the edge), circular
 #   (wrap, `pad <= size`). `F.pad`, `nn.Conv2d(padding_mode=...)` and `scratch_pad` agree.
 # * Dilation spreads `k` taps over `d(k-1) + 1` pixels; stacking dilations 1, 2, 4, ... grows the
 #   receptive field as fast as striding, without shrinking the map.
 # * `groups=g` splits the channels: weight `[out, in/g, k, k]`, parameters and multiply-adds divided
-#   by `g`; depthwise is `groups = in_channels`. Both channel counts must divide by `g`.
+#   by `g`; depthwise is `groups = in_channels`. Both channel counts must divide by `g`. The
+#   ResNet paper's "FLOPs" are multiply-adds.
 #
-# **Next:** batch normalization.
+# **Next:** [02 · Batch normalization](02_batch_norm.ipynb).

@@ -2,11 +2,12 @@
 # # 02 · Batch normalization, from scratch to nn.BatchNorm2d
 #
 # **What you will learn**
-# - what `nn.BatchNorm2d` computes: a per-channel standardization over (N, H, W), then a
-#   learned scale γ and shift β; a from-scratch version that matches PyTorch exactly;
+# - what batch normalization (批量归一化), `nn.BatchNorm2d`, computes: a per-channel
+#   standardization over (N, H, W), then a learned scale γ and shift β; a from-scratch version
+#   that matches PyTorch to float rounding, in outputs, gradients and training steps;
 # - the running statistics: why the batch is normalized with the *biased* variance while
 #   `running_var` gets the *unbiased* one, what `momentum` (and `momentum=None`) means, and
-#   what `eps`, `affine` and `track_running_stats` switch;
+#   what `eps`, `affine`, `bias` and `track_running_stats` switch;
 # - why training and evaluation give different outputs, and what forgetting `model.eval()`
 #   does to a trained network's accuracy (measured);
 # - when a batch of one fails ("Expected more than 1 value per channel when training") and
@@ -15,11 +16,13 @@
 #
 # **Time on a laptop CPU:** about 30 minutes to read; the cells run in about 20 seconds.
 #
-# **Before this:** [00 · Start here](00_start_here.ipynb). Notebook 01 (convolution
-# arithmetic) helps with the shapes but is not required.
+# **Before this:** [00 · Start here](00_start_here.ipynb);
+# [01 · Convolution arithmetic](01_conv_arithmetic.ipynb) helps with the shapes but is not
+# required.
 
 # %%
 import copy
+import math
 
 import matplotlib.pyplot as plt
 import torch
@@ -33,12 +36,12 @@ from resnet_teach.plots.training import plot_histories
 
 
 def show(t: torch.Tensor) -> str:
-    """A tensor's values, rounded, on one line."""
-    return "[" + ", ".join(f"{v:+.4f}" for v in t.flatten().tolist()) + "]"
+    """A tensor's values, rounded to 4 decimals, on one line (+ 0.0 turns a rounded -0.0 into 0.0)."""
+    return "[" + ", ".join(f"{round(v, 4) + 0.0:+.4f}" for v in t.flatten().tolist()) + "]"
 
 
 # %% [markdown]
-# ## 1 · What BatchNorm2d computes
+# ## 1. What BatchNorm2d computes
 #
 # Inside a CNN, a batch of feature maps has shape (N, C, H, W). BatchNorm2d treats each
 # **channel** separately: it pools the N·H·W values of that channel (every image of the batch,
@@ -86,7 +89,9 @@ torch.testing.assert_close(t_std, gamma.flatten(), atol=1e-4, rtol=0)  # ... and
 # how the layer is parameterized.
 #
 # Now PyTorch. A freshly built module is in training mode, so it normalizes with the batch's
-# own statistics, exactly as above.
+# own statistics, exactly as above. Its printout lists the constructor's settings: `eps`,
+# `momentum`, `affine`, `bias` and `track_running_stats` are explained in sections 3 to 5. (The
+# keyword `bias=True` says that β exists; the tensor β itself is the attribute `bn.bias`.)
 
 # %%
 bn = nn.BatchNorm2d(3)
@@ -100,7 +105,7 @@ torch.testing.assert_close(y_torch, y)
 print("nn.BatchNorm2d gives the by-hand output:", torch.allclose(y_torch, y, atol=1e-5))
 
 # %% [markdown]
-# ## 2 · ScratchBatchNorm2d beside nn.BatchNorm2d
+# ## 2. ScratchBatchNorm2d beside nn.BatchNorm2d
 #
 # `resnet_teach.ScratchBatchNorm2d` is the same layer in plain tensor operations: read its
 # `forward` in `resnet_teach/scratch.py`. It has the same parameters and
@@ -117,35 +122,51 @@ for kind, get in (("parameter", "named_parameters"), ("buffer", "named_buffers")
         print(f"{kind:<9} {name:<20} shape {str(shape):<6} {str(dtype).replace('torch.', '')}")
 
 # %% [markdown]
-# Give both the same γ and β, feed them the same three training batches, then switch both to
-# evaluation: outputs, gradients, parameters and buffers must agree at every step.
+# Give both the same γ and β and train both for three steps: the same batch, the same loss,
+# then one SGD step each. At every step the outputs, the gradients (of the loss with respect
+# to γ, β **and the input**) and the updated parameters must agree; at the end the buffers
+# too, and the outputs in evaluation mode. "Agree" means `torch.testing.assert_close`: equal
+# up to float32 rounding, since the two add up the same numbers in a different order.
 
 # %%
 with torch.no_grad():
     for module in (ours, theirs):
         module.weight.copy_(gamma.flatten())
         module.bias.copy_(beta.flatten())
+sgd_ours = torch.optim.SGD(ours.parameters(), lr=0.1)
+sgd_theirs = torch.optim.SGD(theirs.parameters(), lr=0.1)
 
-for _ in range(3):
+for step in range(3):
     batch = channel_mean + channel_std * torch.randn(8, 3, 5, 5, generator=gen)  # (8, 3, 5, 5)
-    out_ours, out_theirs = ours(batch), theirs(batch)
+    input_ours, input_theirs = batch.clone().requires_grad_(), batch.clone().requires_grad_()
+    sgd_ours.zero_grad()
+    sgd_theirs.zero_grad()
+    out_ours, out_theirs = ours(input_ours), theirs(input_theirs)
     torch.testing.assert_close(out_ours, out_theirs)
-    (out_ours ** 3).sum().backward()  # any loss will do: the gradients must agree too
-    (out_theirs ** 3).sum().backward()
-    torch.testing.assert_close(ours.weight.grad, theirs.weight.grad)
-    torch.testing.assert_close(ours.bias.grad, theirs.bias.grad)
+    (out_ours ** 3).mean().backward()  # any loss will do: the gradients must agree too
+    (out_theirs ** 3).mean().backward()
+    torch.testing.assert_close(input_ours.grad, input_theirs.grad)  # d loss / d input
+    torch.testing.assert_close(ours.weight.grad, theirs.weight.grad)  # d loss / d gamma
+    torch.testing.assert_close(ours.bias.grad, theirs.bias.grad)  # d loss / d beta
+    sgd_ours.step()
+    sgd_theirs.step()
+    torch.testing.assert_close(ours.weight, theirs.weight)  # the step moved both the same way
+    torch.testing.assert_close(ours.bias, theirs.bias)
+    print(f"step {step + 1}: gamma after the SGD step {show(theirs.weight)}")
 
 ours.eval()
 theirs.eval()
-torch.testing.assert_close(ours(x), theirs(x))  # evaluation: the running statistics are used
+with torch.no_grad():
+    torch.testing.assert_close(ours(x), theirs(x))  # evaluation: the running statistics are used
 for name, value in theirs.state_dict().items():
     torch.testing.assert_close(ours.state_dict()[name], value)
     print(f"{name:<20} {show(value) if value.dim() else value.item()}")
 ours.load_state_dict(theirs.state_dict())  # the state_dicts are interchangeable
-print("same outputs, gradients, parameters and buffers after 3 training steps and 1 eval step")
+print("outputs, input and parameter gradients, SGD steps, buffers and eval outputs agree "
+      "(assert_close: to float rounding)")
 
 # %% [markdown]
-# ## 3 · Biased variance to normalize, unbiased variance to remember
+# ## 3. Biased variance to normalize, unbiased variance to remember
 #
 # In one training step the layer does two things with the batch's variance:
 # - it **normalizes** the batch with the **biased** variance (divide by m = N·H·W), which is
@@ -171,20 +192,29 @@ print("unbiased variance:", show(unbiased))
 print("running_var:      ", show(bn.running_var), f"= {1 - bn.momentum:g} * 1 + {bn.momentum:g} * unbiased")
 
 # %% [markdown]
-# With the m printed above the two differ by the printed factor m/(m − 1), about one percent;
-# for a batch with only two values per channel the factor would be 2. The blog post (seed 003)
-# states this part correctly.
+# With the m printed above the two variances differ by the factor m/(m − 1), about one percent.
+# With few values per channel the factor grows; with two values it is the largest it gets. A
+# layer with `momentum=1.0` stores exactly the last batch's unbiased variance, so it can show it:
+
+# %%
+pair = torch.tensor([1.0, 5.0]).view(2, 1, 1, 1)  # (N, C, H, W): two values in one channel
+pair_bn = nn.BatchNorm2d(1, momentum=1.0)  # running_var := this batch's unbiased variance
+pair_bn(pair)
+pair_biased = pair.var(correction=0).item()
+print(f"two values: biased variance {pair_biased:g}, running_var {pair_bn.running_var.item():g}, "
+      f"factor {pair_bn.running_var.item() / pair_biased:g} = m / (m - 1) with m = 2")
+
+# %% [markdown]
+# Blog post 003 states this part correctly.
 #
-# ## 4 · Momentum is the weight of the NEW batch
+# ## 4. Momentum is the weight of the NEW batch
 #
 # After each training step:
 #
-# $$\text{running} \leftarrow (1 - m)\cdot\text{running} + m\cdot\text{batch statistic},
-# \qquad m = \texttt{momentum}$$
+# $$\text{running} \leftarrow (1 - \texttt{momentum})\cdot\text{running}
+# + \texttt{momentum}\cdot\text{batch statistic}$$
 #
 # So PyTorch's default keeps most of the old value and mixes in a little of the new batch.
-# (Keras uses the opposite convention: its `momentum` is the weight of the OLD value, so
-# PyTorch's `momentum=m` corresponds to Keras's `momentum=1 - m`. A classic porting bug.)
 
 # %%
 bn = nn.BatchNorm2d(3)
@@ -195,6 +225,23 @@ expected = (1 - bn.momentum) * before + bn.momentum * x.mean(dim=(0, 2, 3))
 torch.testing.assert_close(bn.running_mean, expected)
 print("running_mean after one step:", show(bn.running_mean),
       f"= {1 - bn.momentum:g} * 0 + {bn.momentum:g} * batch mean")
+
+# %% [markdown]
+# Keras uses the opposite convention: its `momentum` is the weight of the OLD value. So Keras's
+# `momentum=k` is PyTorch's `momentum=1 - k`, and copying the number across unchanged is a
+# classic porting bug. One step on a batch whose mean is 3, starting from 0:
+
+# %%
+keras_momentum = 0.99  # as in keras BatchNormalization(momentum=0.99)
+batch_of_mean_3 = torch.tensor([2.0, 4.0]).view(2, 1, 1, 1)  # (N, C, H, W)
+keras_running_mean = keras_momentum * 0.0 + (1 - keras_momentum) * batch_of_mean_3.mean().item()
+for torch_momentum in (1 - keras_momentum, keras_momentum):
+    ported = nn.BatchNorm2d(1, momentum=torch_momentum)
+    ported(batch_of_mean_3)
+    print(f"Keras momentum={keras_momentum:g}: running_mean {keras_running_mean:.4f};  "
+          f"PyTorch momentum={torch_momentum:.2f}: running_mean {ported.running_mean.item():.4f}")
+    same = math.isclose(ported.running_mean.item(), keras_running_mean, rel_tol=1e-5)
+    assert same == (torch_momentum != keras_momentum)
 
 # %% [markdown]
 # `momentum=None` switches to a **cumulative average**: the t-th batch gets weight 1/t, so
@@ -249,7 +296,7 @@ from resnet_teach.widgets.batchnorm import momentum_explorer
 momentum_explorer()
 
 # %% [markdown]
-# ## 5 · eps, affine, track_running_stats
+# ## 5. eps, affine, bias, track_running_stats
 #
 # **`eps`** keeps the division safe. A channel whose values are all equal has variance 0; with
 # ε its output is β (up to rounding) instead of 0/0 = NaN. ε also damps channels whose
@@ -272,6 +319,7 @@ assert abs(out[:, 1].std(correction=0).item() - (var1 / (var1 + bn.eps)) ** 0.5)
 
 # %% [markdown]
 # **`affine`** decides whether γ and β exist (`affine=False`: no parameters at all).
+# **`bias=False`** (a keyword of recent PyTorch versions) keeps γ but drops β.
 # **`track_running_stats`** decides whether the running statistics exist. Without them the
 # layer normalizes with the batch's statistics even in eval mode, so its output for one image
 # still depends on the other images in the batch.
@@ -284,6 +332,9 @@ for affine in (True, False):
         buffers = [f"{n}{tuple(b.shape)}" for n, b in layer.named_buffers()] or ["none"]
         print(f"affine={affine!s:<5} track_running_stats={track!s:<5} "
               f"parameters: {', '.join(params):<28} buffers: {', '.join(buffers)}")
+gamma_only = nn.BatchNorm2d(64, bias=False)
+print("bias=False:", [f"{n}{tuple(p.shape)}" for n, p in gamma_only.named_parameters()], "(gamma only)")
+assert gamma_only.bias is None and gamma_only.weight.shape == (64,)
 
 no_stats = nn.BatchNorm2d(3, track_running_stats=False).eval()
 image = x[:1]  # (1, 3, 5, 5)
@@ -295,7 +346,7 @@ print("track_running_stats=False, eval mode: same image, different batch-mates -
 assert not torch.allclose(out_a, out_b)
 
 # %% [markdown]
-# ## 6 · Training mode and evaluation mode
+# ## 6. Training mode and evaluation mode
 #
 # In training mode the layer uses the statistics of the batch in front of it (and updates the
 # running ones); in evaluation mode it uses the running statistics, so one image's output no
@@ -323,13 +374,15 @@ torch.testing.assert_close(bn(probe[:1]), out_eval[:1])  # eval: alone or in a b
 assert (out_train - out_eval).abs().max() > 0.1
 
 # %% [markdown]
-# ## 7 · What BN does to training
+# ## 7. What BN does to training
 #
 # The same small network with and without BN, on scikit-learn's handwritten digits (8×8,
-# built in, nothing downloaded). The network is the 8-layer CIFAR-style net of the paper
-# without shortcuts (`residual=False`), so BN's effect is not hidden by residual connections.
-# "Without BN" replaces every BatchNorm2d by `nn.Identity`: `cifar_resnet` takes the norm
-# layer as an argument. Plain SGD with a fairly large learning rate, three short epochs.
+# built in, nothing downloaded). The network follows the paper's recipe for its CIFAR nets,
+# depth 6n + 2, with a single block per stage (n = 1, smaller than any network the paper
+# trained) and half the paper's channel widths, and without shortcuts (`residual=False`), so
+# BN's effect is not hidden by residual connections. "Without BN" replaces every BatchNorm2d by
+# `nn.Identity`: `cifar_resnet` takes the norm layer as an argument. The cell prints what the
+# network is:
 
 # %%
 train_set, test_set = digits("train"), digits("test")  # (N, 1, 8, 8), standardized
@@ -344,32 +397,60 @@ def small_net(norm_layer=None) -> nn.Module:
     return cifar_resnet(8, residual=False, in_channels=1, widths=(8, 16, 32), norm_layer=norm_layer)
 
 
-settings = dict(epochs=3, batch_size=64, optimizer="sgd", lr=0.1, seed=0)
+def stage_widths(net: nn.Module) -> list:
+    return [stage[0].conv2.out_channels for stage in (net.layer1, net.layer2, net.layer3)]
+
+
 with_bn, without_bn = small_net(), small_net(no_norm)
+convs = [mod for mod in with_bn.modules() if isinstance(mod, nn.Conv2d)]
+fcs = [mod for mod in with_bn.modules() if isinstance(mod, nn.Linear)]
+print(f"depth {with_bn.depth} = 6·{with_bn.blocks_per_stage} + 2: {len(convs)} conv layers + {len(fcs)} fc layer")
+paper_widths = stage_widths(cifar_resnet(8))  # cifar_resnet's default widths are the paper's
+print("channels per stage:", stage_widths(with_bn), "; the paper's CIFAR nets:", paper_widths)
+assert [2 * w for w in stage_widths(with_bn)] == paper_widths
 print("BatchNorm2d layers:", sum(isinstance(mod, nn.BatchNorm2d) for mod in with_bn.modules()), "vs",
       sum(isinstance(mod, nn.BatchNorm2d) for mod in without_bn.modules()))
 print(f"parameters: {rt.count_parameters(with_bn):,} vs {rt.count_parameters(without_bn):,} "
       f"(BN adds gamma and beta)")
+assert len(convs) + len(fcs) == with_bn.depth == 6 * with_bn.blocks_per_stage + 2 == 8
+
+# %% [markdown]
+# Both train with the same settings, written out in full: SGD with momentum 0.9, a learning rate
+# of 0.1 that decays to zero along a cosine over the run, batches of 64, three epochs, the same
+# seed. Before any learning, a classifier that spreads its guess evenly over the 10 digits has a
+# cross-entropy loss of ln 10; the cell prints it as the reference.
+
+# %%
+settings = dict(epochs=3, batch_size=64, optimizer="sgd", lr=0.1, momentum=0.9, schedule="cosine", seed=0)
 histories = {"with BN": train(with_bn, train_set, test_data=test_set, **settings),
              "without BN": train(without_bn, train_set, test_data=test_set, **settings)}
+guess_loss = math.log(10)  # cross-entropy of a uniform guess over 10 classes
+print(f"uniform guess: loss ln 10 = {guess_loss:.3f}")
 for name, h in histories.items():
     print(f"{name:<11} training loss per epoch {[round(v, 3) for v in h['train_loss']]}, "
           f"final test accuracy {h['test_accuracy'][-1]:.1%}")
 final_loss = {name: h["train_loss"][-1] for name, h in histories.items()}
 print(f"final training loss, without BN / with BN: {final_loss['without BN'] / final_loss['with BN']:.1f}")
-assert final_loss["without BN"] > 3 * final_loss["with BN"]
+plain_loss = histories["without BN"]["train_loss"]
+assert histories["with BN"]["train_loss"][0] < guess_loss - 0.5  # learning in the first epoch
+assert abs(plain_loss[0] - guess_loss) < 0.01  # without BN: a uniform guess for a whole epoch
+assert plain_loss[-1] < plain_loss[0] - 0.2 and final_loss["without BN"] > 3 * final_loss["with BN"]
+
+# %%
 plot_histories(histories, metrics=("train_loss", "test_error"))
 plt.show()
 
 # %% [markdown]
-# With BN the loss falls quickly from the first epoch; without it, the same network at the
-# same learning rate barely moves at first and ends the run with a training loss several
-# times higher (the ratio is printed above). BN keeps every layer's input at a scale the
-# learning rate suits, whatever the weights do, which is why it allows larger learning rates
-# and makes initialization matter less. This is one short run on one small net: the size of
-# the gap depends on depth, learning rate and optimizer.
+# With BN the loss drops far below the guessing level within the first epoch. Without BN, the
+# same network with the same settings spends the whole first epoch at the loss of a uniform
+# guess, and only starts to learn in the later epochs, when the cosine schedule has already
+# lowered the learning rate; it ends the run with a training loss several times higher (the
+# ratio is printed above). BN keeps every layer's input at a scale the learning rate suits,
+# whatever the weights do, which is why it allows larger learning rates and makes
+# initialization matter less. This is one short run on one small net: the size of the gap
+# depends on depth, learning rate and optimizer.
 #
-# ## 8 · Forgetting `model.eval()`, measured
+# ## 8. Forgetting `model.eval()`, measured
 #
 # `evaluate` switches the model to eval mode. Now the classic bug: test the trained network
 # while it is still in training mode. Each BN layer then normalizes with the statistics of
@@ -401,7 +482,12 @@ assert abs(results[f"train mode, batches of {len(test_set)}"] - correct) < 0.05
 #
 # There is a second, silent effect: forward passes in training mode **update the running
 # statistics**, even inside `torch.no_grad()`. A validation pass that forgot `eval()`
-# damages the model for every later, correct evaluation:
+# damages the model for every later, correct evaluation. The cell below makes that mistake
+# once, on a copy of the trained network, with batches of one image. It counts the updates
+# with `num_batches_tracked` (every training-mode forward pass adds 1), and compares each BN
+# layer's `running_var` before and after, beside the size of the map the layer sees.
+# `rt.trace_shapes` gives those sizes: it runs the model once on a dummy input and records
+# every module's output shape (section 9 uses it again).
 
 # %%
 victim = copy.deepcopy(with_bn)
@@ -414,7 +500,13 @@ before = evaluate(victim, test_set)["accuracy"]
 lesson.accuracy_without_eval(victim, test_set, batch_size=1, in_place=True)  # the forgotten eval()
 
 after = evaluate(victim, test_set)["accuracy"]
-print(f"num_batches_tracked of bn1: {tracked_before} -> {victim.bn1.num_batches_tracked.item()}")
+tracked_after = victim.bn1.num_batches_tracked.item()
+batches_per_epoch = math.ceil(len(train_set) / settings["batch_size"])
+print(f"num_batches_tracked of bn1: {tracked_before} after training ({settings['epochs']} epochs x "
+      f"{batches_per_epoch} batches),")
+print(f"  {tracked_after} after the forgotten eval() (+ {len(test_set)} test images, one per batch)")
+assert tracked_before == settings["epochs"] * batches_per_epoch
+assert tracked_after == tracked_before + len(test_set)
 ratio = {name: (mod.running_var / var_before[name]).mean().item() for name, mod in norms.items()}
 for name, r in ratio.items():
     height, width = map_size[name]
@@ -434,7 +526,7 @@ assert ratio[last] < 0.8 and abs(ratio["bn1"] - 1) < 0.1 and after < before
 # again (`torch.no_grad()` saves memory but does not switch BN). `resnet_teach.evaluate`
 # does both for you.
 #
-# ## 9 · A batch of one
+# ## 9. A batch of one
 #
 # In training mode a channel needs more than one value to have a variance. A batch of one
 # image whose feature map is 1×1 has exactly one value per channel, and PyTorch refuses:
@@ -444,10 +536,10 @@ bn = nn.BatchNorm2d(3)  # training mode
 bn(torch.randn(1, 3, 1, 1))  # (N, C, H, W) = (1, 3, 1, 1): N*H*W = 1 value per channel
 
 # %% [markdown]
-# `ScratchBatchNorm2d` refuses with the same words. The condition is N·H·W = 1, not N = 1: the
-# blog post's "batch_size=1 raises an error" is only true for 1×1 maps (or for `BatchNorm1d`
-# after a flatten, the usual place to meet this error, e.g. when the last batch of an epoch
-# holds one sample: `DataLoader(..., drop_last=True)` avoids it).
+# `ScratchBatchNorm2d` refuses with the same words. The condition is N·H·W = 1, not N = 1:
+# blog post 003's "batch_size=1 raises an error" is only true for 1×1 maps (or for
+# `BatchNorm1d` after a flatten, the usual place to meet this error, e.g. when the last batch
+# of an epoch holds one sample: `DataLoader(..., drop_last=True)` avoids it).
 
 # %%
 try:
@@ -471,19 +563,36 @@ print("and equals InstanceNorm2d: each channel is standardized over this image's
 # per channel are erased, and the running statistics are updated with single-image values.
 # That is why "train mode, batches of 1" above collapsed.
 #
-# Does a ResNet ever give BN a 1×1 map? Its BN layers all sit inside the convolutional stages;
-# the shape tracer lists their outputs for a 224×224 image:
+# Does a ResNet ever give BN a 1×1 map? Its BN layers all sit inside the convolutional stages,
+# so it depends on the input size. `rt.trace_shapes` lists their outputs for the 224×224 images
+# ResNet-18 was designed for, and for a 32×32 image (the size of CIFAR-10):
 
 # %%
-trace = rt.trace_shapes(rt.resnet18(), (1, 3, 224, 224))
-bn_rows = [row for row in trace if row.type == "BatchNorm2d"]
-smallest = min(bn_rows, key=lambda row: row.output_shape[2] * row.output_shape[3])
-print(f"ResNet-18 has {len(bn_rows)} BatchNorm2d layers; the smallest map any of them sees is "
-      f"{smallest.output_shape[2]}x{smallest.output_shape[3]} ({smallest.name})")
-assert smallest.output_shape[2] * smallest.output_shape[3] > 1  # so one image runs in training mode
+resnet18 = rt.resnet18()
+smallest_pixels = {}
+for side in (224, 32):
+    bn_rows = [row for row in rt.trace_shapes(resnet18, (1, 3, side, side)) if row.type == "BatchNorm2d"]
+    smallest = min(bn_rows, key=lambda row: row.output_shape[2] * row.output_shape[3])
+    height, width = smallest.output_shape[2:]
+    smallest_pixels[side] = height * width
+    print(f"{side}x{side} input: of ResNet-18's {len(bn_rows)} BatchNorm2d layers, the smallest map "
+          f"is {height}x{width} ({smallest.name})")
+assert smallest_pixels[224] > 1 and smallest_pixels[32] == 1
 
 # %% [markdown]
-# ## 10 · Two claims of seed 003, corrected
+# At 224×224 every BN layer sees several pixels per channel, so even a single image runs in
+# training mode. At 32×32 the last stage works on 1×1 maps, and a batch of one image in
+# training mode fails there, deep inside the network:
+
+# %%
+try:
+    resnet18.train()(torch.zeros(1, 3, 32, 32))  # (N, C, H, W): one 32x32 image
+except ValueError as err:
+    print("ResNet-18, one 32x32 image, training mode:", err)
+_ = resnet18.eval()  # back to evaluation mode (below we only count its parameters)
+
+# %% [markdown]
+# ## 10. Two claims of blog post 003, corrected
 #
 # **Claim 1: "BN scales the data into [0, 1]."** That is min-max scaling, (x − min)/(max − min),
 # which depends only on the two extreme values. BN *standardizes*: mean 0 and std 1 per channel
@@ -510,7 +619,6 @@ plt.show()
 # the opposite of regularization; and there are few of them anyway:
 
 # %%
-resnet18 = rt.resnet18()
 bn_params = sum(p.numel() for mod in resnet18.modules() if isinstance(mod, nn.BatchNorm2d)
                 for p in mod.parameters())
 total = rt.count_parameters(resnet18)
@@ -541,24 +649,31 @@ with torch.no_grad():
         spread = max(probabilities) - min(probabilities)
         assert (spread > 1e-3) if mode == "train" else (spread < 1e-6)
 
-no_params = nn.BatchNorm2d(3, affine=False)  # not a single parameter ...
-print("BatchNorm2d(affine=False) parameters:", rt.count_parameters(no_params))
-out_a = no_params(torch.cat([x[:1], x[1:]]))[0]
-out_b = no_params(torch.cat([x[:1], 5 * x[1:]]))[0]
-print("... and its output for the same image still depends on the batch:",
-      not torch.allclose(out_a, out_b))
-
 # %% [markdown]
 # (The softmax here is only to read the network's confidence; the network itself outputs
 # logits.) In eval mode the batch noise is gone, which is what we want at test time.
 #
+# The noise needs no parameters at all. A BatchNorm2d with `affine=False` has none, and in
+# training mode its output for one image still changes with the images beside it:
+
+# %%
+no_params = nn.BatchNorm2d(3, affine=False)
+print("BatchNorm2d(affine=False) parameters:", rt.count_parameters(no_params))
+out_a = no_params(torch.cat([x[:1], x[1:]]))[0]  # image 0 with its batch-mates
+out_b = no_params(torch.cat([x[:1], 5 * x[1:]]))[0]  # image 0 with other batch-mates
+print("its output for the same image depends on the batch:", not torch.allclose(out_a, out_b))
+assert rt.count_parameters(no_params) == 0 and not torch.allclose(out_a, out_b)
+
+# %% [markdown]
 # ## Exercises
 #
 # Replace the `...` with your answer and run the cell; the checker computes the right answer
-# with PyTorch.
+# with PyTorch. Decimal answers rounded to two or three significant digits count as right.
 #
-# **Exercise 1.** A fresh `nn.BatchNorm2d(1)` (default momentum) runs one training step on the
-# batch below. What are `running_mean` and `running_var` afterwards? Answer with a pair
+# ### Exercise 1 · Running statistics after one step
+#
+# A fresh `nn.BatchNorm2d(1)` (default momentum) runs one training step on the batch below.
+# What are `running_mean` and `running_var` afterwards? Answer with a pair
 # `(running_mean, running_var)`.
 
 # %%
@@ -571,15 +686,18 @@ lesson.check_running_stats(answer)
 #
 # The mean is 3, so `running_mean = 0.9 * 0 + 0.1 * 3 = 0.3`. The unbiased variance divides
 # the squared deviations 4 + 1 + 0 + 9 = 14 by m − 1 = 3, so
-# `running_var = 0.9 * 1 + 0.1 * 14/3 ≈ 1.3667`.
+# `running_var = 0.9 * 1 + 0.1 * 14/3 ≈ 1.37`.
 #
 # ```python
 # answer = (0.3, 0.9 + 0.1 * 14 / 3)
 # ```
 # </details>
+
+# %% [markdown]
+# ### Exercise 2 · Which inputs raise?
 #
-# **Exercise 2.** Which of these input shapes (N, C, H, W) make a BatchNorm2d in training
-# mode raise? Answer with a list of indices (0-based).
+# Which of these input shapes (N, C, H, W) make a BatchNorm2d in training mode raise? Answer
+# with a list of indices (0-based).
 
 # %%
 for i, shape in enumerate(lesson.RAISE_SHAPES):
@@ -591,15 +709,20 @@ lesson.check_which_raise(answer)
 # <details><summary>Show solution</summary>
 #
 # Count the values per channel, N·H·W: only shape 0 has a single one. Shape 1 is one image
-# with four pixels, shape 2 two images of one pixel, shape 3 one image of seven pixels.
+# with four pixels, shape 2 two images of one pixel, shape 3 one image of seven pixels, shape 4
+# eight images of one pixel, shape 5 one image of 49 pixels.
 #
 # ```python
 # answer = [0]
 # ```
 # </details>
+
+# %% [markdown]
+# ### Exercise 3 · How long the first batch is remembered
 #
-# **Exercise 3.** With `momentum=0.1`, how much weight does the **first** batch's mean still
-# carry in `running_mean` after 5 training steps?
+# A fresh `nn.BatchNorm2d(1, momentum=0.1)` runs five training steps, on batches 1, 2, 3, 4
+# and 5 in that order. Afterwards, `running_mean` is a weighted sum of the five batch means
+# (and of its start value 0). What is the weight of batch 1's mean in that sum?
 
 # %%
 answer = ...
@@ -608,16 +731,18 @@ lesson.check_first_batch_weight(answer)
 # %% [markdown]
 # <details><summary>Show solution</summary>
 #
-# It enters with weight 0.1; each of the 4 later steps multiplies the old value by 0.9.
+# Batch 1 enters with weight 0.1; each of the 4 later steps multiplies the old value by 0.9.
 #
 # ```python
 # answer = 0.1 * 0.9 ** 4
 # ```
 # </details>
+
+# %% [markdown]
+# ### Exercise 4 · A batch of two
 #
-# **Exercise 4.** A fresh `nn.BatchNorm2d(1)` in training mode gets a batch of two 1×1 images
-# with values 7 and 3 (in that order). What are its two outputs? Then guess what it outputs for
-# 1000 and −5.
+# A fresh `nn.BatchNorm2d(1)` in training mode gets a batch of two 1×1 images with values 7
+# and 3 (in that order). What are its two outputs? Answer with a pair.
 
 # %%
 answer = ...
@@ -626,30 +751,39 @@ lesson.check_two_value_batch(answer)
 # %% [markdown]
 # <details><summary>Show solution</summary>
 #
-# Mean 5, biased variance ((7 − 5)² + (3 − 5)²)/2 = 4, std 2: the outputs are +1 and −1 (a
-# hair less, because of ε). Any two different values give about +1 and −1, which is why
-# batches of two were so bad in section 8.
+# Mean 5, biased variance ((7 − 5)² + (3 − 5)²)/2 = 4, std 2: the outputs are
+# (7 − 5)/√(4 + ε) and (3 − 5)/√(4 + ε), about +1 and −1 (a hair less, because of ε).
 #
 # ```python
 # answer = (1.0, -1.0)
 # ```
+# In general two values a and b come out as ±((a − b)/2) / √(((a − b)/2)² + ε): about +1 and
+# −1 whenever the half-difference (a − b)/2 is much larger than √ε, whatever the two values
+# were. (When you answer correctly, the checker shows two examples.) With 1×1 maps, a batch of
+# two keeps, per channel, only which of the two values is larger: tiny batches have statistics
+# that crude, which is part of why batches of two did badly in section 8.
 # </details>
-#
+
+# %% [markdown]
 # ## Summary
 #
 # - BatchNorm2d standardizes each channel over (N, H, W) with the batch's mean and **biased**
 #   variance, then scales by γ (`weight`) and shifts by β (`bias`). `ScratchBatchNorm2d`
-#   does the same in a few lines and matches `nn.BatchNorm2d` in outputs, gradients,
-#   parameters and buffers.
+#   does the same in a few lines and matches `nn.BatchNorm2d` to float rounding in outputs,
+#   input and parameter gradients, SGD steps, buffers and evaluation outputs.
 # - Training also updates `running_mean` and `running_var` (with the **unbiased** variance):
 #   `running = (1 − momentum)·running + momentum·batch`; momentum is the weight of the new
-#   batch; `momentum=None` is a cumulative average.
-# - `eps` keeps the division safe; `affine=False` removes γ and β; `track_running_stats=False`
-#   removes the running statistics, so even eval mode uses the batch's.
+#   batch (Keras's is the weight of the old value); `momentum=None` is a cumulative average.
+# - `eps` keeps the division safe; `affine=False` removes γ and β, `bias=False` only β;
+#   `track_running_stats=False` removes the running statistics, so even eval mode uses the
+#   batch's.
 # - Evaluation uses the running statistics. Forgetting `model.eval()` makes predictions depend
 #   on the batch (small or sorted batches wreck accuracy) and silently overwrites the running
 #   statistics.
 # - Training mode needs more than one value per channel: N·H·W > 1. A single image with a
-#   larger map runs, but is normalized against itself.
+#   larger map runs, but is normalized against itself; a ResNet-18 on 32×32 images has 1×1
+#   maps in its last stage, so there a single image fails.
 # - BN is not min-max scaling into [0, 1], and its regularizing effect comes from batch noise,
 #   not from its few parameters.
+#
+# **Next:** [03 · Residual blocks](03_residual_blocks.ipynb).

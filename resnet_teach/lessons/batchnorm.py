@@ -22,7 +22,7 @@ from ..train import fixed_threads
 __all__ = [
     "MAX_STEPS", "MomentumTrajectory", "momentum_trajectory", "accuracy_without_eval",
     "exercise_batch", "check_running_stats", "RAISE_SHAPES", "check_which_raise",
-    "check_first_batch_weight", "check_two_value_batch",
+    "check_first_batch_weight", "check_two_value_batch", "two_value_outputs", "ANSWER_RTOL",
 ]
 
 MAX_STEPS = 1000  # the explorer's limit: enough to converge for any momentum >= 0.01
@@ -177,11 +177,16 @@ def accuracy_without_eval(model: nn.Module, data: Split, batch_size: int,
 
 # ---------------------------------------------------------------- exercises
 
-def _close(tol: float):
+ANSWER_RTOL = 1e-2  # an answer rounded to 2-3 significant digits, e.g. 1.37 for 1.36667, is right
+
+
+def _close(rtol: float = ANSWER_RTOL, atol: float = 1e-6):
+    """Equal within ``rtol`` of the expected value, so that answers rounded to the precision the
+    notebook prints are accepted (``atol`` only matters for an expected value of 0)."""
     def equal(answer, expected) -> bool:
         a = torch.as_tensor(answer, dtype=torch.float64).flatten()
         e = torch.as_tensor(expected, dtype=torch.float64).flatten()
-        return a.shape == e.shape and bool(torch.allclose(a, e, atol=tol, rtol=0))
+        return a.shape == e.shape and bool(torch.allclose(a, e, atol=atol, rtol=rtol))
     return equal
 
 
@@ -203,8 +208,9 @@ def check_running_stats(answer: Sequence[float]) -> Feedback:
                        f"running_var = {1 - m:g} * 1 + {m:g} * {x.var().item():.4f} = {expected[1]:.4f} "
                        f"(the UNBIASED variance, divided by N*H*W - 1).",
                    hint="Give a pair (running_mean, running_var). Start from 0 and 1; the new batch "
-                        "weighs momentum = 0.1; which variance goes into running_var?",
-                   equal=_close(1e-3))
+                        "weighs momentum = 0.1; which variance goes into running_var? Two decimals "
+                        "are enough.",
+                   equal=_close())
 
 
 RAISE_SHAPES: Tuple[Tuple[int, int, int, int], ...] = (
@@ -249,8 +255,8 @@ def _first_batch_weight(momentum: Optional[float], steps: int) -> float:
 
 
 def check_first_batch_weight(answer: float) -> Feedback:
-    """Exercise 3: with momentum=0.1, the weight of the FIRST batch's mean in running_mean
-    after 5 training steps."""
+    """Exercise 3: a fresh BatchNorm2d(1, momentum=0.1) runs 5 training steps (batches 1..5);
+    the weight of batch 1's mean in the final running_mean."""
     expected = _first_batch_weight(0.1, 5)
     return compare(answer, expected,
                    why=f"It enters with weight 0.1 and is multiplied by (1 - 0.1) at each of the 4 later "
@@ -258,22 +264,32 @@ def check_first_batch_weight(answer: float) -> Feedback:
                        f"{_first_batch_weight(None, 5):.5f}.",
                    hint="Momentum is the weight of the NEW batch; every later step shrinks the old "
                         "value by (1 - momentum).",
-                   equal=_close(1e-4))
+                   equal=_close())
 
 
 def check_two_value_batch(answer: Sequence[float]) -> Feedback:
     """Exercise 4: outputs of a fresh BatchNorm2d(1) in training mode for a batch of two 1x1
     images with values 7 and 3 (in that order)."""
-    bn = nn.BatchNorm2d(1).train()
-    x = torch.tensor([7.0, 3.0]).view(2, 1, 1, 1)  # (N, C, H, W) = (2, 1, 1, 1)
-    with torch.no_grad():
-        expected = tuple(bn(x).flatten().tolist())
+    expected = two_value_outputs(7.0, 3.0)
+    x = torch.tensor([7.0, 3.0])
     mean, var = x.mean().item(), x.var(correction=0).item()
+    far, near = two_value_outputs(1000.0, -5.0), two_value_outputs(0.001, 0.0)
+    eps = nn.BatchNorm2d(1).eps
     return compare(answer, expected,
                    why=f"Mean {mean:g}, biased variance {var:g}, so (7 - {mean:g}) / {var ** 0.5:g} and "
                        f"(3 - {mean:g}) / {var ** 0.5:g}, up to eps: ({expected[0]:.5f}, {expected[1]:.5f}). "
-                       f"Any two different values come out as about +1 and -1, whatever they were: that "
-                       f"is how little a batch of two leaves of its content.",
+                       f"Two values far apart compared with sqrt(eps) = {eps ** 0.5:.4f} always come out "
+                       f"as about +1 and -1: 1000 and -5 give ({far[0]:.4f}, {far[1]:.4f}). Values "
+                       f"closer than that do not: 0.001 and 0 give ({near[0]:.4f}, {near[1]:.4f}).",
                    hint="Give a pair. Subtract the mean of the two, divide by the BIASED standard "
                         "deviation.",
-                   equal=_close(1e-3))
+                   equal=_close())
+
+
+def two_value_outputs(a: float, b: float) -> Tuple[float, float]:
+    """Outputs of a fresh nn.BatchNorm2d(1) in training mode for a batch of two 1x1 images."""
+    a, b = check_float("a", a), check_float("b", b)
+    bn = nn.BatchNorm2d(1).train()
+    with torch.no_grad():
+        out = bn(torch.tensor([a, b]).view(2, 1, 1, 1)).flatten().tolist()  # (N, C, H, W) = (2, 1, 1, 1)
+    return out[0], out[1]

@@ -9,6 +9,7 @@ two agree. Nothing here imports matplotlib or ipywidgets.
 from __future__ import annotations
 
 import math
+import textwrap
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -39,6 +40,8 @@ __all__ = [
 LAYERS = ("conv", "max pool", "avg pool")
 FORMULA = "floor((n + 2p - d(k-1) - 1) / s) + 1"
 CEIL_FORMULA = "ceil((n + 2p - d(k-1) - 1) / s) + 1"
+# PyTorch's extra rule for ceil_mode pooling, spelled out where it applies
+DROPPED_FORMULA = CEIL_FORMULA + " - 1  (- 1: the last window would start in the right padding)"
 
 
 @contextmanager
@@ -153,7 +156,7 @@ class OutputSizeExplanation:
     def __str__(self) -> str:
         lines = [f"out = {self.formula}", self.filled,
                  f"PyTorch: {self.torch}" + ("  (agrees)" if self.agrees else "  (DISAGREES)")]
-        return "\n".join(lines + list(self.notes))
+        return "\n".join(lines + [textwrap.fill(note, 100) for note in self.notes])
 
 
 def explain_output_size(size: int, kernel_size: int, stride: int = 1, padding: int = 0,
@@ -188,17 +191,20 @@ def explain_output_size(size: int, kernel_size: int, stride: int = 1, padding: i
     numerator = n + 2 * p - d * (k - 1) - 1
     rounded = -(-numerator // s) if use_ceil else numerator // s
     name = "ceil" if use_ceil else "floor"
-    steps = [f"{name}(({n} + 2·{p} - {d}·({k}-1) - 1) / {s}) + 1",
-             f"{name}({numerator} / {s}) + 1",
-             f"{rounded} + 1"]
+    dropped = use_ceil and rounded + 1 != result
+    # every step equals the result (each "=" in `filled` is true), so the dropped window's
+    # "- 1" is written into every step rather than tacked on at the end
+    minus = " - 1" if dropped else ""
+    steps = [f"{name}(({n} + 2·{p} - {d}·({k}-1) - 1) / {s}) + 1{minus}",
+             f"{name}({numerator} / {s}) + 1{minus}",
+             f"{rounded} + 1{minus}",
+             str(result)]
     notes: List[str] = []
-    if use_ceil and rounded + 1 != result:
+    if dropped:
         start = rounded * s - p
-        steps.append(f"{rounded + 1} - 1")
-        notes.append(f"The last window would start at input position {rounded}·{s} - {p} = {start}, "
-                     f"past the last real pixel ({n - 1}): it would see only padding, so PyTorch "
-                     f"drops it.")
-    steps.append(str(result))
+        notes.append(f"The - 1: rounding up gives {rounded + 1} windows, but the last one would start "
+                     f"at input position {rounded}·{s} - {p} = {start}, past the last real pixel "
+                     f"({n - 1}): it would see only padding, so PyTorch drops it.")
     if ceil_mode and layer == "conv":
         notes.append("ceil_mode is an option of the pooling layers; nn.Conv2d always rounds down.")
     leftover = numerator % s
@@ -212,8 +218,8 @@ def explain_output_size(size: int, kernel_size: int, stride: int = 1, padding: i
         # a conv sees zeros there; a dilated max pool can step over every real pixel
         what = "their outputs are just the bias" if layer == "conv" else "max pooling returns -inf there"
         notes.append(f"{empty} window position(s) see only padding: {what}.")
-    return OutputSizeExplanation(layer, n, k, s, p, d, ceil_mode,
-                                 CEIL_FORMULA if use_ceil else FORMULA, tuple(steps), result,
+    formula = DROPPED_FORMULA if dropped else CEIL_FORMULA if use_ceil else FORMULA
+    return OutputSizeExplanation(layer, n, k, s, p, d, ceil_mode, formula, tuple(steps), result,
                                  answer, tuple(notes))
 
 
@@ -386,6 +392,7 @@ class GroupsFacts:
     macs: int  # count_macs: multiply-adds of one forward pass
     dense_parameters: int  # the same layer with groups=1
     dense_macs: int
+    bias: bool = True  # ResNet's convolutions have none (bias=False: a BN follows)
 
     @property
     def in_per_group(self) -> int:
@@ -409,8 +416,9 @@ class GroupsFacts:
 
     @property
     def formula_parameters(self) -> int:
-        """out · (in/groups) · k · k weights + out biases."""
-        return self.out_channels * self.in_per_group * self.kernel_size ** 2 + self.out_channels
+        """out · (in/groups) · k · k weights, + out biases if the layer has them."""
+        weights = self.out_channels * self.in_per_group * self.kernel_size ** 2
+        return weights + (self.out_channels if self.bias else 0)
 
     @property
     def formula_macs(self) -> int:
@@ -437,26 +445,29 @@ def _check_groups(in_channels: int, out_channels: int, groups: int) -> None:
 
 
 def groups_facts(in_channels: int, out_channels: int, groups: int, kernel_size: int = 3,
-                 size: int = 16) -> GroupsFacts:
-    """Build ``nn.Conv2d(in, out, k, padding=k//2, groups=groups)`` and read its facts.
+                 size: int = 16, bias: bool = True) -> GroupsFacts:
+    """Build ``nn.Conv2d(in, out, k, padding=k//2, groups=groups, bias=bias)`` and read its facts.
 
     Channels that ``groups`` does not divide raise ``ValueError`` (PyTorch's rule, in words).
     """
     _check_groups(in_channels, out_channels, groups)
     check_int("kernel_size", kernel_size, 1)
     check_int("size", size, 1)
+    if not isinstance(bias, bool):
+        raise TypeError(f"bias={bias!r} must be a bool")
     with _quiet_torch():
         shape = (1, in_channels, size, size)
-        conv = nn.Conv2d(in_channels, out_channels, kernel_size, padding=kernel_size // 2, groups=groups)
+        conv = nn.Conv2d(in_channels, out_channels, kernel_size, padding=kernel_size // 2, groups=groups,
+                         bias=bias)
         macs = count_macs(conv, shape)
         if groups == 1:  # it is the dense layer already
             dense, dense_macs = conv, macs
         else:
-            dense = nn.Conv2d(in_channels, out_channels, kernel_size, padding=kernel_size // 2)
+            dense = nn.Conv2d(in_channels, out_channels, kernel_size, padding=kernel_size // 2, bias=bias)
             dense_macs = count_macs(dense, shape)
     return GroupsFacts(in_channels, out_channels, groups, kernel_size, size,
                        tuple(conv.weight.shape), count_parameters(conv), macs,
-                       count_parameters(dense), dense_macs)
+                       count_parameters(dense), dense_macs, bias)
 
 
 def divisors(n: int) -> List[int]:
@@ -465,9 +476,10 @@ def divisors(n: int) -> List[int]:
     return [g for g in range(1, n + 1) if n % g == 0]
 
 
-def groups_table(channels: int, kernel_size: int = 3, size: int = 16) -> List[GroupsFacts]:
+def groups_table(channels: int, kernel_size: int = 3, size: int = 16, bias: bool = True
+                 ) -> List[GroupsFacts]:
     """A ``channels -> channels`` convolution for every valid groups, dense (1) to depthwise."""
-    return [groups_facts(channels, channels, g, kernel_size, size) for g in divisors(channels)]
+    return [groups_facts(channels, channels, g, kernel_size, size, bias) for g in divisors(channels)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -517,11 +529,11 @@ def _equal_tuples(answer: Any, expected: Any) -> bool:
     return _as_tuple(answer) == _as_tuple(expected)
 
 
-STEM_INPUT = 97  # an odd size, so the rounding shows
+STEM_INPUT = 100  # conv: floor(99 / 2), pool: floor(49 / 2); both floors drop a remainder (tested)
 
 
 def check_stem_sizes(answer: Any) -> Feedback:
-    """Height after ResNet's stem conv and after its max pool, for a 97x97 input."""
+    """Height after ResNet's stem conv and after its max pool, for a STEM_INPUT x STEM_INPUT input."""
     with _quiet_torch():
         conv = nn.Conv2d(3, 64, kernel_size=7, stride=2, padding=3, bias=False)
         pool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
@@ -533,7 +545,8 @@ def check_stem_sizes(answer: Any) -> Feedback:
     return compare(answer, expected,
                    f"PyTorch gives {expected}: the conv {' = '.join(conv_steps)}, "
                    f"then the pool {' = '.join(pool_steps)}.",
-                   hint="Give a pair (after conv, after pool). Round DOWN after dividing by the stride.",
+                   hint="Give a pair (after conv, after pool). Both divisions by the stride leave a "
+                        "remainder: round DOWN.",
                    equal=_equal_tuples)
 
 

@@ -38,6 +38,8 @@ def plot_momentum_trajectories(trajectories: Union[MomentumTrajectory, Sequence[
             every = max(1, traj.steps // 25)  # a dot now and then: the formula lies on the line
             ax.plot(list(steps)[::every], getattr(traj, formula_key)[::every], "o", ms=3,
                     color=line.get_color(), mfc="white")
+        # one legend entry for the formula's dots (each trajectory's dots take its line's colour)
+        ax.plot([], [], "o", ms=3, color="0.3", mfc="white", label="update formula (float64), dots")
         ax.axhline(getattr(first, target_key), ls="--", color="k", lw=1, label="the data's value")
         ax.set_xlabel("training step (batches seen)")
         ax.set_title(title)
