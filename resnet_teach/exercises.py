@@ -38,7 +38,8 @@ def compare(answer: Any, expected: Any, why: str, hint: str = "",
             equal: Optional[Callable[[Any, Any], bool]] = None) -> Feedback:
     """Feedback for ``answer`` against ``expected``.
 
-    ``why`` explains the right answer (shown either way); ``hint`` is added when it is wrong.
+    ``why`` explains the right answer and is shown when it is right; ``hint`` is shown when it
+    is wrong (the answer itself stays hidden until the student opens the solution).
     ``answer`` of ``...`` (Ellipsis) or None means the student has not answered yet.
     """
     if answer is ... or answer is None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -61,6 +62,20 @@ def check(paths: list[Path]) -> list[str]:
     return problems
 
 
+# Stored tracebacks (cells tagged raises-exception) would carry the builder's paths, e.g.
+# "~/.pyenv/versions/3.11.7/lib/python3.11/site-packages/torch/..." or "/work/main/resnet_teach/...".
+# nbval does not compare tracebacks; shorten the paths so a notebook carries no one's home directory.
+SITE_PACKAGES = re.compile(r"(?:~|/)[^\s\x1b\"']*?/site-packages/")
+
+
+def shorten_traceback_paths(nb: nbformat.NotebookNode) -> None:
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                out["traceback"] = [SITE_PACKAGES.sub("site-packages/", line).replace(f"{ROOT}/", "")
+                                    for line in out["traceback"]]
+
+
 def build(src: Path, execute: bool = True) -> float:
     nb = from_source(src)
     target = NOTEBOOKS / f"{src.stem}.ipynb"
@@ -70,6 +85,7 @@ def build(src: Path, execute: bool = True) -> float:
         NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
                        resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
         nb.metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
+        shorten_traceback_paths(nb)
     nbformat.write(nb, target)
     return time.perf_counter() - start
 
