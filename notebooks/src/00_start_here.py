@@ -9,7 +9,7 @@
 # - the Chinese terms of the blog posts you may have read, in English (术语对照表);
 # - for instructors: how to use the widgets in class.
 #
-# **Time on a laptop CPU:** about 10 minutes to read; the cells run in about 5 seconds.
+# **Time on a laptop CPU:** about 10 minutes to read; the cells run in about 10 seconds.
 #
 # **Before this:** nothing. Start here.
 #
@@ -60,16 +60,16 @@ print("CPU threads PyTorch uses:", torch.get_num_threads())
 # ## The notebooks, in order
 #
 # One concept each. The times are the ones each notebook states in its header: reading at a
-# student's pace, and running every cell on a laptop CPU (tests/test_front_door.py keeps this
-# table equal to the headers).
+# student's pace, and running every cell on a laptop CPU (a test keeps this table equal to the
+# headers).
 #
-# | Notebook | What it teaches | Read · run |
+# | Notebook | What it teaches | Time: read · run |
 # |---|---|---|
 # | [01 · Convolution arithmetic you can slide](01_conv_arithmetic.ipynb) | The output size of convolution and pooling, `floor((n + 2p - d(k-1) - 1) / s) + 1`, checked against PyTorch; `ceil_mode`; valid/same padding and the one-pixel TensorFlow shift; padding modes; stride, dilation and the receptive field; grouped and depthwise convolutions. Widgets: output size, padding modes, groups. | 45 min · 20 s |
 # | [02 · Batch normalization, from scratch to nn.BatchNorm2d](02_batch_norm.ipynb) | Per-channel standardization and γ/β; biased vs unbiased variance in the running statistics; `momentum`; train vs eval mode and what forgetting `eval()` costs; the batch-of-one error. Widget: momentum and the running statistics. | 30 min · 20 s |
 # | [03 · Residual blocks](03_residual_blocks.ipynb) | BasicBlock and Bottleneck, shape by shape; identity and projection shortcuts (options A, B, C); ResNet v1 vs v1.5; `zero_init_residual`; two bugs from the blog posts. | 30 min · 15 s |
-# | [04 · Building ResNet-18/34/50/101/152](04_building_resnets.ipynb) | Stem, four stages, head; every layer's output shape at 224x224; exact parameter counts and multiply-adds; what the "50" counts; our networks give torchvision's outputs; the CIFAR stem. Widget: network explorer. | 30 min · 20 s |
-# | [05 · The degradation problem, reproduced live on a laptop CPU](05_degradation.ipynb) | Deeper plain networks train worse, and it is not overfitting: plain and residual networks of two depths trained live, the ordering asserted; gradient norms layer by layer at initialization; why a residual block can default to the identity; the paper's numbers beside ours. | 30 min · 40 s |
+# | [04 · Building ResNet-18/34/50/101/152](04_building_resnets.ipynb) | Stem, four stages, head; every layer's output shape at 224x224; exact parameter counts and multiply-adds; what the "50" counts; our networks give torchvision's outputs; the CIFAR stem. Widget: network explorer. | 30 min · 15 s |
+# | [05 · The degradation problem, reproduced live on a laptop CPU](05_degradation.ipynb) | Deeper plain networks train worse, and it is not overfitting: plain and residual networks of two depths trained live, the ordering asserted; gradient norms layer by layer at initialization; why a residual block can default to the identity; the paper's numbers beside ours. | 30 min · 25 s |
 # | [06 · Flatten versus global average pooling, and what GAP makes possible](06_flatten_vs_gap.ipynb) | What ends a ResNet (GAP, flatten, fc); what a Flatten head costs; why GAP accepts any input size while Flatten and a fixed `AvgPool2d(7)` break; class activation maps. Widget: one network, any input size. | 30 min · 25 s |
 #
 # A good order is the table's. If you already know convolutions and BatchNorm, start at 03;
@@ -124,12 +124,12 @@ print("CPU threads PyTorch uses:", torch.get_num_threads())
 #   sense (a kernel wider than its input, reflect padding wider than the image). The widget
 #   answers with the rule that was broken, in words — a good moment to read the message
 #   together.
-# * **Exercises as checkpoints.** Every notebook has at least three `answer = ...` cells with a
-#   checker; students can work alone and get immediate feedback, the solution is folded under
+# * **Exercises as checkpoints.** Every lesson notebook (01 to 06) has at least three
+#   `answer = ...` cells with a checker; students can work alone and get immediate feedback, the solution is folded under
 #   each one.
-# * **Long cells.** The degradation notebook (05) trains small networks, the longest run of the
-#   collection (its header gives the time): start its Run All at the beginning of that part of
-#   the lesson.
+# * **Training takes a moment.** The degradation notebook (05) trains small networks while you
+#   watch: start its Run All at the beginning of that part of the lesson. Its widget's **Run**
+#   button trains four networks again, with the depths, epochs and seed you chose.
 # * **No installation for students**: the README's *Launch Binder* link opens these notebooks
 #   in the browser, on a free temporary server (it can take a few minutes to start; work is
 #   not kept after the session ends, so download anything worth keeping).
