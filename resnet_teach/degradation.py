@@ -1,11 +1,13 @@
-"""The degradation problem (He et al. 2015, section 1 and 4.2), small enough for a laptop CPU.
+"""The degradation problem (He et al. 2015, section 1 and 4.2), in miniature for a laptop CPU.
 
-A deeper *plain* network ends with a HIGHER training loss than a shallower one (so the cause
-is not overfitting), while the residual twin of the deep net, with exactly the same
-parameters (option-A shortcuts), trains better than both. ``run_degradation`` trains the four
-networks on scikit-learn's digits with one seed; ``gradient_norms_at_init`` measures what
-the gradients look like before training; the paper's own numbers are kept here as data,
-each with the table it comes from.
+After the same short training, a deeper *plain* network ends with a HIGHER training loss than
+a shallower one (so the cause is not overfitting), while the residual twin of the deep net,
+with exactly the same parameters (option-A shortcuts), trains better than both. The paper's
+claim is about training to convergence; a run of seconds shows the early part of it: the
+deep plain net learns far more slowly. ``run_degradation`` trains the four networks on
+scikit-learn's digits with one seed; ``gradient_norms_at_init`` measures what the gradients
+look like before training; the paper's own numbers are kept here as data, each with the
+table it comes from.
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from .train import History, fixed_threads, train
 __all__ = ["DegradationSettings", "run_degradation", "run_degradation_cifar10", "check_depths",
            "run_names", "final_numbers", "format_final_table", "ordering_margins",
            "gradient_norms_at_init", "PaperTable", "CIFAR10_TABLE6", "CIFAR10_TABLE6_PARAMS_M",
-           "IMAGENET_TABLE2", "PAPER_CIFAR10_TRAINING", "PAPER_IMAGENET_TRAINING"]
+           "CIFAR10_TABLE6_1202", "CIFAR10_TABLE6_1202_PARAMS_M", "IMAGENET_TABLE2", "PAPER_CIFAR10_TRAINING", "PAPER_IMAGENET_TRAINING"]
 
 Results = Dict[str, History]
 
@@ -45,17 +47,29 @@ class PaperTable:
 
     def lines(self) -> List[str]:
         head = f"{self.table} ({self.dataset}, {self.metric})"
-        return [head] + [f"  {name:<10} {value:6.2f}" for name, value in self.rows.items()]
+        width = max([10] + [len(name) for name in self.rows])
+        return [head] + [f"  {name:<{width}} {value:6.2f}" for name, value in self.rows.items()]
 
 
 CIFAR10_TABLE6 = PaperTable(
     table="Table 6", dataset="CIFAR-10", metric="test error %",
     rows={"ResNet-20": 8.75, "ResNet-32": 7.51, "ResNet-44": 7.17, "ResNet-56": 6.97, "ResNet-110": 6.43},
     note="ResNet-110: best of 5 runs. The paper gives no numbers for plain CIFAR nets, only the "
-         "curves of Figure 6 (plain-110 stays above 60% error).")
+         "curves of Figure 6, whose caption says: \"The error of plain-110 is higher than 60% and "
+         "not displayed.\"")
 
 # Table 6's "# params" column, in millions, for the same networks (option-A shortcuts, RGB input).
 CIFAR10_TABLE6_PARAMS_M: Mapping[int, float] = {20: 0.27, 32: 0.46, 44: 0.66, 56: 0.85, 110: 1.7}
+
+# Table 6's last row, kept apart because it goes the other way: ResNet-1202 trains as well as
+# ResNet-110 (training error below 0.1%, section 4.2 and Figure 6 right) but tests worse. That is
+# overfitting, the opposite signature of degradation (where the training error itself is worse).
+CIFAR10_TABLE6_1202 = PaperTable(
+    table="Table 6", dataset="CIFAR-10", metric="test error %",
+    rows={"ResNet-110": 6.43, "ResNet-1202": 7.93},
+    note="Both reach a training error below 0.1% (section 4.2); the paper on the 1202-layer net: "
+         "\"We argue that this is because of overfitting.\"")
+CIFAR10_TABLE6_1202_PARAMS_M = 19.4
 
 IMAGENET_TABLE2 = PaperTable(
     table="Table 2", dataset="ImageNet validation", metric="top-1 error %, 10-crop testing",
@@ -77,13 +91,19 @@ PAPER_IMAGENET_TRAINING = {"train_images": 1_280_000, "image_shape": (3, 224, 22
 class DegradationSettings:
     """How the four networks are trained. The defaults are the notebook's experiment.
 
-    Depths 8 vs 32 at 3 epochs: on digits, plain-20 against plain-8 shows a much smaller gap
-    in a short run, and depth 32 still trains in seconds. The ordering was checked on 12 seeds
-    (tests/test_degradation.py checks three that the notebook does not use).
+    Depths 8 vs 32 at 6 epochs (66 Adam steps): on digits, plain-20 against plain-8 shows a
+    much smaller gap in a short run; at 6 epochs plain-32 clearly learns (its loss falls every
+    epoch) yet stays far behind plain-8, and the four runs take about 16 s of CPU time. While
+    choosing these defaults the ordering held on seeds 0 to 11; tests/test_degradation.py
+    checks seeds 1, 2 and 3 (the notebook uses 0).
+
+    Adam, not the paper's SGD: a run of a few dozen steps needs an optimizer that makes
+    progress from the first step without a tuned learning rate. Weight decay 0: it is a
+    regularizer, and the experiment is about fitting the training set.
     """
 
     depths: Tuple[int, int] = (8, 32)
-    epochs: int = 3
+    epochs: int = 6
     batch_size: int = 128
     lr: float = 1e-3
     optimizer: str = "adam"
@@ -93,6 +113,19 @@ class DegradationSettings:
     shortcut: str = "A"  # zero-padded identity: the residual net has its plain twin's parameters
     image_size: int = 8  # of the built-in digits (8x8; larger upsamples); unused when data is given
     num_threads: Optional[int] = 1  # fixed: 1 and 2 threads round differently
+
+    def describe(self) -> str:
+        """The settings in words, only those that apply (momentum only for SGD)."""
+        shallow, deep = self.depths
+        if self.optimizer == "sgd":
+            optimizer = f"SGD (lr {self.lr:g}, momentum {self.momentum:g})"
+        else:
+            optimizer = f"Adam (lr {self.lr:g})"
+        schedule = "cosine decay to 0" if self.schedule == "cosine" else "constant learning rate"
+        threads = ("PyTorch's own thread count" if self.num_threads is None
+                   else f"{self.num_threads} thread{'s' if self.num_threads > 1 else ''}")
+        return (f"depths {shallow} and {deep}, option-{self.shortcut} shortcuts; {optimizer}, {schedule}, "
+                f"weight decay {self.weight_decay:g}, batch {self.batch_size}, {self.epochs} epochs; {threads}")
 
     @classmethod
     def paper_cifar10(cls) -> "DegradationSettings":

@@ -428,6 +428,10 @@ def test_check_avgpool_fraction():
     assert not H.check_avgpool_fraction(1.0).correct
     assert not H.check_avgpool_fraction(49 / 100).correct  # the 320x320 case shown in the notebook
     assert not H.check_avgpool_fraction("half").correct
+    # the explanation says what happens one pixel later, where two windows fit
+    with torch.no_grad():
+        h2, w2 = _trunk_downsampling_1ch()(torch.zeros(1, 1, 417, 417)).shape[-2:]
+    assert f"(417x417) and the map is {h2}x{w2}: the head fails" in H.check_avgpool_fraction(right).message
     assert H.check_avgpool_fraction(...).message == NOT_ANSWERED
 
 
@@ -440,7 +444,10 @@ def test_check_cam():
     wrong = torch.einsum("k,khw->hw", fc.weight[4], features[0])
     fb = H.check_cam(wrong, features, fc, 3)
     assert not fb.correct and "(6, 6)" in fb.message
-    assert not H.check_cam(right[None], features, fc, 3).correct
+    # A (1, 6, 6) map (e.g. computed on the whole batch of one) is the same map: accepted.
+    assert H.check_cam(right[None], features, fc, 3).correct
+    assert not H.check_cam(right.flatten(), features, fc, 3).correct  # 36 numbers, no layout
+    assert not H.check_cam(wrong[None], features, fc, 3).correct
     assert H.check_cam(..., features, fc, 3).message == NOT_ANSWERED
 
 

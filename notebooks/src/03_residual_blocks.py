@@ -416,7 +416,9 @@ assert torch.equal(out_ours, out_reference) and (out_buggy >= x_in).all()
 # Replace the `...` with your answer and run the cell; the checker computes the right answer
 # with PyTorch.
 #
-# **Exercise 1.** How many parameters does `Bottleneck(1024, 256)` (an identity block of
+# ### Exercise 1 · Parameters of a Bottleneck
+#
+# How many parameters does `Bottleneck(1024, 256)` (an identity block of
 # ResNet-50's layer3, no downsample) have? Count the convs and the BNs.
 
 # %%
@@ -434,7 +436,9 @@ lesson.check_bottleneck_params(answer)
 # ```
 # </details>
 #
-# **Exercise 2.** The first block of ResNet-50's layer3 is a conv block:
+# ### Exercise 2 · The output of a conv block
+#
+# The first block of ResNet-50's layer3 is a conv block:
 # `Bottleneck(512, 256, stride=2)` with a projection shortcut, built as in section 4. What
 # output shape does it give for an input of shape (1, 512, 28, 28)? Answer with a tuple.
 
@@ -453,7 +457,9 @@ lesson.check_conv_block_shape(answer)
 # ```
 # </details>
 #
-# **Exercise 3.** How many parameters does shortcut option C add to ResNet-34 compared with
+# ### Exercise 3 · What option C costs
+#
+# How many parameters does shortcut option C add to ResNet-34 compared with
 # option B? (Use section 5, or count the 1x1 convs and BNs C adds yourself.)
 
 # %%
@@ -473,7 +479,9 @@ lesson.check_option_c_extra_params(answer)
 # ```
 # </details>
 #
-# **Exercise 4.** In `resnet50(zero_init_residual=True)`, how many BN layers start with all
+# ### Exercise 4 · Zero-initialized BN layers
+#
+# In `resnet50(zero_init_residual=True)`, how many BN layers start with all
 # their γ equal to zero?
 
 # %%

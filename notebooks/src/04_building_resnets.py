@@ -397,7 +397,9 @@ network_explorer()
 # Replace the `...` with your answer and run the cell; the checker computes the right answer
 # with PyTorch.
 #
-# **Exercise 1.** What is the height (= width) of ResNet-50's layer4 output for a 160x160
+# ### Exercise 1 · layer4 at 160x160
+#
+# What is the height (= width) of ResNet-50's layer4 output for a 160x160
 # input?
 
 # %%
@@ -414,7 +416,9 @@ lesson.check_layer4_size(answer)
 # ```
 # </details>
 #
-# **Exercise 2.** How many parameters does ResNet-50's fc layer have with 10 classes?
+# ### Exercise 2 · The fc layer for 10 classes
+#
+# How many parameters does ResNet-50's fc layer have with 10 classes?
 
 # %%
 answer = ...
@@ -430,7 +434,9 @@ lesson.check_fc_params(answer)
 # ```
 # </details>
 #
-# **Exercise 3.** How many conv layers does ResNet-101 have on its main path (projection
+# ### Exercise 3 · Counting ResNet-101's convs
+#
+# How many conv layers does ResNet-101 have on its main path (projection
 # convs not counted)?
 
 # %%
@@ -447,7 +453,9 @@ lesson.check_main_path_convs(answer)
 # ```
 # </details>
 #
-# **Exercise 4.** What is the smallest square input size for which ResNet-18's layer4 output
+# ### Exercise 4 · The smallest input with a map larger than 1x1
+#
+# What is the smallest square input size for which ResNet-18's layer4 output
 # is larger than 1x1? (The explorer or `lesson.spatial_steps(n)` can help.)
 
 # %%

@@ -2,8 +2,9 @@
 # # 06 · Flatten versus global average pooling, and what GAP makes possible
 #
 # **What you will learn**
-# - what the end of ResNet really is: global average pooling (GAP), then flattening a 1x1
-#   map, then the fc layer, traced on ResNet-18 and ResNet-50;
+# - what the end of ResNet really is: global average pooling (GAP, 全局平均池化), then
+#   flattening (展平层, the flatten layer) a 1x1 map, then the fc layer, traced on ResNet-18
+#   and ResNet-50;
 # - what a Flatten head would cost instead: `Linear(25088, 1000)` in ResNet-18 where GAP needs
 #   `Linear(512, 1000)`, and the same for ResNet-50 (counted below);
 # - why one GAP network takes 160x160, 224x224, 320x320 and non-square images, while a Flatten
@@ -140,11 +141,11 @@ print(f"the Flatten fc alone is {n_flat_fc50 / count_parameters(net50):.1f} time
 # them not square (the 224x224 map is the one from section 1):
 
 # %%
-maps = {(224, 224): fmap}  # layer4's output per input size (height, width), reused below
+maps = {}  # layer4's output per input size (height, width), reused below
 with torch.no_grad():
     for hw in [(160, 160), (224, 224), (320, 320), (160, 320)]:
-        if hw not in maps:
-            maps[hw] = net18.forward_features(torch.randn(1, 3, *hw))  # (1, 512, h, w)
+        # (1, 512, h, w); the 224x224 map is section 1's
+        maps[hw] = fmap if hw == (224, 224) else net18.forward_features(torch.randn(1, 3, *hw))
         out = net18.forward_head(maps[hw])  # (1, 1000) at every size
         print(f"input {hw[0]:3d}x{hw[1]:<3d} -> layer4 {tuple(maps[hw].shape)} -> logits {tuple(out.shape)}")
         assert out.shape == (1, 1000)
@@ -179,41 +180,52 @@ flat18(torch.randn(1, 3, 160, 160))  # a Flatten head built for 224, given a 160
 # try only the head.)
 
 # %%
-def try_head(head, fmap):
+def try_head(head, feature_map):
     """'runs', or PyTorch's error message."""
     try:
         with torch.no_grad():
-            head(fmap)
+            head(feature_map)
         return "runs"
     except RuntimeError as error:
         return str(error)
 
 
-for hw, fmap in maps.items():
-    real = try_head(flat18.forward_head, fmap)
+for hw, layer4_map in maps.items():
+    real = try_head(flat18.forward_head, layer4_map)
     predicted = lesson.explore_input_size(*hw).head("flatten")
     assert real == ("runs" if predicted.runs else predicted.error)
-    print(f"{hw[0]:3d}x{hw[1]:<3d} map {fmap.shape[-2]}x{fmap.shape[-1]:<2d} Flatten head: {real}")
+    print(f"{hw[0]:3d}x{hw[1]:<3d} map {layer4_map.shape[-2]}x{layer4_map.shape[-1]:<2d} Flatten head: {real}")
 
 # %% [markdown]
 # "Only at 224" is not quite true, though: any input whose map comes out 7x7 works, because
 # the size is rounded on the way down (exercise 2 asks which sides). And a map with the same
-# number of positions in another layout fools PyTorch completely. A head built for an 8x8 map
-# (a 256x256 input) given a 4x16 map (a 128x512 input) runs, although every weight now meets a
-# different position than it was trained on:
+# number of positions in another layout fools PyTorch completely. Take a Flatten head built
+# for a 256x256 input and give it a 128x512 input, a wide image with as many pixels:
 
 # %%
-head_for_8x8 = nn.Linear(512 * 8 * 8, 10)  # the fc of a Flatten head built for an 8x8 map
-wide_map = torch.randn(1, 512, 4, 16)  # layer4's output for a 128x512 input
-print("runs:", tuple(head_for_8x8(torch.flatten(wide_map, 1)).shape))
+square_hw = lesson.last_map_size(256, 256)  # the map the head was built for
+with torch.no_grad():
+    wide_map = net18.forward_features(torch.randn(1, 3, 128, 512))  # (1, 512, h, w)
+print(f"layer4's map at 256x256: {square_hw[0]}x{square_hw[1]}; at 128x512: "
+      f"{wide_map.shape[-2]}x{wide_map.shape[-1]}")
+head_for_square = nn.Linear(512 * square_hw[0] * square_hw[1], 10)  # that Flatten head's fc
+print("runs:", tuple(head_for_square(torch.flatten(wide_map, 1)).shape))
+assert wide_map.shape[-2:].numel() == square_hw[0] * square_hw[1] and tuple(wide_map.shape[-2:]) != square_hw
 print(lesson.explore_input_size(128, 512, flatten_built_for=256).head("flatten").detail)
+
+# %% [markdown]
+# It runs, and the output has the right shape, although every weight now meets a different
+# position than the one it was trained on.
 
 # %% [markdown]
 # ## 5. Blog post 001's fixed `AvgPool2d(7)`: an error, or a silent mistake
 #
-# Blog post 001 ends its ResNet-50 with `nn.AvgPool2d(7)` instead of global pooling. At
-# 224x224 the map is 7x7, so one 7x7 window is exactly the global average. We give our
-# ResNet-18 that head (a copy, same weights) and check:
+# Blog post 001 ends its ResNet-50 with `self.avgpool=nn.AvgPool2d(7)`, and the comment on the
+# line that calls it reads `#对输出进行全局平均池化操作`: "apply global average pooling to the
+# output". **Spot the bug:** a fixed 7x7 window is the *global* average only when the map is
+# exactly 7x7; PyTorch's global average pooling is `AdaptiveAvgPool2d(1)`, which adapts its
+# window to any map. At 224x224 the map is 7x7, so there the two agree. We give our ResNet-18
+# the blog's head (a copy, same weights) and check:
 
 # %%
 seed_net = copy.deepcopy(net18)
@@ -284,8 +296,16 @@ plt.show()
 # ## 6. Try it: the input-size explorer
 #
 # Move the sliders: the report shows the chain of sizes, the last map, what a Flatten head
-# built for that size would cost, and what each head does. (Under 32 pixels the network still
-# runs; the report says why that is not a good idea.)
+# built for that size would cost, and what each head does. Even tiny inputs go through the
+# network, as a 16x16 image shows; the explorer's note says why that is not a good idea:
+
+# %%
+with torch.no_grad():
+    tiny_map = net18.forward_features(torch.randn(1, 3, 16, 16))  # (1, 512, 1, 1)
+    tiny_logits = net18.forward_head(tiny_map)
+print(f"16x16 input -> layer4 {tuple(tiny_map.shape)} -> logits {tuple(tiny_logits.shape)}")
+assert tiny_logits.shape == (1, 1000) and tuple(tiny_map.shape[-2:]) == lesson.last_map_size(16, 16)
+print("note:", lesson.explore_input_size(16, 16).notes[0])
 
 # %% tags=["nbval-ignore-output"]
 from resnet_teach.widgets.heads import input_size_explorer
@@ -358,7 +378,8 @@ check_avgpool_fraction(answer)
 # ```
 # At 416 the map is `ceil(416 / 32) = 13`, so 13x13 = 169 positions. One 7x7 window fits
 # (stride 7: the next would start at 7 and end at 14 > 13), so 49 positions are averaged and
-# 120 ignored. 416 is the largest side where the head runs at all: at 417 the map is 14x14.
+# 120 ignored. 416 is the last side of the silent band printed in section 5; the checker's
+# answer says what happens one pixel later.
 # </details>
 
 # %% [markdown]
@@ -380,7 +401,8 @@ check_avgpool_fraction(answer)
 # pastes a real handwritten digit (scikit-learn's 8x8 digits, through
 # `resnet_teach.placed_digits`) at a random spot of a 24x24 canvas and records its box. It
 # also pastes a **decoy** beside it: another digit with its 64 pixels shuffled, so the same ink
-# but no digit shape. A map that only finds ink would land on the decoy about half of the time.
+# but no digit shape. A method that only finds ink can land on the decoy as easily as on the
+# digit; the ink finder below measures how often it finds the digit.
 
 # %%
 train_set = lesson.digits_with_decoy(3000, canvas=24, digit_size=8, seed=0, split="train")
@@ -404,10 +426,9 @@ print(f"densest ink square inside the box:    {ink_share:.3f}")
 # %% [markdown]
 # The network: the smallest CIFAR-style ResNet from `resnet_teach` (depth 8, one BasicBlock
 # per stage, narrowed to 8/16/32 channels, one input channel), which ends with GAP and fc.
-# Its last map is 6x6 for a 24x24 image. First the CAM of the untrained network, then two
-# epochs of training (a few seconds). Everything is seeded and runs on one thread (`train`
-# does that itself; `fixed_threads(1)` for the rest), so the numbers below are the same on
-# every run:
+# First the CAM of the untrained network, then two epochs of training. Everything is seeded
+# and runs on one thread (`train` does that itself; `fixed_threads(1)` for the rest), so the
+# numbers below are the same on every run:
 
 # %%
 torch.manual_seed(0)
@@ -431,7 +452,8 @@ with fixed_threads(1):
     cams = lesson.class_activation_maps(cam_net, test_set.images)  # maps (500, 6, 6), predicted class
 picked = cams.logits.gather(1, cams.classes[:, None])[:, 0]  # (500,) the predicted class's logit
 assert torch.allclose(cams.maps.mean(dim=(1, 2)) + cam_net.fc.bias[cams.classes].detach(), picked, atol=1e-4)
-print("CAM maps:", tuple(cams.maps.shape), "- mean(CAM) + bias == logit for all 500 images")
+print(f"last feature map for a {canvas[0]}x{canvas[1]} image: {tuple(cams.maps.shape[1:])}")
+print("CAM maps:", tuple(cams.maps.shape), f"- mean(CAM) + bias == logit for all {len(test_set)} images")
 
 # %% [markdown]
 # Now the claim. For each held-out image we take the CAM of the class the network predicts,
@@ -449,12 +471,20 @@ assert result.share >= 5 * chance and result.share >= ink_share + 0.2
 # %% [markdown]
 # The CAM's peak lands inside the digit's box on at least 75% of the held-out images (the
 # exact share is printed above): more than five times chance, and far more often than the
-# ink finder, which is fooled by the decoy. The network was only told *which* digit each
-# image shows, never *where* it is; the location comes for free from the GAP head. Green is
-# the true box, the cross the CAM's peak; the first four are hits, the last two misses:
+# ink finder, which the decoy fools (its share is printed above too). The network was only
+# told *which* digit each image shows, never *where* it is; the location comes for free from
+# the GAP head.
+#
+# Each map is the CAM of the class the network *predicts*, right or wrong: it shows where the
+# evidence for that prediction sits. Below, green is the true box and the cross the CAM's
+# peak; the first four are hits on images the network classifies correctly, the last two are
+# misses (their titles say whether the prediction was right).
 
 # %%
-hits = result.inside.nonzero().flatten()[:4].tolist()
+correct = result.predicted == test_set.labels
+print(f"hits: {int(result.inside.sum())}, of which classified correctly: {int((result.inside & correct).sum())}; "
+      f"misses: {int((~result.inside).sum())}, of which classified correctly: {int((~result.inside & correct).sum())}")
+hits = (result.inside & correct).nonzero().flatten()[:4].tolist()
 misses = (~result.inside).nonzero().flatten()[:2].tolist()
 fig = plot_cams(test_set.images, result.maps, test_set.boxes, result.peaks, test_set.labels,
                 result.predicted, indices=hits + misses)
@@ -505,3 +535,8 @@ check_cam(answer, features, cam_net.fc, 3)
 #   classifier trained only on labels shows where its evidence is. On digits with a decoy,
 #   the CAM's peak fell inside the digit's box on at least 75% of held-out images, far above
 #   chance and above a plain ink finder (section 7 prints and asserts the numbers).
+#
+# **Where next:** this is the last lesson. Back to [00 · Start here](00_start_here.ipynb)
+# for the map of the collection and the glossary, or revisit
+# [05 · The degradation problem](05_degradation.ipynb) to see why the blocks before this head
+# are residual at all.

@@ -13,8 +13,8 @@ import torch
 from .._checks import check_int
 from ..blocks import BasicBlock
 from ..cifar import cifar_resnet
-from ..degradation import (Results, check_depths, final_numbers, gradient_norms_at_init, ordering_margins,
-                           run_degradation, run_names)
+from ..degradation import (DegradationSettings, Results, check_depths, final_numbers, gradient_norms_at_init,
+                           ordering_margins, run_degradation, run_names)
 from ..exercises import Feedback, compare
 from ..trace import count_parameters
 
@@ -22,10 +22,10 @@ __all__ = ["WIDGET_DEPTHS", "WIDGET_MAX_EPOCHS", "RerunPlan", "plan_rerun", "rer
            "check_identity_block", "check_shortcut_parameters", "check_largest_gradient_layer",
            "check_valid_depths", "DEPTH_CANDIDATES"]
 
-# The widget's range: up to 56 layers (the paper's plain-56 of Figure 1) and 5 epochs keep a
-# rerun under about a minute on a laptop CPU.
+# The widget's range: up to 56 layers (the paper's plain-56 of Figure 1) and 10 epochs keep a
+# rerun around a minute on a laptop CPU (8 vs 56 at 10 epochs is the slowest choice).
 WIDGET_DEPTHS: Tuple[int, int] = (8, 56)
-WIDGET_MAX_EPOCHS = 5
+WIDGET_MAX_EPOCHS = 10
 WIDGET_MAX_SEED = 99
 
 
@@ -47,7 +47,7 @@ class RerunPlan:
                 f"{layers} weighted layers in all.")
 
 
-def plan_rerun(shallow: int, deep: int, epochs: int = 3, seed: int = 0) -> RerunPlan:
+def plan_rerun(shallow: int, deep: int, epochs: int = DegradationSettings.epochs, seed: int = 0) -> RerunPlan:
     """Check the widget's choice; a combination that makes no sense raises a readable ValueError."""
     shallow = check_int("shallow", shallow, WIDGET_DEPTHS[0])
     deep = check_int("deep", deep, WIDGET_DEPTHS[0])
@@ -112,8 +112,9 @@ def check_identity_block(answer: Any) -> Feedback:
     """Exercise: which (gamma, beta) of a BasicBlock's last BN make the block return its input exactly?"""
     return compare(answer, None, equal=lambda a, _: _block_is_identity(a),
                    why="With gamma = beta = 0 the residual branch outputs zeros, so the block computes "
-                       "relu(0 + x) = x: its input is a ReLU output, never negative. Weight decay pulls "
-                       "towards exactly this, which is why a residual block can default to the identity.",
+                       "relu(0 + x) = x: its input is a ReLU output, never negative. Two numbers per "
+                       "channel make the block 'do nothing' (zero_init_residual=True starts every block "
+                       "there); the conv weights cannot, because BN divides out their scale.",
                    hint="Give a pair (gamma, beta). What must the residual branch output so that "
                         "relu(branch + x) equals x?")
 
@@ -145,7 +146,8 @@ def check_largest_gradient_layer(answer: Any) -> Feedback:
     return compare(answer, expected,
                    why=f"{expected!r} gets the largest gradient, {ratio:.1f} times that of the last conv "
                        f"{last_conv!r}. The gradients GROW towards the input instead of vanishing: with "
-                       f"BN, vanishing gradients do not explain why the plain net trains worse.",
+                       f"BN, vanishing gradients do not explain why the plain net trains worse (shortcuts "
+                       f"still help the gradients: they keep every layer's norm in a narrower band).",
                    hint="Answer a layer name such as 'conv1' or 'layer3.4.conv2': the keys of "
                         "gradient_norms_at_init(32, residual=False).")
 

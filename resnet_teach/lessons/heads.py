@@ -453,7 +453,10 @@ def check_flatten_input_range(answer: Tuple[int, int]) -> Feedback:
 
 def check_avgpool_fraction(answer: float) -> Feedback:
     """Exercise: the share of the last feature map AvgPool2d(7) averages at a 416x416 input."""
-    h, w = resnet18(num_classes=1).feature_map_size((416, 416))
+    model = resnet18(num_classes=1)
+    h, w = model.feature_map_size((416, 416))
+    next_h, next_w = model.feature_map_size((417, 417))
+    next_report = explore_input_size(417, 417).head("avgpool")
     # Ask autograd which positions of the map reach the pooled output at all.
     fmap = torch.ones(1, 1, h, w, requires_grad=True)
     nn.AvgPool2d(7)(fmap).sum().backward()
@@ -462,7 +465,9 @@ def check_avgpool_fraction(answer: float) -> Feedback:
     return compare(answer, expected,
                    f"At 416x416 the map is {h}x{w}; AvgPool2d(7) has stride 7, so one 7x7 window fits "
                    f"and it averages {used} of {h * w} positions = {expected:.2f}. The output is still "
-                   f"1x1, so nothing complains.",
+                   f"1x1, so nothing complains. One pixel more (417x417) and the map is {next_h}x{next_w}: "
+                   f"the head {'runs' if next_report.runs else 'fails'}"
+                   f"{'' if next_report.runs else ', because ' + next_report.detail.split(':')[0]}.",
                    hint="A share between 0 and 1. How big is the last map at 416? How many 7x7 "
                         "windows with stride 7 fit in it?",
                    equal=lambda a, e: abs(float(a) - e) < 0.005)
@@ -476,6 +481,8 @@ def check_cam(answer: Tensor, features: Tensor, fc: nn.Linear, cls: int) -> Feed
 
     def equal(a: Tensor, e: Tensor) -> bool:
         a = torch.as_tensor(a).detach()
+        if a.shape != e.shape and a.squeeze().shape == e.shape:
+            a = a.squeeze()  # a (1, h, w) map, e.g. computed on the whole batch, is the same map
         return a.shape == e.shape and torch.allclose(a, e, atol=1e-5, rtol=1e-4)
 
     shape_hint = f"a ({expected.shape[0]}, {expected.shape[1]}) tensor"

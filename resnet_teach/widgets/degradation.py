@@ -10,7 +10,7 @@ from typing import Any, Dict, Optional
 
 import ipywidgets as widgets
 
-from ..degradation import Results, format_final_table
+from ..degradation import DegradationSettings, Results, format_final_table
 from ..lessons.degradation import (WIDGET_DEPTHS, WIDGET_MAX_EPOCHS, WIDGET_MAX_SEED, plan_rerun, rerun,
                                    verdict)
 from ._common import message_html
@@ -41,8 +41,8 @@ def show_results(results: Results, heading: str) -> None:
     plt.show()
 
 
-def degradation_rerun(results: Optional[Results] = None, shallow: int = 8, deep: int = 32, epochs: int = 3,
-                      seed: int = 0) -> DegradationRerun:
+def degradation_rerun(results: Optional[Results] = None, shallow: int = 8, deep: int = 32,
+                      epochs: int = DegradationSettings.epochs, seed: int = 0) -> DegradationRerun:
     """Sliders for the two depths (6n+2), epochs and seed; a Run button trains the four nets.
 
     ``results``: an earlier run to show until the first rerun (e.g. the notebook's default).
