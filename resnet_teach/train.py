@@ -95,8 +95,8 @@ def train(model: nn.Module, data: Data, epochs: Optional[int] = None, *,
 
     Settings come from ``config`` (a TrainConfig), then ``epochs`` and any keyword that names
     a TrainConfig field (``lr=0.01``, ``seed=1``, ...). The history has ``train_loss`` and
-    ``train_accuracy`` / ``train_error`` (averaged over the epoch's batches, in train mode, as
-    the paper reports training error), and ``test_loss`` / ``test_accuracy`` / ``test_error``
+    ``train_accuracy`` / ``train_error`` (averaged over the epoch's batches, measured in train
+    mode while the weights change), and ``test_loss`` / ``test_accuracy`` / ``test_error``
     if ``test_data`` is given (in eval mode, after each epoch).
     """
     if not isinstance(model, nn.Module):

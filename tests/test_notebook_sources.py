@@ -1,5 +1,6 @@
 """Every committed notebook matches its jupytext source and is stored fully executed."""
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -42,3 +43,14 @@ def test_notebook_has_the_common_header(path):
     first = "".join(nb["cells"][0]["source"])
     assert first.startswith("# "), "the first cell is the title"
     assert "What you will learn" in first and "Time on a laptop CPU" in first
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_stored_outputs_carry_no_local_paths(path):
+    """scripts/build_notebooks.py shortens paths in tracebacks; text outputs must not print any."""
+    local = re.compile(r"(/root/|/tmp/|/work/|/home/\w+/|~/\.pyenv)")
+    for i, cell in enumerate(json.loads(path.read_text())["cells"]):
+        for out in cell.get("outputs", []):
+            text = json.dumps(out.get("traceback", [])) + json.dumps(out.get("text", "")) + \
+                json.dumps(out.get("data", {}).get("text/plain", ""))
+            assert not local.search(text), f"cell {i}: {local.search(text).group(0)}"

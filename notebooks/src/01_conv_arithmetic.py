@@ -10,7 +10,7 @@
 # - how stride (步幅) and dilation (空洞卷积) change what one output sees: the receptive field (感受野);
 # - grouped convolutions (分组卷积), from dense to depthwise: weight shape, parameters, multiply-adds.
 #
-# **Time on a laptop CPU:** about 45 minutes to read; the cells run in about 20 seconds.
+# **Time on a laptop CPU:** about 45 minutes to read; the cells run in about 10 seconds.
 #
 # **Before this:** [00 · Start here](00_start_here.ipynb)
 #

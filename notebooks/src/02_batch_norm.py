@@ -14,7 +14,7 @@
 #   when it runs;
 # - what BN does to training, and two claims from the blog posts that are wrong.
 #
-# **Time on a laptop CPU:** about 30 minutes to read; the cells run in about 20 seconds.
+# **Time on a laptop CPU:** about 30 minutes to read; the cells run in about 15 seconds.
 #
 # **Before this:** [00 · Start here](00_start_here.ipynb);
 # [01 · Convolution arithmetic](01_conv_arithmetic.ipynb) helps with the shapes but is not

@@ -13,7 +13,7 @@
 # - what the ImageNet stem does to a 32x32 image, and the CIFAR stem that avoids it;
 # - a network explorer: any depth, input size and number of input channels.
 #
-# **Time on a laptop CPU:** about 30 minutes to read; the cells run in about 15 seconds.
+# **Time on a laptop CPU:** about 30 minutes to read; the cells run in about 20 seconds.
 #
 # **Before this:** [03 · Residual blocks](03_residual_blocks.ipynb) (the blocks this notebook
 # stacks); [01 · Convolution arithmetic](01_conv_arithmetic.ipynb) for the output-size formula.

@@ -16,7 +16,7 @@
 #   experiment is, and why ResNet-1202 getting worse is overfitting, not degradation;
 # - how to run the full-scale version on CIFAR-10 if you have it on disk and a GPU.
 #
-# **Time on a laptop CPU:** about 30 minutes to read; the cells run in about 25 seconds
+# **Time on a laptop CPU:** about 30 minutes to read; the cells run in about 30 seconds
 # (longer while other programs keep the CPU busy).
 #
 # **Before this:** [00 · Start here](00_start_here.ipynb),

@@ -13,7 +13,7 @@
 # - class activation maps (CAMs): a GAP network shows where it found its evidence, and we
 #   measure how often it points at the right place.
 #
-# **Time on a laptop CPU:** about 30 minutes to read; the cells run in about 25 seconds.
+# **Time on a laptop CPU:** about 30 minutes to read; the cells run in about 20 seconds.
 #
 # **Before this:** [04 · Building ResNet-18/34/50/101/152](04_building_resnets.ipynb) (the
 # stem, the stages, the 224 → 7 shape table); [00 · Start here](00_start_here.ipynb) if you
