@@ -6,9 +6,13 @@ and the new picture. Run: python3 benchmarks/batchnorm.py
 """
 from __future__ import annotations
 
-import statistics
 import time
-from typing import Callable, List, Sequence, Tuple
+from typing import Callable, List, Tuple
+
+try:
+    from benchmarks._timing import summary, time_updates
+except ModuleNotFoundError:  # run as a script: python3 benchmarks/batchnorm.py
+    from _timing import summary, time_updates
 
 Row = Tuple[str, str, str]
 UPDATE_GOAL_MS = 300.0
@@ -23,43 +27,31 @@ def _ms(run: Callable[[], object], repeats: int = 3) -> List[float]:
     return times
 
 
-def _time_updates(control, values: Sequence) -> List[float]:
-    times = []
-    for v in values:
-        if control.value == v:
-            continue
-        start = time.perf_counter()
-        control.value = v  # the observer runs the whole update synchronously
-        times.append((time.perf_counter() - start) * 1000)
-    return times
-
-
-def _summary(times: List[float]) -> str:
-    return f"{statistics.median(times):.0f} ms median, {max(times):.0f} ms worst ({len(times)} runs)"
-
-
 def rows() -> List[Row]:
     import torch
     from torch import nn
 
     from resnet_teach import cifar_resnet, digits, train
-    from resnet_teach.lessons.batchnorm import accuracy_without_eval, momentum_trajectory
+    from resnet_teach.lessons.batchnorm import (
+        accuracy_without_eval,
+        momentum_trajectory,
+    )
     from resnet_teach.widgets.batchnorm import momentum_explorer
 
     out: List[Row] = []
     out.append(("02 momentum_trajectory, 300 steps of 64x1x8x8 (logic only)",
-                _summary(_ms(lambda: momentum_trajectory(None, 300, 64, 8))), "<= 100 ms"))
+                summary(_ms(lambda: momentum_trajectory(None, 300, 64, 8))), "<= 100 ms"))
 
     start = time.perf_counter()
     explorer = momentum_explorer()  # also warms matplotlib's caches
     build_ms = (time.perf_counter() - start) * 1000
     c = explorer.controls
-    times = _time_updates(c["momentum"], [0.0, 0.05, 0.5, 1.0, 0.1])
-    times += _time_updates(c["use_none"], [True, False])
-    times += _time_updates(c["steps"], [1, 150, 300])
-    times += _time_updates(c["batch_size"], [1, 64])
-    times += _time_updates(c["size"], [1, 8])
-    out.append(("02 momentum explorer: update (nn.BatchNorm2d + formula + plot + PNG)", _summary(times),
+    times = time_updates(c["momentum"], [0.0, 0.05, 0.5, 1.0, 0.1])
+    times += time_updates(c["use_none"], [True, False])
+    times += time_updates(c["steps"], [1, 150, 300])
+    times += time_updates(c["batch_size"], [1, 64])
+    times += time_updates(c["size"], [1, 8])
+    out.append(("02 momentum explorer: update (nn.BatchNorm2d + formula + plot + PNG)", summary(times),
                 f"<= {UPDATE_GOAL_MS:.0f} ms"))
     start = time.perf_counter()
     momentum_explorer()

@@ -6,9 +6,13 @@ shown beside wall time because the machine may be shared. Run: python3 benchmark
 """
 from __future__ import annotations
 
-import statistics
 import time
-from typing import Callable, List, Sequence, Tuple
+from typing import Callable, List, Tuple
+
+try:
+    from benchmarks._timing import summary, time_updates
+except ModuleNotFoundError:  # run as a script: python3 benchmarks/heads.py
+    from _timing import summary, time_updates
 
 Row = Tuple[str, str, str]
 UPDATE_GOAL_MS = 50.0
@@ -19,21 +23,6 @@ def _timed(run: Callable[[], object]) -> Tuple[float, float]:
     wall, cpu = time.perf_counter(), time.process_time()
     run()
     return time.perf_counter() - wall, time.process_time() - cpu
-
-
-def _time_updates(control, values: Sequence) -> List[float]:
-    times = []
-    for v in values:
-        if control.value == v:
-            continue
-        start = time.perf_counter()
-        control.value = v  # the observer runs the whole update synchronously
-        times.append((time.perf_counter() - start) * 1000)
-    return times
-
-
-def _summary(times: List[float]) -> str:
-    return f"{statistics.median(times):.1f} ms median, {max(times):.1f} ms worst ({len(times)} runs)"
 
 
 def _seconds(wall_cpu: Tuple[float, float]) -> str:
@@ -57,10 +46,10 @@ def rows() -> List[Row]:
     explorer = input_size_explorer()
     build_ms = (time.perf_counter() - start) * 1000
     c = explorer.controls
-    times = _time_updates(c["height"], [1, 160, 320, 1024, 224])
-    times += _time_updates(c["width"], [1, 300, 1024, 224])
-    times += _time_updates(c["network"], [50, 18])
-    out.append(("06 input-size explorer: update (arithmetic + HTML report)", _summary(times),
+    times = time_updates(c["height"], [1, 160, 320, 1024, 224])
+    times += time_updates(c["width"], [1, 300, 1024, 224])
+    times += time_updates(c["network"], [50, 18])
+    out.append(("06 input-size explorer: update (arithmetic + HTML report)", summary(times, decimals=1),
                 f"<= {UPDATE_GOAL_MS:.0f} ms"))
     out.append(("06 input-size explorer: construction", f"{build_ms:.0f} ms", "cheap (< 500 ms)"))
 

@@ -6,9 +6,13 @@ Run: python3 benchmarks/networks.py
 """
 from __future__ import annotations
 
-import statistics
 import time
-from typing import Callable, List, Sequence, Tuple
+from typing import Callable, List, Tuple
+
+try:
+    from benchmarks._timing import summary, time_updates
+except ModuleNotFoundError:  # run as a script: python3 benchmarks/networks.py
+    from _timing import summary, time_updates
 
 Row = Tuple[str, str, str]
 UPDATE_GOAL_MS = 100.0
@@ -18,21 +22,6 @@ def _seconds(run: Callable[[], object]) -> float:
     start = time.perf_counter()
     run()
     return time.perf_counter() - start
-
-
-def _time_updates(control, values: Sequence) -> List[float]:
-    times = []
-    for v in values:
-        if control.value == v:
-            continue
-        start = time.perf_counter()
-        control.value = v  # the observer runs the whole update synchronously
-        times.append((time.perf_counter() - start) * 1000)
-    return times
-
-
-def _summary(times: List[float]) -> str:
-    return f"{statistics.median(times):.0f} ms median, {max(times):.0f} ms worst ({len(times)} runs)"
 
 
 def rows() -> List[Row]:
@@ -50,11 +39,11 @@ def rows() -> List[Row]:
     choose, size, channels = box.children[0].children
     choose.value = "ResNet-152"  # build and cache it before timing
     lesson.explore_network.cache_clear()  # time the arithmetic, not the report cache
-    times = _time_updates(size, [224, 225, 160, 97, 32, 16, 1, 512, 300, 224])
-    out.append(("04 explorer update, ResNet-152, new input size", _summary(times), f"< {UPDATE_GOAL_MS:.0f} ms"))
+    times = time_updates(size, [224, 225, 160, 97, 32, 16, 1, 512, 300, 224])
+    out.append(("04 explorer update, ResNet-152, new input size", summary(times), f"< {UPDATE_GOAL_MS:.0f} ms"))
     choose.value = "CIFAR ResNet-110"
-    times = _time_updates(size, [32, 33, 8, 4, 1, 512, 64])
-    out.append(("04 explorer update, CIFAR ResNet-110, new input size", _summary(times),
+    times = time_updates(size, [32, 33, 8, 4, 1, 512, 64])
+    out.append(("04 explorer update, CIFAR ResNet-110, new input size", summary(times),
                 f"< {UPDATE_GOAL_MS:.0f} ms"))
 
     macs = _seconds(lambda: [lesson.network_macs(lesson.meta_network(f"ResNet-{d}"), 224)
