@@ -10,7 +10,7 @@ import html
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-__all__ = ["Feedback", "compare", "NOT_ANSWERED"]
+__all__ = ["Feedback", "compare", "is_unanswered", "NOT_ANSWERED"]
 
 NOT_ANSWERED = "Replace the ... with your answer, then run the cell again."
 
@@ -34,6 +34,11 @@ class Feedback:
         return self.correct
 
 
+def is_unanswered(answer: Any) -> bool:
+    """The placeholder answers: ``...`` (Ellipsis, what the notebooks write) or None."""
+    return answer is ... or answer is None
+
+
 def compare(answer: Any, expected: Any, why: str, hint: str = "",
             equal: Optional[Callable[[Any, Any], bool]] = None) -> Feedback:
     """Feedback for ``answer`` against ``expected``.
@@ -42,7 +47,7 @@ def compare(answer: Any, expected: Any, why: str, hint: str = "",
     is wrong (the answer itself stays hidden until the student opens the solution).
     ``answer`` of ``...`` (Ellipsis) or None means the student has not answered yet.
     """
-    if answer is ... or answer is None:
+    if is_unanswered(answer):
         return Feedback(False, NOT_ANSWERED)
     try:
         ok = equal(answer, expected) if equal is not None else answer == expected

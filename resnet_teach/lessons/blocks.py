@@ -13,10 +13,10 @@ from torch import Tensor, nn
 
 from .._checks import check_choice, check_int
 from ..blocks import BasicBlock, Bottleneck, ZeroPadShortcut, make_shortcut
-from ..exercises import Feedback, compare
+from ..exercises import Feedback, compare, is_unanswered
 from ..resnet import STAGES, ResNet, resnet50
 from ..trace import check_input_size, count_parameters, trace_shapes
-from .networks import _unanswered, build_on_meta
+from .networks import build_on_meta
 
 __all__ = [
     "Step", "BlockDiagram", "block_diagram", "describe_layer", "parameter_formula",
@@ -271,7 +271,7 @@ def zero_init_report(model: nn.Module, x: Tensor) -> List[BlockCheck]:
 
 def check_bottleneck_params(answer: Any) -> Feedback:
     """Parameters of Bottleneck(1024, 256) (no downsample): an identity block of ResNet-50's layer3."""
-    if _unanswered(answer):
+    if is_unanswered(answer):
         return compare(answer, None, "")
     block = Bottleneck(1024, 256)
     expected = count_parameters(block)
@@ -284,7 +284,7 @@ def check_bottleneck_params(answer: Any) -> Feedback:
 
 def check_conv_block_shape(answer: Any) -> Feedback:
     """Output shape of Bottleneck(512, 256, stride=2) with its projection, for (1, 512, 28, 28)."""
-    if _unanswered(answer):
+    if is_unanswered(answer):
         return compare(answer, None, "")
     down = make_shortcut(512, 256 * Bottleneck.expansion, 2, "B", nn.BatchNorm2d)
     block = Bottleneck(512, 256, stride=2, downsample=down).eval()
@@ -298,7 +298,7 @@ def check_conv_block_shape(answer: Any) -> Feedback:
 
 def check_option_c_extra_params(answer: Any) -> Feedback:
     """How many parameters option C adds to ResNet-34 over option B."""
-    if _unanswered(answer):
+    if is_unanswered(answer):
         return compare(answer, None, "")
     rows = {r["option"]: r for r in shortcut_options(34)}
     expected = rows["C"]["total params"] - rows["B"]["total params"]
@@ -312,7 +312,7 @@ def check_option_c_extra_params(answer: Any) -> Feedback:
 
 def check_zero_gammas(answer: Any) -> Feedback:
     """How many BN layers of resnet50(zero_init_residual=True) start with all gammas zero."""
-    if _unanswered(answer):
+    if is_unanswered(answer):
         return compare(answer, None, "")
     model = resnet50(zero_init_residual=True)
     zeroed = [name for name, m in model.named_modules()

@@ -24,7 +24,7 @@ from torch import Tensor, nn
 from .._checks import check_choice, check_int, check_pair
 from ..arithmetic import conv_output_size, pool_output_size
 from ..data import Split, placed_digits
-from ..exercises import Feedback, compare
+from ..exercises import Feedback, compare, is_unanswered
 from ..resnet import STAGES, resnet18
 from ..trace import count_parameters
 
@@ -490,7 +490,7 @@ def check_cam(answer: Tensor, features: Tensor, fc: nn.Linear, cls: int) -> Feed
                        f"Weighting each of the {features.shape[1]} channels by fc.weight[{cls}] and "
                        f"adding them gives {shape_hint}; its mean plus fc.bias[{cls}] is the class's logit.",
                        equal=equal)
-    if feedback.correct or answer is ... or answer is None:
+    if feedback.correct or is_unanswered(answer):
         return feedback
     got = tuple(answer.shape) if isinstance(answer, Tensor) else type(answer).__name__
     return Feedback(False, f"Your answer ({got}) is not the map. The answer is {shape_hint}: the sum "

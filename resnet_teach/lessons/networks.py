@@ -21,7 +21,7 @@ from .._checks import check_choice, check_int
 from ..arithmetic import conv_output_size, pool_output_size
 from ..blocks import Bottleneck, ZeroPadShortcut
 from ..cifar import CifarResNet, cifar_resnet
-from ..exercises import Feedback, compare
+from ..exercises import Feedback, compare, is_unanswered
 from ..resnet import STAGES, ResNet, resnet18, resnet34, resnet50, resnet101, resnet152
 from ..trace import count_parameters
 
@@ -388,13 +388,9 @@ def _size_messages(model: nn.Module, size: int, rows: List[StageRow]) -> Tuple[L
 
 # --- exercises -------------------------------------------------------------------------------
 
-def _unanswered(answer: Any) -> bool:
-    return answer is ... or answer is None
-
-
 def check_layer4_size(answer: Any) -> Feedback:
     """Height (= width) of ResNet-50's layer4 output for a 160x160 input."""
-    if _unanswered(answer):
+    if is_unanswered(answer):
         return compare(answer, None, "")
     layer4 = next(r for r in stage_report(meta_network("ResNet-50"), 160) if r.stage == "layer4")
     expected = layer4.output_shape[-1]
@@ -406,7 +402,7 @@ def check_layer4_size(answer: Any) -> Feedback:
 
 def check_fc_params(answer: Any) -> Feedback:
     """Parameters of ResNet-50's fc layer for 10 classes."""
-    if _unanswered(answer):
+    if is_unanswered(answer):
         return compare(answer, None, "")
     fc = build_on_meta(resnet50, num_classes=10).fc
     expected = count_parameters(fc)
@@ -420,7 +416,7 @@ def check_fc_params(answer: Any) -> Feedback:
 
 def check_main_path_convs(answer: Any) -> Feedback:
     """How many conv layers ResNet-101 has on its main path (projection convs not counted)."""
-    if _unanswered(answer):
+    if is_unanswered(answer):
         return compare(answer, None, "")
     counts = layer_counts(build_on_meta(resnet101))
     expected = counts["main-path convs"]
@@ -435,7 +431,7 @@ def check_main_path_convs(answer: Any) -> Feedback:
 
 def check_smallest_input(answer: Any) -> Feedback:
     """The smallest square input for which ResNet-18's layer4 output is larger than 1x1."""
-    if _unanswered(answer):
+    if is_unanswered(answer):
         return compare(answer, None, "")
     model = _meta_network("ResNet-18", 3)
     expected = next(n for n in range(SIZE_RANGE[0], SIZE_RANGE[1] + 1)
