@@ -1,7 +1,10 @@
 """A small, deterministic trainer for CPU-sized experiments.
 
-Same seed + same thread count = the same numbers, bit for bit. The thread count matters:
-PyTorch splits sums across threads, and a different split rounds differently.
+Same seed + same thread count = the same numbers, bit for bit, on the same machine with the
+same PyTorch build. The thread count matters: PyTorch splits sums across threads, and a
+different split rounds differently. Another CPU (other SIMD kernels) rounds differently too, so
+after many steps trained numbers agree between machines only in their earlier digits: state
+claims about them as asserted margins, not as digits.
 """
 from __future__ import annotations
 

@@ -133,7 +133,8 @@ def test_explorer_matches_real_heads(nets, real_maps, hw):
         seed_head.avgpool(probe).sum().backward()
         assert (probe.grad[0, 0] != 0).double().mean().item() == pytest.approx(check.covered)
         if check.covered == 1:
-            assert torch.allclose(out, gap.forward_head(fmap), atol=1e-6)
+            # equal up to float32 rounding: the two pools sum in different orders, then fc adds 512 terms
+            assert torch.allclose(out, gap.forward_head(fmap), rtol=1e-4, atol=1e-5)
     else:
         assert out == check.error
 

@@ -37,7 +37,7 @@ def test_batchnorm_matches_pytorch_in_train_and_eval(kw):
         x = torch.randn(4, 3, 5, 6) * (step + 1) + step
         torch.testing.assert_close(ours(x), ref(x), atol=1e-5, rtol=1e-5)
     for (n, a), (_, b) in zip(ref.named_buffers(), ours.named_buffers()):
-        torch.testing.assert_close(b, a, atol=1e-6, rtol=1e-5, msg=n)
+        torch.testing.assert_close(b, a, atol=1e-5, rtol=1e-5, msg=n)  # float32 running averages
     ref.eval(), ours.eval()
     x = torch.randn(2, 3, 4, 4)
     torch.testing.assert_close(ours(x), ref(x), atol=1e-5, rtol=1e-5)

@@ -35,8 +35,10 @@ from resnet_teach.lessons import blocks as lesson
 from resnet_teach.lessons.networks import build_on_meta, format_table, network_macs
 from resnet_teach.plots.blocks import draw_blocks
 
-# One image at a time: a single thread is fast enough, and it makes every printed number
-# reproducible (the order of floating-point sums can depend on the thread count).
+# One image at a time: a single thread is fast enough, and on one machine it makes every
+# rerun print the same numbers (the order of floating-point sums can depend on the thread
+# count). Another CPU rounds differently in the last digits; the printed numbers are the ones
+# exact arithmetic fixes, and float results are compared with tolerances.
 torch.set_num_threads(1)
 
 # %% [markdown]

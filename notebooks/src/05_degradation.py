@@ -66,7 +66,7 @@ import matplotlib.pyplot as plt
 import torch
 
 from resnet_teach import BasicBlock, cifar_resnet, count_macs, count_parameters, digits
-from resnet_teach.degradation import (CIFAR10_TABLE6, CIFAR10_TABLE6_1202, CIFAR10_TABLE6_1202_PARAMS_M,
+from resnet_teach.degradation import (CLAIM_MARGINS, CIFAR10_TABLE6, CIFAR10_TABLE6_1202, CIFAR10_TABLE6_1202_PARAMS_M,
                                       CIFAR10_TABLE6_PARAMS_M, IMAGENET_TABLE2, PAPER_CIFAR10_TRAINING,
                                       PAPER_IMAGENET_TRAINING, DegradationSettings, format_final_table,
                                       gradient_norms_at_init, ordering_margins, run_degradation)
@@ -85,7 +85,12 @@ from resnet_teach.plots.degradation import plot_degradation, plot_gradient_norms
 # (zero-padded identity, no parameters), exactly as in the paper's CIFAR experiments.
 #
 # **Training:** the same for all four: the settings printed below, one seed, a fixed thread
-# count (so the numbers come out the same on every run).
+# count. On one machine a rerun gives exactly the same numbers. On another CPU, or with
+# another thread count, PyTorch's kernels add in another order, and after hundreds of steps
+# the later digits of the losses differ. So the claims below are `assert`s with margins that
+# hold for every seed we tried, and the cells that print trained numbers are marked for the
+# tests as varying in their digits (`nbval-ignore-output`): their asserts are what is
+# guaranteed, on every machine.
 
 # %%
 train_split, test_split = digits("train"), digits("test")
@@ -128,7 +133,7 @@ print(f"plain-{deep} and resnet-{deep}: {count_parameters(plain_deep):,} paramet
 # %% [markdown]
 # Now the four training runs (a few seconds each; in JupyterLab a progress bar shows each one).
 
-# %%
+# %% tags=["nbval-ignore-output"]
 start = time.perf_counter()
 results = run_degradation(settings.depths, seed=0, epochs=settings.epochs)
 experiment_seconds = time.perf_counter() - start
@@ -137,8 +142,10 @@ print(format_final_table(results))  # the last epoch, rounded to 4 decimals
 # %% [markdown]
 # The claim, asserted: after the same training, the deeper **plain** net has the higher
 # training loss *and* the higher training error, and its residual twin ends lower than it.
+# The margins are the size of each effect; the asserts demand at least the smallest margin
+# seen over eight seeds, with room to spare (`tests/test_degradation.py` checks other seeds).
 
-# %%
+# %% tags=["nbval-ignore-output"]
 final = {name: {key: values[-1] for key, values in h.items()} for name, h in results.items()}
 assert final[f"plain-{deep}"]["train_loss"] > final[f"plain-{shallow}"]["train_loss"]
 assert final[f"plain-{deep}"]["train_error"] > final[f"plain-{shallow}"]["train_error"]
@@ -148,6 +155,8 @@ margins = ordering_margins(results)
 print(f"plain-{deep} minus plain-{shallow}, final training loss: {margins['plain_gap']:+.4f}  (degradation)")
 print(f"plain-{deep} minus resnet-{deep}, final training loss: {margins['residual_gain']:+.4f}  "
       f"(the residual fix)")
+print("asserted: both above", {k: CLAIM_MARGINS[k] for k in margins})
+assert all(margins[k] > CLAIM_MARGINS[k] for k in margins)
 
 # %% [markdown]
 # The curves, epoch by epoch: plain dashed, residual solid, shallow blue, deep red. Training
@@ -163,11 +172,12 @@ plt.show()
 # **Not overfitting.** Overfitting would show as a deep net with a *low* training error and a
 # high test error. The deep plain net fails on its own training images:
 
-# %%
+# %% tags=["nbval-ignore-output"]
 for name in (f"plain-{shallow}", f"plain-{deep}"):
     print(f"{name}: training error {final[name]['train_error']:.4f}, "
           f"test error {final[name]['test_error']:.4f}")
-assert final[f"plain-{deep}"]["train_error"] > final[f"plain-{shallow}"]["test_error"]
+assert final[f"plain-{deep}"]["train_error"] > final[f"plain-{shallow}"]["test_error"] + CLAIM_MARGINS["error_gap"]
+assert final[f"plain-{deep}"]["test_error"] > final[f"plain-{shallow}"]["test_error"]  # degradation: both worse
 
 # %% [markdown]
 # Its **training** error is even above the shallow net's **test** error. And the deep
@@ -179,9 +189,11 @@ assert final[f"plain-{deep}"]["train_error"] > final[f"plain-{shallow}"]["test_e
 
 # %%
 steps = settings.epochs * math.ceil(len(train_split) / settings.batch_size)  # the last batch is smaller
-plain_deep_losses = results[f"plain-{deep}"]["train_loss"]
 print(f"{steps} optimizer steps per network ({settings.epochs} epochs of "
       f"{math.ceil(len(train_split) / settings.batch_size)} batches)")
+
+# %% tags=["nbval-ignore-output"]
+plain_deep_losses = results[f"plain-{deep}"]["train_loss"]
 print(f"plain-{deep} training loss per epoch: {[round(v, 3) for v in plain_deep_losses]}")
 print(f"plain-{deep} final training error {final[f'plain-{deep}']['train_error']:.3f}; "
       f"guessing among {num_classes} classes: {1 - 1 / num_classes:.3f}")
@@ -204,9 +216,10 @@ assert final[f"plain-{deep}"]["train_error"] < 1 - 1 / num_classes  # better tha
 # almost no gradient. We can look: one batch of training digits, one forward and backward
 # pass at initialization (train mode, as in the first step of training), and the norm of the
 # gradient of every weighted layer's weights, from the first conv (left) to the fc layer
-# (right). Deterministic: fixed seed, one thread.
+# (right). Fixed seed, one thread; the norms come out of 32 layers of float32 sums, so their
+# later digits vary between CPUs (the asserts below do not).
 
-# %%
+# %% tags=["nbval-ignore-output"]
 norms = {f"plain-{deep}": gradient_norms_at_init(deep, residual=False, seed=0, batch_size=settings.batch_size),
          f"resnet-{deep}": gradient_norms_at_init(deep, residual=True, seed=0, batch_size=settings.batch_size)}
 print(f"one batch of {settings.batch_size} training digits")
@@ -241,12 +254,12 @@ plt.show()
 # many times larger. The gradient-norm picture describes the loss surface at the start; how
 # it turns into steps depends on the optimizer, and with Adam only loosely.
 
-# %%
+# %% tags=["nbval-ignore-output"]
 plain_norms, resnet_norms = norms[f"plain-{deep}"], norms[f"resnet-{deep}"]
 plain_convs = [v for k, v in plain_norms.items() if k != "fc"]
-assert plain_convs[0] > plain_convs[-1]  # growing towards the input, the opposite of vanishing
+assert plain_convs[0] > 10 * plain_convs[-1]  # growing towards the input, the opposite of vanishing
 spread = {name: max(n.values()) / min(n.values()) for name, n in norms.items()}
-assert spread[f"resnet-{deep}"] < spread[f"plain-{deep}"]
+assert spread[f"resnet-{deep}"] < spread[f"plain-{deep}"] / 3  # margins that hold for seeds 0-3 (tests)
 print(f"largest / smallest gradient norm: plain {spread[f'plain-{deep}']:.1f}, "
       f"residual {spread[f'resnet-{deep}']:.1f}")
 
@@ -312,6 +325,12 @@ for table in (CIFAR10_TABLE6, IMAGENET_TABLE2):
 t2 = IMAGENET_TABLE2.rows
 print(f"\nImageNet, 34 minus 18 layers (top-1 error, points): plain {t2['plain-34'] - t2['plain-18']:+.2f}, "
       f"ResNet {t2['ResNet-34'] - t2['ResNet-18']:+.2f}")
+
+# %% [markdown]
+# And ours, from the run above (trained numbers, so the cell's digits vary between machines;
+# its asserts do not):
+
+# %% tags=["nbval-ignore-output"]
 deeper_plain = final[f"plain-{deep}"]["train_loss"] - final[f"plain-{shallow}"]["train_loss"]
 deeper_resnet = final[f"resnet-{deep}"]["train_loss"] - final[f"resnet-{shallow}"]["train_loss"]
 print(f"Digits here, {deep} minus {shallow} layers (final training loss): "
@@ -345,7 +364,6 @@ params1202 = count_parameters(net1202)
 assert round(params1202 / 1e6, 1) == CIFAR10_TABLE6_1202_PARAMS_M
 rows = CIFAR10_TABLE6_1202.rows
 assert rows["ResNet-1202"] > rows["ResNet-110"]
-assert final[f"plain-{deep}"]["test_error"] > final[f"plain-{shallow}"]["test_error"]  # our degradation: both worse
 print(f"ResNet-1202: {params1202:,} parameters (Table 6: {CIFAR10_TABLE6_1202_PARAMS_M}M), "
       f"{params1202 / count_parameters(cifar_resnet(110, shortcut='A', in_channels=3)):.1f} times ResNet-110's")
 del net1202

@@ -72,7 +72,8 @@ for name, t in [("layer4", fmap), ("avgpool", pooled), ("flatten", flat), ("fc",
     print(f"{name:8s} {tuple(t.shape)}")
 assert torch.allclose(pooled, fmap.mean(dim=(2, 3), keepdim=True))  # GAP is a plain mean
 assert torch.equal(flat, pooled[:, :, 0, 0])  # flatten only dropped the two 1x1 dimensions
-assert torch.allclose(logits, whole, atol=1e-6)  # the three steps are the whole head
+# the three steps are the whole head (the same float32 operations; rtol/atol allow for rounding)
+assert torch.allclose(logits, whole, rtol=1e-5, atol=1e-5)
 
 # %% [markdown]
 # ResNet-50 ends the same way, with 2048 channels instead of 512 (its Bottleneck blocks widen
@@ -231,8 +232,10 @@ print(lesson.explore_input_size(128, 512, flatten_built_for=256).head("flatten")
 seed_net = copy.deepcopy(net18)
 seed_net.avgpool = nn.AvgPool2d(7)  # blog post 001's head; stride defaults to 7
 with torch.no_grad():
-    assert torch.allclose(seed_net.forward_head(maps[(224, 224)]), net18.forward_head(maps[(224, 224)]),
-                          atol=1e-6)
+    blog_logits, gap_logits = seed_net.forward_head(maps[(224, 224)]), net18.forward_head(maps[(224, 224)])
+# Equal up to float32 rounding: the two pools add the 49 values in different orders, so the
+# logits can differ in the 6th or 7th digit, by how much depends on the CPU's kernels.
+assert torch.allclose(blog_logits, gap_logits, rtol=1e-4, atol=1e-5)
 print("at 224x224 AvgPool2d(7) and GAP give the same logits")
 
 # %% [markdown]
@@ -426,22 +429,26 @@ print(f"densest ink square inside the box:    {ink_share:.3f}")
 # %% [markdown]
 # The network: the smallest CIFAR-style ResNet from `resnet_teach` (depth 8, one BasicBlock
 # per stage, narrowed to 8/16/32 channels, one input channel), which ends with GAP and fc.
-# First the CAM of the untrained network, then two epochs of training. Everything is seeded
-# and runs on one thread (`train` does that itself; `fixed_threads(1)` for the rest), so the
-# numbers below are the same on every run:
+# First the CAM of the untrained network, then five epochs of training. Everything is seeded
+# and runs on one thread (`train` does that itself; `fixed_threads(1)` for the rest), so on
+# one machine a rerun gives the same numbers. On another CPU the later digits of trained
+# numbers can differ, so the cells that print them are not compared digit by digit by the
+# tests; their asserts carry the claims, with margins.
 
-# %%
+# %% tags=["nbval-ignore-output"]
 torch.manual_seed(0)
 cam_net = cifar_resnet(8, in_channels=1, num_classes=10, widths=(8, 16, 32))
 with fixed_threads(1):
     untrained = lesson.evaluate_cams(cam_net, test_set)
 print(f"untrained network: CAM peak inside the box {untrained.share:.3f}, accuracy {untrained.accuracy:.3f}")
 
-history = train(cam_net, train_set, epochs=2, batch_size=32, lr=0.01, seed=0)
+history = train(cam_net, train_set, epochs=5, batch_size=32, lr=0.01, seed=0)
 with fixed_threads(1):
     test_accuracy = evaluate(cam_net, test_set)["accuracy"]
 print("training accuracy per epoch:", [round(a, 3) for a in history["train_accuracy"]])
 print(f"held-out accuracy: {test_accuracy:.3f}")
+# Seeds 0-4 gave held-out accuracies from 0.946 to 0.972 (untrained: 0.086 to 0.132).
+assert untrained.accuracy < 0.2 and test_accuracy > 0.9
 
 # %% [markdown]
 # First the identity from above, on the trained network: the mean of each CAM plus the bias is
@@ -459,17 +466,17 @@ print("CAM maps:", tuple(cams.maps.shape), f"- mean(CAM) + bias == logit for all
 # Now the claim. For each held-out image we take the CAM of the class the network predicts,
 # stretch it to 24x24 (bilinear) and ask whether its peak lies inside the digit's box:
 
-# %%
+# %% tags=["nbval-ignore-output"]
 with fixed_threads(1):
     result = lesson.evaluate_cams(cam_net, test_set)
 print(f"CAM peak inside the digit's box: {result.share:.3f} of {len(test_set)} held-out images")
 print(f"  vs chance {chance:.3f}, densest ink {ink_share:.3f}, untrained network {untrained.share:.3f}")
-threshold = 0.75
-assert result.share >= threshold, "the CAM should find the digit on at least 75% of the images"
-assert result.share >= 5 * chance and result.share >= ink_share + 0.2
+threshold = 0.8  # seeds 0-4 gave shares from 0.906 to 0.968
+assert result.share >= threshold, "the CAM should find the digit on at least 80% of the images"
+assert result.share >= 5 * chance and result.share >= ink_share + 0.25
 
 # %% [markdown]
-# The CAM's peak lands inside the digit's box on at least 75% of the held-out images (the
+# The CAM's peak lands inside the digit's box on at least 80% of the held-out images (the
 # exact share is printed above): more than five times chance, and far more often than the
 # ink finder, which the decoy fools (its share is printed above too). The network was only
 # told *which* digit each image shows, never *where* it is; the location comes for free from
@@ -480,12 +487,13 @@ assert result.share >= 5 * chance and result.share >= ink_share + 0.2
 # peak; the first four are hits on images the network classifies correctly, the last two are
 # misses (their titles say whether the prediction was right).
 
-# %%
+# %% tags=["nbval-ignore-output"]
 correct = result.predicted == test_set.labels
 print(f"hits: {int(result.inside.sum())}, of which classified correctly: {int((result.inside & correct).sum())}; "
       f"misses: {int((~result.inside).sum())}, of which classified correctly: {int((~result.inside & correct).sum())}")
 hits = (result.inside & correct).nonzero().flatten()[:4].tolist()
 misses = (~result.inside).nonzero().flatten()[:2].tolist()
+assert len(hits) == 4 and len(misses) == 2  # enough of each for the picture
 fig = plot_cams(test_set.images, result.maps, test_set.boxes, result.peaks, test_set.labels,
                 result.predicted, indices=hits + misses)
 plt.show()
@@ -533,7 +541,7 @@ check_cam(answer, features, cam_net.fc, 3)
 #   and fails again with the `mat1 and mat2` error once two windows fit.
 # - Because GAP is a mean, `logit_c = mean(CAM_c) + b_c` with `CAM_c = sum_k w_ck A_k`: a
 #   classifier trained only on labels shows where its evidence is. On digits with a decoy,
-#   the CAM's peak fell inside the digit's box on at least 75% of held-out images, far above
+#   the CAM's peak fell inside the digit's box on at least 80% of held-out images, far above
 #   chance and above a plain ink finder (section 7 prints and asserts the numbers).
 #
 # **Where next:** this is the last lesson. Back to [00 · Start here](00_start_here.ipynb)
