@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch import nn
 
-from resnet_teach import (conv_output_size, conv_transpose_output_size, effective_kernel_size,
+from resnet_teach import (conv_output_size, effective_kernel_size,
                           pool_output_size, receptive_field, receptive_field_steps, same_padding)
 
 CASES = 1200
@@ -127,25 +127,6 @@ def test_ceil_mode_last_window_rule_example():
     # inside the right padding, so PyTorch keeps 3.
     assert pool_output_size(5, 2, stride=2, padding=1, ceil_mode=True) == 3
     assert torch_shape(nn.MaxPool2d(2, 2, padding=1, ceil_mode=True), 5, 5) == (3, 3)
-
-
-def test_conv_transpose_output_size_matches_nn_convtranspose2d():
-    rng = random.Random(7)
-    rejected = 0
-    for _ in range(CASES):
-        n, k, s, p, d = rng.randint(1, 12), rng.randint(1, 5), rng.randint(1, 3), rng.randint(0, 4), rng.randint(1, 3)
-        op = rng.randint(0, 3)
-        try:
-            layer = nn.ConvTranspose2d(1, 1, k, stride=s, padding=p, output_padding=op, dilation=d, bias=False)
-            expected = torch_shape(layer, n, n)
-        except ValueError:  # PyTorch checks output_padding when the layer is built
-            expected = None
-        got = ours(conv_transpose_output_size, n, k, stride=s, padding=p, output_padding=op, dilation=d)
-        if expected is not None and 0 in expected:
-            expected = None  # PyTorch returns an empty tensor; we reject a zero-size output
-        rejected += expected is None
-        assert (None if got is None else hw(got)) == expected, (n, k, s, p, op, d)
-    assert rejected > 50
 
 
 def test_pairs_in_pairs_out_and_ints_stay_ints():
