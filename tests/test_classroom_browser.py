@@ -169,3 +169,27 @@ def _box(locator) -> dict:
     box = locator.bounding_box()
     return {"x": box["x"], "y": box["y"], "width": min(box["width"], 900), "height": box["height"]}
 
+
+
+@pytest.mark.browser
+def test_every_reveal_button_reveals(deck):
+    """Each explorer hides something behind its Reveal; one click shows it all. The rerun widget's
+    Reveal waits for a run (nothing trains at start-up)."""
+    page = deck
+    cells = page.locator(".jp-Cell").filter(has=page.locator(".rt-reveal"))
+    assert cells.count() == explorers_in_deck()
+    waiting_for_a_run = 0
+    for i in range(cells.count()):
+        cell = cells.nth(i)
+        button = cell.locator(".rt-reveal")
+        cell.scroll_into_view_if_needed()
+        if button.is_disabled():
+            assert cell.locator("button", has_text="Run").count() == 1, f"explorer {i}: Reveal disabled, no Run"
+            waiting_for_a_run += 1
+            continue
+        assert cell.locator(".rt-hidden").count() > 0, f"explorer {i} hides nothing"
+        button.click()
+        wait_until(lambda: cell.locator(".rt-hidden").count() == 0, 60, f"explorer {i} to reveal its answer")
+        assert button.is_disabled()
+    assert waiting_for_a_run == 1
+    assert not page_problems(page), page_problems(page)
