@@ -15,11 +15,6 @@
 
 # %% tags=["nbval-ignore-output"]
 from resnet_teach.widgets.classroom import large_font_switch
-from resnet_teach.widgets.conv import groups_explorer, output_size_explorer, padding_mode_explorer
-from resnet_teach.widgets.batchnorm import momentum_explorer
-from resnet_teach.widgets.network import network_explorer
-from resnet_teach.widgets.heads import input_size_explorer
-from resnet_teach.widgets.degradation import degradation_rerun
 
 large_font_switch()
 
@@ -30,6 +25,8 @@ large_font_switch()
 # output? Then: press → on `n` once (an 8x8 input). Does the answer change?
 
 # %% tags=["nbval-ignore-output"]
+from resnet_teach.widgets.conv import output_size_explorer
+
 output_size_explorer(size=7, kernel_size=3, stride=2, padding=1, predict=True)
 
 # %% [markdown]
@@ -39,6 +36,8 @@ output_size_explorer(size=7, kernel_size=3, stride=2, padding=1, predict=True)
 # top-left corner? And with **replicate**? With **circular**? Which modes refuse a pad of 4?
 
 # %% tags=["nbval-ignore-output"]
+from resnet_teach.widgets.conv import padding_mode_explorer
+
 padding_mode_explorer(mode="reflect", pad=1, predict=True)
 
 # %% [markdown]
@@ -48,6 +47,8 @@ padding_mode_explorer(mode="reflect", pad=1, predict=True)
 # shape, and how many parameters does it have? How many times more would `groups=1` have?
 
 # %% tags=["nbval-ignore-output"]
+from resnet_teach.widgets.conv import groups_explorer
+
 groups_explorer(in_channels=16, out_channels=32, groups=4, kernel_size=3, predict=True)
 
 # %% [markdown]
@@ -57,6 +58,8 @@ groups_explorer(in_channels=16, out_channels=32, groups=4, kernel_size=3, predic
 # variance 1) still weigh? And with `momentum=0`? With `momentum=1`?
 
 # %% tags=["nbval-ignore-output"]
+from resnet_teach.widgets.batchnorm import momentum_explorer
+
 momentum_explorer(momentum=0.1, steps=60, predict=True)
 
 # %% [markdown]
@@ -66,6 +69,8 @@ momentum_explorer(momentum=0.1, steps=60, predict=True)
 # does the whole network have, roughly? And ResNet-50?
 
 # %% tags=["nbval-ignore-output"]
+from resnet_teach.widgets.network import network_explorer
+
 network_explorer(network="ResNet-18", input_size=224, predict=True)
 
 # %% [markdown]
@@ -75,6 +80,8 @@ network_explorer(network="ResNet-18", input_size=224, predict=True)
 # last feature map now, and which heads still run: global average pooling, Flatten, `AvgPool2d(7)`?
 
 # %% tags=["nbval-ignore-output"]
+from resnet_teach.widgets.heads import input_size_explorer
+
 input_size_explorer(depth=18, predict=True)
 
 # %% [markdown]
@@ -86,4 +93,6 @@ input_size_explorer(depth=18, predict=True)
 # the class predict while they train, then **Reveal**.
 
 # %% tags=["nbval-ignore-output"]
+from resnet_teach.widgets.degradation import degradation_rerun
+
 degradation_rerun(shallow=8, deep=32, predict=True)
