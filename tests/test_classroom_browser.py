@@ -9,7 +9,9 @@ every explorer with its Reveal button and no error. Then, in the output-size exp
   real ``nn.Conv2d`` returns (both computed here, not read from the page), and the drawing;
 * moving a slider again hides the answer.
 
-The Large font switch must enlarge the cells, and the sliders must still answer the keyboard.
+Every other Reveal button must reveal its explorer's answer; the rerun widget's waits for Run
+(one epoch here), then shows the run. The Large font switch must enlarge the cells, and the
+sliders must still answer the keyboard.
 Screenshots go to tests/artifacts/ (and, with RESNET_TEACH_UPDATE_SCREENSHOTS=1, the README's
 images in docs/images/). Skips without Chromium or Playwright, except under CI (CI=true).
 """
@@ -42,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DECK = ROOT / "notebooks" / "classroom.ipynb"
 SLIDERS = ("n", "k", "p", "s", "d")
 PAGE_S = 180  # Voilà runs every cell before the page shows; the CPU may be shared
+RUN_S = 300  # the rerun trains four small networks for one epoch: seconds, or more on a busy CPU
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +177,7 @@ def _box(locator) -> dict:
 @pytest.mark.browser
 def test_every_reveal_button_reveals(deck):
     """Each explorer hides something behind its Reveal; one click shows it all. The rerun widget's
-    Reveal waits for a run (nothing trains at start-up)."""
+    Reveal waits for a run (nothing trains at start-up); after Run, Reveal shows the run."""
     page = deck
     cells = page.locator(".jp-Cell").filter(has=page.locator(".rt-reveal"))
     assert cells.count() == explorers_in_deck()
@@ -192,4 +195,19 @@ def test_every_reveal_button_reveals(deck):
         wait_until(lambda: cell.locator(".rt-hidden").count() == 0, 60, f"explorer {i} to reveal its answer")
         assert button.is_disabled()
     assert waiting_for_a_run == 1
+    assert not page_problems(page), page_problems(page)
+
+    # the rerun: one epoch is enough to see Run, then Reveal (a progress bar shows unless CI=true)
+    cell = cells.filter(has=page.locator("button", has_text="Run")).first
+    epochs = slider(cell, "epochs")
+    for _ in range(int(readout(epochs)) - 1):
+        press_key_on_slider(epochs, "ArrowLeft")
+    assert readout(epochs) == "1"
+    cell.locator("button", has_text="Run").click()
+    wait_until(lambda: "Predict, then click Reveal" in cell.inner_text(), RUN_S, "the four networks to train")
+    assert "train loss" not in cell.inner_text() and not cell.locator(".rt-reveal").is_disabled()
+    cell.locator(".rt-reveal").click()
+    wait_until(lambda: "Rerun: depths (8, 32), 1 epoch(s)" in cell.inner_text(), 60, "Reveal to show the run")
+    assert "Degradation" in cell.inner_text() and "plain-32" in cell.inner_text()
+    wait_until(lambda: cell.locator(".jp-OutputArea-output img, .widget-output img").count() == 1, 30, "the curves")
     assert not page_problems(page), page_problems(page)

@@ -88,9 +88,9 @@ input_size_explorer(depth=18, predict=True)
 # ## 7. Which network trains worst? *(notebook 05)*
 #
 # **Ask:** plain and residual networks of 8 and 32 layers train for the same few epochs.
-# Which ends with the highest training loss? Press **Run** (the same four networks as notebook
-# 05: about 15 seconds here, under a minute on a laptop CPU; a progress bar shows each one), let
-# the class predict while they train, then **Reveal**.
+# Which ends with the highest training loss? Press **Run** (the four networks of notebook 05:
+# about 15 seconds at 6 epochs on a 2-core laptop CPU; a progress bar shows each one), let the
+# class predict while they train, then **Reveal**.
 
 # %% tags=["nbval-ignore-output"]
 from resnet_teach.widgets.degradation import degradation_rerun
