@@ -41,7 +41,8 @@ def explain_trajectory(traj: MomentumTrajectory) -> str:
     lines.append(f"The data: mean {traj.data_mean:.4f}, variance {traj.data_var:.4f}. The starting values "
                  f"(0 and 1) still weigh {answer(f'{traj.initial_weight():.4f}')}.")
     if traj.momentum == 0:
-        lines.append(answer("momentum=0: the running statistics never move; eval() would normalize with 0 and 1."))
+        lines.append(answer("momentum=0: the running statistics never move; "
+                            "eval() would normalize with 0 and 1."))
     elif traj.momentum == 1:
         lines.append(answer("momentum=1: the running statistics are just the last batch's, noise and all."))
     lines.append(answer(f"nn.BatchNorm2d and the formula agree to within {traj.max_difference:.1e} "

@@ -126,13 +126,15 @@ class OutputSizeExplorer(_Explorer):
         verdict = _CHECK + " they agree" if e.agrees else _CROSS + " they disagree"
         shape = "refused" if e.torch.shape is None else str(e.torch.shape)
         notes = "".join(f'<div class="rt-note">{html.escape(n)}</div>' for n in e.notes)
+        worked = "".join(" = " + step for step in e.steps[1:])  # the inputs filled in show, not these
+        result = answer(f'<span class="rt-result">{e.result}</span>')
+        torch_answer = answer(f'<span class="rt-torch">{torch_said}</span>')
         text = (
             f'<div class="rt-explain" style="line-height:1.7">'
             f"<div>out = {_code(e.formula)}</div>"
-            # the inputs filled in show; the steps that work it out are the answer
-            f'<div>{_code_answer("out = " + e.steps[0], "".join(" = " + x for x in e.steps[1:]), "rt-formula")}</div>'
-            f'<div>our formula: <b>{answer(f"""<span class="rt-result">{e.result}</span>""")}</b> &nbsp;·&nbsp; '
-            f'PyTorch: <b>{answer(f"""<span class="rt-torch">{torch_said}</span>""")}</b> &nbsp;{answer(verdict)}</div>'
+            f'<div>{_code_answer("out = " + e.steps[0], worked, "rt-formula")}</div>'
+            f"<div>our formula: <b>{result}</b> &nbsp;·&nbsp; "
+            f"PyTorch: <b>{torch_answer}</b> &nbsp;{answer(verdict)}</div>"
             f"<div>{_code(e.torch.call)} on {_code(f'torch.zeros(1, 1, {e.size}, {e.size})')} "
             f"returns shape {answer(_code(shape))}</div>{answer(notes) if notes else ''}</div>")
         return text, drawing
@@ -148,7 +150,8 @@ class PaddingModeExplorer(_Explorer):
         "circular": "wraps around, as if the image tiled the plane: needs pad <= size.",
     }
 
-    def __init__(self, mode: str = "reflect", pad: int = 1, source: str = MATRIX, predict: bool = False) -> None:
+    def __init__(self, mode: str = "reflect", pad: int = 1, source: str = MATRIX,
+                 predict: bool = False) -> None:
         controls = {
             "mode": _toggles("mode", list(PADDING_MODES), mode),
             "pad": _slider("pad", 0, PAD_MAX[source], pad),
@@ -206,6 +209,10 @@ class GroupsExplorer(_Explorer):
         call = f"nn.Conv2d({i}, {o}, kernel_size={k}, padding={k // 2}, groups={g})"
         params = (f"{o}·{f.in_per_group}·{k}·{k} + {o}", f" = {f.formula_parameters:,}")
         macs = (f"{m}·{m}·{o}·{f.in_per_group}·{k}·{k}", f" = {f.formula_macs:,}")
+        result = answer(f'<span class="rt-result">{f.formula_parameters}</span>')
+        torch_answer = answer(f'<span class="rt-torch">{f.parameters}</span>')
+        dense = f"(dense: {f.dense_parameters:,}, {f.dense_parameters / f.parameters:.1f}x more)"
+        counted = f"(count_macs: {f.macs:,}; dense: {f.dense_macs:,}, {f.dense_macs / f.macs:.1f}x more)"
         text = (
             f'<div class="rt-explain" style="line-height:1.7">'
             f"<div>{_code(call)}: a <b>{f.kind}</b> convolution, {g} group(s) of "
@@ -213,12 +220,11 @@ class GroupsExplorer(_Explorer):
             f"<div>weight [out, in/groups, k, k] = {_code(f'[{o}, {i}/{g}, {k}, {k}]')} "
             f"= {answer(_code(str(list(f.weight_shape)), 'rt-formula'))} (PyTorch's conv.weight.shape)</div>"
             f"<div>parameters (weights + biases): {_code_answer(*params)} → "
-            f'<b>{answer(f"""<span class="rt-result">{f.formula_parameters}</span>""")}</b> &nbsp;·&nbsp; PyTorch counts '
-            f'<b>{answer(f"""<span class="rt-torch">{f.parameters}</span>""")}</b> '
+            f"<b>{result}</b> &nbsp;·&nbsp; PyTorch counts <b>{torch_answer}</b> "
             f"{answer(_CHECK if f.parameters == f.formula_parameters else _CROSS)} "
-            f"&nbsp;{answer(f'(dense: {f.dense_parameters:,}, {f.dense_parameters / f.parameters:.1f}x more)')}</div>"
+            f"&nbsp;{answer(dense)}</div>"
             f"<div>multiply-adds on a {self.size}x{self.size} input: {_code_answer(*macs)} "
-            f"{answer(f'(count_macs: {f.macs:,}; dense: {f.dense_macs:,}, {f.dense_macs / f.macs:.1f}x more)')}</div>"
+            f"{answer(counted)}</div>"
             f"</div>")
         return text, draw_groups([f])
 

@@ -24,16 +24,19 @@ def report_html(report: InputSizeReport) -> str:
     chain = " &rarr; ".join(f"{a}&times;{b}" for _, (a, b) in report.steps)
     rows = "".join(
         f'<tr><td style="color:{_OK if check.runs else _FAIL};font-weight:bold;padding-right:8px">'
-        f'{answer("runs" if check.runs else "fails")}</td><td style="padding-right:8px">{html.escape(check.label)}</td>'
+        f'{answer("runs" if check.runs else "fails")}</td>'
+        f'<td style="padding-right:8px">{html.escape(check.label)}</td>'
         f'<td>{answer(html.escape(check.detail))}</td></tr>'
         for check in report.heads)
     notes = "".join(answer(message_html(n)) for n in report.notes)
+    gap_fc = f"Linear({c}, {report.num_classes}) = {report.gap_fc_params:,}"
+    flatten_fc = f"Linear({c * h * w}, {report.num_classes}) = {report.flatten_fc_params:,}"
     return (f'<div class="rt-report" style="font-family:sans-serif;font-size:13px">'
             f"<div>ResNet-{report.depth}, input {report.height}&times;{report.width}: {answer(chain)}</div>"
             f"<div><b>last feature map</b> (C, h, w) = {answer(f'({c}, {h}, {w})')}</div>"
-            f"<div><b>fc after GAP</b>: {answer(f'Linear({c}, {report.num_classes}) = {report.gap_fc_params:,}')}"
+            f"<div><b>fc after GAP</b>: {answer(gap_fc)}"
             f" parameters &middot; <b>fc of a Flatten head built for this size</b>: "
-            f"{answer(f'Linear({c * h * w}, {report.num_classes}) = {report.flatten_fc_params:,}')} parameters</div>"
+            f"{answer(flatten_fc)} parameters</div>"
             f'<table style="margin-top:6px">{rows}</table>{notes}</div>')
 
 
@@ -66,7 +69,8 @@ def input_size_explorer(max_size: int = 1024, depth: int = 18, predict: bool = F
     for control in (height, width, network):
         control.observe(update, names="value")
     update()
-    box = widgets.VBox([widgets.HBox([height, width, network])] + ([reveal.button] if predict else []) + [out])
+    reveal_row = [reveal.button] if predict else []
+    box = widgets.VBox([widgets.HBox([height, width, network])] + reveal_row + [out])
     box.controls = {"height": height, "width": width, "network": network}  # for tests
     box.report, box.reveal = out, reveal
     return box

@@ -32,9 +32,10 @@ def report_html(report: NetworkReport) -> str:
                  f"<td {cell.format('left')}>{answer(shape)}</td>"
                  f"<td {cell.format('right')}>{answer(f'{r.params:,}')}</td>"
                  f"<td {cell.format('right')}>{answer(f'{r.macs:,}')}</td></tr>")
-    body += (f"<tr style='border-top:1px solid #999'><td {cell.format('left')}><b>total</b></td><td></td><td></td>"
-             f"<td {cell.format('right')}>{answer(f'<b>{report.params:,}</b>')}</td>"
-             f"<td {cell.format('right')}>{answer(f'<b>{report.macs:,}</b> ({report.macs / 1e9:.3f} G)')}</td></tr>")
+    macs = f"<b>{report.macs:,}</b> ({report.macs / 1e9:.3f} G)"
+    body += (f"<tr style='border-top:1px solid #999'><td {cell.format('left')}><b>total</b></td>"
+             f"<td></td><td></td><td {cell.format('right')}>{answer(f'<b>{report.params:,}</b>')}</td>"
+             f"<td {cell.format('right')}>{answer(macs)}</td></tr>")
     messages = "".join(answer(message_html(m)) for m in report.messages)
     title = (f"<div><b>{html.escape(report.network)}</b>, input "
              f"{html.escape(str(list(report.input_shape)))}</div>")
@@ -73,7 +74,8 @@ def network_explorer(network: str = "ResNet-18", input_size: int = 224,
 
     for control in (choose, size, channels):
         control.observe(update, names="value")
-    box = widgets.VBox([widgets.HBox([choose, size, channels])] + ([reveal.button] if predict else []) + [out])
+    reveal_row = [reveal.button] if predict else []
+    box = widgets.VBox([widgets.HBox([choose, size, channels])] + reveal_row + [out])
     box.controls = {"network": choose, "input size": size, "channels": channels}  # for tests
     box.report, box.reveal = out, reveal
     return box
