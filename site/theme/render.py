@@ -81,7 +81,8 @@ class Page:
         if kind == "inlineCode":
             return f"<code>{esc(node['value'])}</code>"
         if kind == "code":
-            return f'<pre><code class="language-{esc(node.get("lang") or "text")}">{esc(node["value"])}</code></pre>'
+            lang = esc(node.get("lang") or "text")
+            return f'<pre><code class="language-{lang}">{esc(node["value"])}</code></pre>'
         if kind == "list":
             tag = "ol" if node.get("ordered") else "ul"
             start = f' start="{node["start"]}"' if node.get("ordered") and node.get("start", 1) != 1 else ""
@@ -95,7 +96,8 @@ class Page:
             return f'<a href="{esc(self.href(node))}">{inner()}</a>'
         if kind == "crossReference":  # a heading, figure, ... here or on another page
             page = f"{node['url'][1:] or 'index'}.html" if node.get("remote") and node.get("url") else ""
-            return f'<a href="{esc(page)}#{esc(node.get("html_id") or node.get("identifier", ""))}">{inner()}</a>'
+            anchor = node.get("html_id") or node.get("identifier", "")
+            return f'<a href="{esc(page)}#{esc(anchor)}">{inner()}</a>'
         if kind in ("math", "inlineMath"):
             found = MATHML.search(node.get("html", ""))
             if found:
@@ -140,7 +142,8 @@ class Page:
         out = node.get("jupyter_data", {})
         kind = out.get("output_type")
         if kind == "stream":
-            return f'<pre class="{esc(out.get("name", "stdout"))}">{esc(ANSI.sub("", out.get("text", "")))}</pre>'
+            text = ANSI.sub("", out.get("text", ""))
+            return f'<pre class="{esc(out.get("name", "stdout"))}">{esc(text)}</pre>'
         if kind == "error":  # cells tagged raises-exception show the error they teach
             text = out.get("traceback") or f"{out.get('ename')}: {out.get('evalue')}"
             text = "\n".join(text) if isinstance(text, list) else text
@@ -180,9 +183,11 @@ class Page:
                 name = f"{self.slug}-{self.stills}.png"
                 (OUT / "stills").mkdir(parents=True, exist_ok=True)
                 (OUT / "stills" / name).write_bytes(part)
-                body.append(f'<img src="stills/{name}" alt="the explorer\'s drawing at its starting position">')
-        return (f'<figure class="still"><figcaption>An interactive explorer, shown here at its starting '
-                f"position (its sliders need a running Python kernel).{live}</figcaption>{''.join(body)}</figure>")
+                alt = "the explorer's drawing at its starting position"
+                body.append(f'<img src="stills/{name}" alt="{esc(alt)}">')
+        caption = ("An interactive explorer, shown here at its starting position (its sliders need a "
+                   f"running Python kernel).{live}")
+        return f'<figure class="still"><figcaption>{caption}</figcaption>{"".join(body)}</figure>'
 
     def _cell_code(self, output_node: dict) -> str:
         def find(node: dict, parent: dict | None) -> dict | None:
@@ -265,7 +270,8 @@ def main() -> int:
     github = (project.get("github") or "").rstrip("/")
     slugs = [project["index"]] + [p["slug"] for p in project["pages"]]
     contents = {slug: json.loads(fetch(f"/content/{slug}.json")) for slug in slugs}
-    nav = [("index" if s == project["index"] else s, contents[s]["frontmatter"].get("title", s)) for s in slugs]
+    nav = [("index" if s == project["index"] else s, contents[s]["frontmatter"].get("title", s))
+           for s in slugs]
     for (slug, title), source in zip(nav, slugs):
         content = contents[source]
         location = content.get("location", "")
@@ -278,12 +284,12 @@ def main() -> int:
                 actions += f'<a href="{esc(binder)}">Open on Binder</a>'
             for export in content["frontmatter"].get("exports", []):
                 if export.get("format") == "ipynb" and export.get("url"):
-                    actions += f'<a href="{esc(public_file(export["url"]))}" download="{esc(export["filename"])}">' \
-                               f'Download {esc(export["filename"])}</a>'
+                    name, href = esc(export["filename"]), esc(public_file(export["url"]))
+                    actions += f'<a href="{href}" download="{name}">Download {name}</a>'
         page = Page(slug, content, binder)
         body = page.render(content["mdast"])
-        (OUT / f"{slug}.html").write_text(page_html(site_title, nav, slug, title, body,
-                                                    f'<div class="actions">{actions}</div>' if actions else ""))
+        actions = f'<div class="actions">{actions}</div>' if actions else ""
+        (OUT / f"{slug}.html").write_text(page_html(site_title, nav, slug, title, body, actions))
     shutil.copy(THEME / "style.css", OUT / "style.css")
     (OUT / ".nojekyll").write_text("")  # GitHub Pages: serve the files as they are
     for problem in errors:
