@@ -55,7 +55,7 @@ def run(seed: int) -> list[str]:
         norms = layer_gradient_norms(56, kind, tr, seed=seed)
         spread[kind] = max(norms.values()) / min(norms.values())
     ok = (
-        spread["plain"] > 10 * max(spread["residual"], spread["preact"])
+        spread["plain"] > 1000 and max(spread["residual"], spread["preact"]) < 100
         and spread["preact"] > spread["residual"]
     )
     out.append(
@@ -75,7 +75,7 @@ def run(seed: int) -> list[str]:
     ok = (
         res["none"] > 0.9
         and pla["none"] > 0.2
-        and all(d < 0.15 for b, d in rd.items() if not b.startswith("layer1"))
+        and all(d < 0.1 for b, d in rd.items() if not b.startswith("layer1"))
         and max(rd, key=rd.get).startswith("layer1")
         and all(pla[b] < pla["none"] - 0.1 for b in pd)
         and sorted(rd.values())[len(rd) // 2] < 0.05 < min(pd.values())

@@ -17,21 +17,18 @@ def _color(name: str) -> str:
 
 
 def plot_signals(results: Mapping[str, Mapping[str, object]], title: str | None = None):
-    """Left: each network's d logit / dt along the line (scaled to its own largest value);
-    right: the autocorrelation against the lag."""
+    """Left: each network's d logit / dt along the line, scaled to its own largest value and drawn
+    in its own lane; right: the autocorrelation against the lag."""
     if not results:
         raise ValueError("results={} must name at least one network")
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.5))
-    for name, r in results.items():
+    fig, axes = plt.subplots(1, 2, figsize=(11, 1.2 + 1.1 * max(len(results), 2)))
+    names = list(results)
+    for lane, name in enumerate(names):
+        r = results[name]
         signal = r["signal"]
-        axes[0].plot(
-            r["t"],
-            signal / signal.abs().max(),
-            label=name,
-            linewidth=1,
-            color=_color(name),
-            alpha=0.5 if name.startswith("plain-8") else 1.0,
-        )
+        offset = 2.2 * (len(names) - 1 - lane)
+        axes[0].plot(r["t"], signal / signal.abs().max() + offset, linewidth=1, color=_color(name))
+        axes[0].axhline(offset, color="black", linewidth=0.4)
         axes[1].plot(
             range(len(r["autocorrelation"])),
             r["autocorrelation"],
@@ -41,8 +38,9 @@ def plot_signals(results: Mapping[str, Mapping[str, object]], title: str | None 
             color=_color(name),
             alpha=0.5 if name.startswith("plain-8") else 1.0,
         )
+    axes[0].set_yticks([2.2 * (len(names) - 1 - lane) for lane in range(len(names))], names)
     axes[0].set_xlabel("t (0 = first image, 1 = second)")
-    axes[0].set_ylabel("d logit / dt (scaled)")
+    axes[0].set_title("d logit / dt, each scaled to its largest value", fontsize=10)
     axes[1].set_xlabel("lag (steps of t)")
     axes[1].set_ylabel("autocorrelation")
     axes[1].axhline(0, color="black", linewidth=0.8)
@@ -71,11 +69,12 @@ def plot_lesions(lesions: Mapping[str, Mapping[str, float]]):
         ax.bar(range(len(blocks)), [result[b] for b in blocks], color=_color(name))
         ax.axhline(result["none"], color="black", linestyle="--", linewidth=1, label="no block deleted")
         ax.set_xticks(range(len(blocks)), [b.replace("layer", "") for b in blocks], rotation=90)
-        ax.set_ylim(0, 1)
+        ax.set_ylim(0, 1.2)
+        ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
         ax.set_xlabel("deleted block (stage.index)")
         ax.set_ylabel("test accuracy")
         ax.set_title(name)
-        ax.legend(loc="lower right")
+        ax.legend(loc="upper left", fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -115,7 +114,8 @@ def plot_surfaces(surfaces: Mapping[str, torch.Tensor], coords: Sequence[float])
     """Contour plots of loss slices side by side, on one colour scale."""
     if not surfaces:
         raise ValueError("surfaces={} must name at least one network")
-    fig, axes = plt.subplots(1, len(surfaces), figsize=(5 * len(surfaces), 4.2), squeeze=False)
+    fig, axes = plt.subplots(1, len(surfaces), figsize=(5 * len(surfaces), 4.2), squeeze=False,
+                             layout="constrained")
     top = max(float(s.max()) for s in surfaces.values())
     levels = torch.linspace(0, top, 16).tolist()
     for ax, (name, s) in zip(axes[0], surfaces.items()):
@@ -124,7 +124,7 @@ def plot_surfaces(surfaces: Mapping[str, torch.Tensor], coords: Sequence[float])
         ax.plot([0], [0], marker="x", color="red", markersize=8)
         ax.set_title(name)
         ax.set_xlabel("step along direction 1")
-        ax.set_ylabel("step along direction 2")
         ax.set_aspect("equal")
+    axes[0][0].set_ylabel("step along direction 2")
     fig.colorbar(cs, ax=axes[0].tolist(), label="training loss (batch statistics)")
     return fig
