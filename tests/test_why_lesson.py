@@ -120,3 +120,27 @@ def test_widgets_show_messages_not_tracebacks(models, data):
     box.controls["network"].value = "plain-14"
     box.controls["block"].value = "layer1.0"
     assert "plain-14 without layer1.0" in box.text.value
+
+
+def test_plots_draw_and_reject_empty_input(data):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from resnet_teach.lesion import path_length_counts
+    from resnet_teach.plots import why as P
+    from resnet_teach.shattered import shattering
+
+    signal = shattering(8, "plain", data, seed=0)
+    for fig in (
+        P.plot_signals({"plain-8": signal, "resnet-8": signal}),
+        P.plot_lesions({"resnet-14": LESIONS}),
+        P.plot_path_lengths(path_length_counts(5), [1.0, 2.0, 3.0, 2.0, 1.0, 0.5]),
+        P.plot_surfaces({"a": torch.rand(5, 5), "b": torch.rand(5, 5)}, [-1, -0.5, 0, 0.5, 1]),
+        P.plot_layer_norms({"plain-8": {"conv1": 1.0, "fc": 0.1}, "preact-8": {"conv1": 0.5, "fc": 0.2}}),
+    ):
+        assert fig.axes
+        plt.close(fig)
+    for plot in (P.plot_signals, P.plot_lesions, P.plot_layer_norms):
+        with pytest.raises(ValueError, match="must name at least one network"):
+            plot({})

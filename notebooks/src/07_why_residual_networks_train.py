@@ -6,18 +6,18 @@
 #   of looking at their figures;
 # - **shattered gradients** (Balduzzi et al. 2017): in a deep plain network the gradient does
 #   not vanish, it turns into noise; in a residual network of the same depth it stays smooth;
-# - the **lesion study** and the **unrolled view** (Veit et al. 2016): delete one block of a
-#   trained ResNet and it barely notices, delete one of a plain net and it collapses; n
+# - the **lesion study** and the **unrolled view** (Veit et al. 2016): delete almost any one
+#   block of a trained ResNet and it barely notices, delete one of a plain net and it collapses; n
 #   residual blocks hold 2^n paths of binomially distributed lengths, and the short ones carry
 #   more than their share of the gradient;
-# - **loss landscapes** (Li et al. 2018): a filter-normalized 2-D slice around the trained
+# - **loss landscapes** (损失曲面, Li et al. 2018): a filter-normalized 2-D slice around the trained
 #   weights, a clear basin for the ResNet, a flat bumpy plateau for the plain net, and why the
 #   slice uses batch statistics;
-# - **pre-activation, ResNet v2** (He et al. 2016): BN → ReLU → conv with a clean identity
+# - **pre-activation, ResNet v2** (预激活, He et al. 2016): BN → ReLU → conv with a clean identity
 #   path; ResNet-164 and ResNet-1001 counted against the paper; what our small measurements
 #   show about v1 versus v2, and what they cannot.
 #
-# **Time on a laptop CPU:** about 40 minutes to read; the cells run in about 50 seconds
+# **Time on a laptop CPU:** about 40 minutes to read; the cells run in about 40 seconds
 # (longer while other programs keep the CPU busy).
 #
 # **Before this:** [05 · The degradation problem](05_degradation.ipynb) (deep plain nets train
@@ -57,7 +57,13 @@ from resnet_teach.lesion import (
     path_length_counts,
 )
 from resnet_teach.lessons import why as lesson
-from resnet_teach.plots.why import plot_lesions, plot_path_lengths, plot_signals, plot_surfaces
+from resnet_teach.plots.why import (
+    plot_layer_norms,
+    plot_lesions,
+    plot_path_lengths,
+    plot_signals,
+    plot_surfaces,
+)
 from resnet_teach.preact import PAPER_V2_CIFAR10_ERRORS, PAPER_V2_PARAMS_M, PreActBasicBlock
 from resnet_teach.shattered import autocorrelation, layer_gradient_norms, make_network, shattering
 
@@ -241,16 +247,17 @@ plt.show()
 
 # %% [markdown]
 # Deleting any single block of resnet-32's stages 2 and 3 costs less than 0.1 of accuracy
-# (the largest drop is printed above); in the plain net every deletion cuts the only path, and the accuracy falls towards
-# guessing (0.1 for ten classes).
+# (the largest drop is printed above); in the plain net every deletion cuts the only path, and
+# the accuracy falls towards guessing (0.1 for ten classes).
 #
 # **Where our small network differs from the paper.** Veit et al. lesioned a ResNet-110 trained
 # on CIFAR-10 to convergence: removing any single block except the downsampling ones hardly
 # changed its error. Ours differs at the very first blocks: deleting `layer1.0` costs far more.
 # Our network is tiny (16 channels in stage 1, 8x8 images) and trained for a few dozen steps
-# (printed above); its first
-# block still does work that no other path repeats. A longer-trained, wider network spreads the
-# work more evenly. What holds in both: most blocks can go, and none of the plain net's can.
+# (printed above); its first block still does work that no other path repeats. The paper's
+# network, deeper and trained to convergence, spreads the work more evenly; which of those
+# differences matters most we have not measured here. What holds in both: most blocks can go,
+# and none of the plain net's can.
 #
 # ### The unrolled view: 2^n paths
 #
@@ -333,8 +340,9 @@ lesion_explorer(models, test_split)
 # w + α·d1 + β·d2 for two random directions d1, d2, on a grid of (α, β). Two details make the
 # pictures meaningful:
 #
-# * **Filter normalization.** A BN network does not change when a conv filter is scaled, so a
-#   step of 0.1 means a lot for a filter of norm 0.01 and nothing for one of norm 10. Each filter
+# * **Filter normalization.** A conv filter followed by BN can be scaled without changing what
+#   the network computes, so a step of 0.1 means a lot for a filter of norm 0.01 and almost
+#   nothing for one of norm 10. Each filter
 #   of a direction is therefore scaled to the norm of the filter it perturbs:
 #   d[i] ← d[i] / ‖d[i]‖ · ‖w[i]‖. Biases and BN parameters are not perturbed.
 # * **Batch statistics.** The loss is evaluated with BN in train mode on a fixed subset of the
@@ -409,8 +417,8 @@ print(
 )
 
 # %% [markdown]
-# With the stale statistics the perturbed network's activations are no longer standardized
-# anywhere: each layer's output drifts, the drift compounds over 31 layers, and the logits blow
+# With the stale statistics the perturbed network's activations are no longer standardized:
+# each layer's output drifts, the drift compounds over 31 layers, and the logits blow
 # up. That is a property of the stored statistics, not of the weights: a network trained at the
 # perturbed point would have its own statistics. Batch statistics measure the weights.
 
@@ -509,6 +517,13 @@ print(
     "far below plain, v2 above v1. Asserted."
 )
 
+# %%
+plot_layer_norms(
+    {f"{'resnet' if k == 'residual' else k}-56": v for k, v in norms.items()},
+    title="Gradient norm per layer at initialization, depth 56",
+)
+plt.show()
+
 # %% [markdown]
 # An honest result: at initialization, at depth 32 and 56, **v2 does not look better than v1 by
 # these measures.** Both residual wirings are far from the plain net (smooth signals, gradient
@@ -517,7 +532,7 @@ print(
 # argument is about what happens over training in much deeper nets: with a ReLU after every
 # addition, v1's identity path is not clean (wherever x + F(x) is negative, the ReLU cuts signal
 # and gradient alike, block after block), and the paper's Figure 1 shows ResNet-1001 v1's
-# *training* loss falling very slowly at the start, where v2's falls at once. Showing that needs
+# *training* loss falling very slowly at the start, where v2's falls quickly. Showing that needs
 # a 1001-layer network trained for hours: beyond a laptop notebook. The widget in section 2
 # measures v2 at any depth up to 56 if you want to look further.
 

@@ -7,7 +7,8 @@ from typing import Mapping, Sequence
 import matplotlib.pyplot as plt
 import torch
 
-__all__ = ["plot_signals", "plot_lesions", "plot_path_lengths", "plot_surfaces"]
+__all__ = ["plot_signals", "plot_signal", "plot_lesions", "plot_path_lengths", "plot_surfaces",
+           "plot_layer_norms"]
 
 COLORS = {"plain": "tab:red", "resnet": "tab:green", "preact": "tab:purple"}
 
@@ -127,4 +128,24 @@ def plot_surfaces(surfaces: Mapping[str, torch.Tensor], coords: Sequence[float])
         ax.set_aspect("equal")
     axes[0][0].set_ylabel("step along direction 2")
     fig.colorbar(cs, ax=axes[0].tolist(), label="training loss (batch statistics)")
+    return fig
+
+
+def plot_layer_norms(norms: Mapping[str, Mapping[str, float]], title: str | None = None):
+    """One line per network: the gradient norm of each weighted layer at initialization, input
+    (left) to output (right), on a log scale."""
+    if not norms:
+        raise ValueError("norms={} must name at least one network")
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    for name, per_layer in norms.items():
+        ax.plot(range(1, len(per_layer) + 1), list(per_layer.values()), marker="o", markersize=3,
+                label=name, color=_color(name))
+    ax.set_yscale("log")
+    ax.set_xlabel("weighted layer (1 = first conv, last = fc)")
+    ax.set_ylabel("gradient norm at initialization")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
     return fig
