@@ -7,10 +7,10 @@ from typing import Mapping, Sequence
 import matplotlib.pyplot as plt
 import torch
 
-__all__ = ["plot_signals", "plot_signal", "plot_lesions", "plot_path_lengths", "plot_surfaces",
+__all__ = ["plot_signals", "plot_lesions", "plot_path_lengths", "plot_surfaces",
            "plot_layer_norms"]
 
-COLORS = {"plain": "tab:red", "resnet": "tab:green", "preact": "tab:purple"}
+COLORS = {"plain": "tab:red", "resnet": "tab:green", "preact": "tab:purple", "pre-activation": "tab:purple"}
 
 
 def _color(name: str) -> str:
@@ -52,12 +52,6 @@ def plot_signals(results: Mapping[str, Mapping[str, object]], title: str | None 
         fig.suptitle(title)
     fig.tight_layout()
     return fig
-
-
-def plot_signal(result: Mapping[str, object]):
-    """One network's signal and autocorrelation (the widget's figure)."""
-    name = result.get("text", "network").split(",")[0]
-    return plot_signals({name: result})
 
 
 def plot_lesions(lesions: Mapping[str, Mapping[str, float]]):
