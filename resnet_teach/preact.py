@@ -14,7 +14,7 @@ ends with a BN+ReLU before the pooling, since no block activates its output.
 
 CIFAR family: basic blocks, depth 6n + 2 (three stages of n blocks, 2 convs each), or
 bottleneck blocks, depth 9n + 2 (3 convs each, output 4x the stage width): ResNet-164 is
-n = 18, ResNet-1001 is n = 111 (the paper's Table 2 and Figure 1).
+n = 18, ResNet-1001 is n = 111.
 """
 
 from __future__ import annotations
@@ -214,7 +214,7 @@ def preact_cifar_resnet(
 
 
 # The paper's CIFAR-10 test errors (%), original (v1) -> pre-activation (v2): Table 2 (ResNet-110,
-# ResNet-164) and Table 3 (ResNet-1001), and the parameter counts of Table 3, in millions.
+# ResNet-164) and Table 3 (ResNet-1001), and the parameter counts it quotes with them, in millions.
 PAPER_V2_CIFAR10_ERRORS = {
     "ResNet-110": (6.61, 6.37),
     "ResNet-164": (5.93, 5.46),

@@ -442,8 +442,8 @@ print(inspect.getsource(PreActBasicBlock.forward))
 # from the top, through no ReLU and no BN. In v1 every ReLU on the way can zero part of it. A
 # v2 network must end with a BN and a ReLU before the pooling, since no block activates its
 # output. `cifar_resnet(depth, preact=True)` builds one; with `block="bottleneck"` it gives the
-# paper's 9n+2 networks (three convs per block). Their parameter counts against the paper's
-# Table 3:
+# paper's 9n+2 networks (three convs per block). Their parameter counts against the ones the
+# paper quotes beside its CIFAR-10 results:
 
 # %%
 for depth, millions in PAPER_V2_PARAMS_M.items():
