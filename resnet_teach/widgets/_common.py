@@ -13,7 +13,6 @@ import html
 import re
 from typing import Any, Callable, Optional
 
-
 __all__ = ["message_html", "answer", "hide_answers", "strip_answer_marks",
            "Reveal", "HIDDEN_HTML"]
 
