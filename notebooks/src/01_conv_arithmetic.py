@@ -10,7 +10,7 @@
 # - how stride (步幅) and dilation (空洞卷积) change what one output sees: the receptive field (感受野);
 # - grouped convolutions (分组卷积), from dense to depthwise: weight shape, parameters, multiply-adds.
 #
-# **Time on a laptop CPU:** about 50 minutes to read; the cells run in about 12 seconds.
+# **Time on a laptop CPU:** about 50 minutes to read; the cells run in about 13 seconds.
 #
 # **Before this:** [00 · Start here](00_start_here.ipynb)
 #
@@ -286,8 +286,9 @@ check_maxpool_padding(answer)
 # Now run it. Max pooling pads with **−∞**, so a padded position can never win the maximum, and
 # negative inputs stay negative. (With zero padding, the first window `[0, -5, -4]` would return
 # 0, a value that is not in the input.) Average pooling pads with zeros, as the cell above
-# showed. And pooling padding may be **at most half the kernel**, `p ≤ k // 2`: a window could
-# otherwise lie entirely in the padding. PyTorch checks:
+# showed. And pooling padding may be **at most half the kernel**, `p ≤ k // 2`: with more, the
+# first window would sit more than half in the padding (and `k // 2` is already enough to keep
+# the size at stride 1). PyTorch checks:
 
 # %%
 negatives = torch.tensor([[[-5.0, -4.0, -3.0, -2.0, -1.0]]])  # (N, C, L)
@@ -728,13 +729,14 @@ groups_explorer()
 # %% [markdown]
 # ### groups, width_per_group, replace_stride_with_dilation: three ResNet arguments
 #
-# Blog post 003 prints torchvision's `ResNet.__init__`, whose signature has three arguments the
-# post does not explain: `groups`, `width_per_group` and `replace_stride_with_dilation`. They
+# Blog post 003 prints torchvision's `ResNet.__init__`, whose signature has three arguments its
+# docstring leaves out: `groups`, `width_per_group` and `replace_stride_with_dilation`. They
 # are this section's groups and section 7's dilation. resnet_teach's ResNet takes the same
 # arguments. `groups=32, width_per_group=4` turns ResNet-50 into ResNeXt-50 (32×4d): every
-# Bottleneck's 3×3 convolution becomes a grouped one. `replace_stride_with_dilation` swaps a
-# stage's stride 2 for dilation 2 in the convolutions after it, so the map stops shrinking
-# while the receptive field keeps growing (used for segmentation):
+# Bottleneck's 3×3 convolution becomes a grouped one (and wider: 128 channels in `layer1`
+# instead of 64). `replace_stride_with_dilation` removes a stage's stride 2 and gives the 3×3
+# convolutions of its later blocks dilation 2 instead, so the map stops shrinking while the
+# receptive field keeps growing (torchvision's segmentation models use it):
 
 # %%
 import torchvision
@@ -753,7 +755,7 @@ dilated = resnet50(replace_stride_with_dilation=[False, False, True])
 print("layer4[1].conv2 with replace_stride_with_dilation:", dilated.layer4[1].conv2)
 with torch.no_grad():
     x64 = torch.zeros(1, 3, 64, 64)  # (N, C, H, W): a small input keeps this cell fast
-    plain_map = resnet50().eval().forward_features(x64).shape[-1]
+    plain_map = resnext.eval().forward_features(x64).shape[-1]  # ResNeXt keeps ResNet-50's strides
     dilated_map = dilated.eval().forward_features(x64).shape[-1]
 print(f"layer4's map for a 64x64 input: {plain_map}x{plain_map} with stride 2, "
       f"{dilated_map}x{dilated_map} with dilation 2")
