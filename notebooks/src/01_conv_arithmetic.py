@@ -236,7 +236,8 @@ for n in range(4, 10):
     assert (floor_out, ceil_out) == (pool_output_size(n, 2), pool_output_size(n, 2, ceil_mode=True))
 
 # %% [markdown]
-# The window that `ceil_mode` adds for `n = 7` hangs past the input (pink: nothing there at all).
+# The window that `ceil_mode` adds for `n = 7` hangs past the input (pink: nothing there at all;
+# its tap there is dark red).
 # Max pooling ignores those positions. Average pooling divides by the number of positions that lie
 # inside the input *or its padding*; here there is no padding, so it divides by the one real pixel:
 
