@@ -505,8 +505,8 @@ final_loss = {name: h["train_loss"][-1] for name, h in histories.items()}
 print(f"final training loss, without BN / with BN: {final_loss['without BN'] / final_loss['with BN']:.1f}")
 plain_loss = histories["without BN"]["train_loss"]
 assert histories["with BN"]["train_loss"][0] < guess_loss - 0.5  # learning in the first epoch
-assert abs(plain_loss[0] - guess_loss) < 0.01  # without BN: a uniform guess for a whole epoch
-assert plain_loss[-1] < plain_loss[0] - 0.2 and final_loss["without BN"] > 3 * final_loss["with BN"]
+assert abs(plain_loss[0] - guess_loss) < 0.05  # without BN: about a uniform guess for a whole epoch
+assert final_loss["without BN"] > 3 * final_loss["with BN"]
 
 # %%
 plot_histories(histories, metrics=("train_loss", "test_error"))
@@ -516,8 +516,9 @@ plt.show()
 # With BN the loss drops far below the guessing level within the first epoch. Without BN the
 # same network with the same settings spends the whole first epoch at the loss of a uniform
 # guess: its signal and its gradients start small (above), and it takes many steps to grow
-# out of that. It ends the run with a training loss several times higher (the ratio is printed
-# above). One run at one learning rate, though. Is 0.1 simply the wrong rate for the network
+# out of that (with this seed it has begun to by the last epoch; with other seeds it may not
+# have). It ends the run with a training loss several times higher (the ratio is printed
+# above; `benchmarks/bn_claims.py` checks this section's claims for seeds 0 to 3). One run at one learning rate, though. Is 0.1 simply the wrong rate for the network
 # without BN?
 #
 # ### Predict, then run: which learning rates work?
