@@ -809,8 +809,9 @@ check_groups_parameters(answer)
 # ## References
 #
 # - V. Dumoulin, F. Visin, [A guide to convolution arithmetic for deep
-#   learning](https://arxiv.org/abs/1603.07285), 2016: the output-size relationships (section
-#   2 to 4; pooling, section 3) and the window drawings this notebook imitates.
+#   learning](https://arxiv.org/abs/1603.07285), 2016: the output-size relationships (chapter 2
+#   for convolutions, chapter 3 for pooling, section 5.1 for dilated convolutions) and the
+#   window drawings this notebook imitates.
 # - K. He, X. Zhang, S. Ren, J. Sun, [Deep Residual Learning for Image
 #   Recognition](https://arxiv.org/abs/1512.03385), 2015: Table 1 (the stem: 7×7 conv, stride 2;
 #   3×3 max pool, stride 2); section 4.2 (the CIFAR networks' 3×3 first convolution).

@@ -143,7 +143,8 @@ for kind, get in (("parameter", "named_parameters"), ("buffer", "named_buffers")
 # - it **normalizes** the batch with the **biased** variance (divide by m = N·H·W), which is
 #   exactly what makes this batch's channel have std 1;
 # - it **remembers** the **unbiased** variance (divide by m − 1) in `running_var`, because
-#   that is the better estimate of the variance of *all* data, which evaluation will use.
+#   that is an unbiased estimate of the variance of the data the batch was drawn from, which
+#   evaluation will use.
 
 # %%
 bn = nn.BatchNorm2d(3)
@@ -200,7 +201,8 @@ print("running_mean after one step:", show(bn.running_mean),
 # %% [markdown]
 # Keras uses the opposite convention: its `momentum` is the weight of the OLD value. So Keras's
 # `momentum=k` is PyTorch's `momentum=1 - k`, and copying the number across unchanged is a
-# classic porting bug. One step on a batch whose mean is 3, starting from 0:
+# classic porting bug (section 12 ports a whole Keras convolution + BN). One step on a batch
+# whose mean is 3, starting from 0:
 
 # %%
 keras_momentum = 0.99  # as in keras BatchNormalization(momentum=0.99)
