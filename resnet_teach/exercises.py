@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence, Tuple
 
-__all__ = ["Feedback", "compare", "is_unanswered", "NOT_ANSWERED"]
+__all__ = ["Feedback", "compare", "is_unanswered", "NOT_ANSWERED", "Mistakes"]
 
 NOT_ANSWERED = "Replace the ... with your answer, then run the cell again."
+
+# (a likely wrong answer, the message that names the mistake behind it): the wrong answers are
+# computed by the checker (e.g. with the biased variance), never typed in
+Mistakes = Sequence[Tuple[Any, str]]
 
 
 @dataclass(frozen=True)
@@ -39,21 +43,28 @@ def is_unanswered(answer: Any) -> bool:
     return answer is ... or answer is None
 
 
+def _same(answer: Any, value: Any, equal: Optional[Callable[[Any, Any], bool]]) -> bool:
+    try:
+        return bool(equal(answer, value) if equal is not None else answer == value)
+    except Exception:  # an answer of the wrong kind (a string for a number, ...) is just wrong
+        return False
+
+
 def compare(answer: Any, expected: Any, why: str, hint: str = "",
-            equal: Optional[Callable[[Any, Any], bool]] = None) -> Feedback:
+            equal: Optional[Callable[[Any, Any], bool]] = None, mistakes: Mistakes = ()) -> Feedback:
     """Feedback for ``answer`` against ``expected``.
 
     ``why`` explains the right answer and is shown when it is right; ``hint`` is shown when it
     is wrong (the answer itself stays hidden until the student opens the solution).
     ``answer`` of ``...`` (Ellipsis) or None means the student has not answered yet.
+    ``mistakes`` lists likely wrong answers, each with a message that names the mistake it
+    reveals (compared with the same ``equal``); the first match replaces the generic ``hint``.
     """
     if is_unanswered(answer):
         return Feedback(False, NOT_ANSWERED)
-    try:
-        ok = equal(answer, expected) if equal is not None else answer == expected
-        ok = bool(ok)
-    except Exception:  # an answer of the wrong kind (a string for a number, ...) is just wrong
-        ok = False
-    if ok:
+    if _same(answer, expected, equal):
         return Feedback(True, why)
+    for wrong, message in mistakes:
+        if _same(answer, wrong, equal) and not _same(wrong, expected, equal):
+            return Feedback(False, f"You answered {answer!r}. {message}".strip())
     return Feedback(False, f"You answered {answer!r}. {hint}".strip())

@@ -65,8 +65,8 @@ print("CPU threads PyTorch uses:", torch.get_num_threads())
 #
 # | Notebook | What it teaches | Time: read · run |
 # |---|---|---|
-# | [01 · Convolution arithmetic you can slide](01_conv_arithmetic.ipynb) | The output size of convolution and pooling, `floor((n + 2p - d(k-1) - 1) / s) + 1`, checked against PyTorch; `ceil_mode`; valid/same padding and the one-pixel TensorFlow shift; padding modes; stride, dilation and the receptive field; grouped and depthwise convolutions. Widgets: output size, padding modes, groups. | 45 min · 10 s |
-# | [02 · Batch normalization, from scratch to nn.BatchNorm2d](02_batch_norm.ipynb) | Per-channel standardization and γ/β; biased vs unbiased variance in the running statistics; `momentum`; train vs eval mode and what forgetting `eval()` costs; the batch-of-one error. Widget: momentum and the running statistics. | 30 min · 15 s |
+# | [01 · Convolution arithmetic you can slide](01_conv_arithmetic.ipynb) | The output size of convolution and pooling, `floor((n + 2p - d(k-1) - 1) / s) + 1`, checked against PyTorch; `ceil_mode`; valid/same padding and the one-pixel TensorFlow shift; padding modes; stride, dilation and the receptive field; grouped and depthwise convolutions. Widgets: output size, padding modes, groups. | 50 min · 13 s |
+# | [02 · Batch normalization, from scratch to nn.BatchNorm2d](02_batch_norm.ipynb) | Per-channel standardization and γ/β; biased vs unbiased variance in the running statistics; `momentum`; train vs eval mode and what forgetting `eval()` costs; the batch-of-one error; what BN does to the signal, the gradients and the usable learning rates, measured; porting a Keras conv + BN. Widget: momentum and the running statistics. | 40 min · 20 s |
 # | [03 · Residual blocks](03_residual_blocks.ipynb) | BasicBlock and Bottleneck, shape by shape; identity and projection shortcuts (options A, B, C); ResNet v1 vs v1.5; `zero_init_residual`; two bugs from the blog posts. | 30 min · 15 s |
 # | [04 · Building ResNet-18/34/50/101/152](04_building_resnets.ipynb) | Stem, four stages, head; every layer's output shape at 224x224; exact parameter counts and multiply-adds; what the "50" counts; our networks give torchvision's outputs; the CIFAR stem. Widget: network explorer. | 30 min · 20 s |
 # | [05 · The degradation problem, in miniature on a laptop CPU](05_degradation.ipynb) | Deeper plain networks train worse (higher training error after the same training), so it is not overfitting: plain and residual networks of two depths trained live, the ordering asserted; gradient norms layer by layer at initialization; why a residual block can default to the identity; the paper's numbers beside ours. | 30 min · 30 s |
@@ -87,10 +87,13 @@ print("CPU threads PyTorch uses:", torch.get_num_threads())
 # | 残差块 | residual block | 03 |
 # | 瓶颈块 | bottleneck block | 03 |
 # | 恒等映射 | identity mapping | 03, 05, 07 |
-# | 捷径 / 短接 | shortcut (connection) | 03 |
+# | 捷径 / 短接 / 跳跃连接 | shortcut (skip connection) | 03 |
 # | 下采样 | downsampling | 03, 04 |
 # | 退化 | degradation | 05 |
-# | 批量归一化 | batch normalization | 02 |
+# | 批量归一化 / 批量规范化 (d2l) / 批标准化 | batch normalization | 02 |
+# | 归一化 / 标准化 | min-max scaling into [0, 1] / standardization (mean 0, std 1): see the note below | 02 |
+# | 有偏 / 无偏样本方差 | biased / unbiased sample variance (divide by m / by m − 1) | 02 |
+# | 动量 | momentum (of BN's running statistics; not the optimizer's) | 02 |
 # | 全局平均池化 | global average pooling | 06 |
 # | 展平层 | flatten layer | 06 |
 # | 预激活 | pre-activation (ResNet v2) | 07 |
@@ -99,16 +102,35 @@ print("CPU threads PyTorch uses:", torch.get_num_threads())
 # | 空洞(扩张)卷积 | dilated convolution | 01 |
 # | 分组卷积 | grouped convolution | 01 |
 # | 填充模式 | padding mode | 01 |
-# | 步幅 | stride | 01 |
+# | 步幅 / 步长 | stride | 01 |
+# | 池化 / 汇聚层 (d2l) | pooling / pooling layer | 01 |
 # | 特征图 | feature map | 01, 04 |
+#
+# **归一化 vs 标准化.** Post 003 defines 归一化 as scaling into 0–1 by the minimum and maximum,
+# and 标准化 as mean 0, standard deviation 1. What BatchNorm computes is 标准化, although its
+# usual Chinese name, 批量归一化, says 归一化; notebook 02 quotes the post and shows the
+# difference.
+#
+# **Post 002 is d2l's code** (Dive into Deep Learning, whose Chinese edition says 批量规范化 and
+# 汇聚层). Its names, beside torchvision's (notebook 03 explains the blocks):
+#
+# | post 002 (d2l) | torchvision |
+# |---|---|
+# | `b1` | the stem: `conv1`, `bn1`, `relu`, `maxpool` |
+# | `b2` … `b5` | `layer1` … `layer4` |
+# | `Residual` | `BasicBlock` |
+# | `use_1x1conv=True` | a `downsample` (projection shortcut) |
+# | `conv3`: the shortcut's 1x1 convolution, with no BN after it | `downsample` = 1x1 conv **and** BN; a Bottleneck's `conv3` is its expanding 1x1 |
+# | every convolution keeps its bias | `bias=False` (the BN after it has a shift) |
 #
 # Those posts also contain a few mistakes, which the notebooks run and correct ("spot the
 # bug"): a model with `run` instead of `forward` (03); a ReLU on the residual branch before
 # the addition (03); the stride on the first 1x1 convolution, which is ResNet v1, not
 # torchvision's v1.5 (03); "ResNet-50 has 50 convolutional layers" (04); the last Linear layer
-# "outputs probabilities" — it outputs logits (04); BatchNorm "scales into [0, 1]" (02);
-# Keras `padding='same'` treated as PyTorch's symmetric padding (01); a fixed `AvgPool2d(7)`
-# that only works at 224x224 (06).
+# "outputs probabilities" — it outputs logits (04); BatchNorm called 归一化, which post 003
+# itself defines as scaling into 0–1 (02); post 004's Keras model with `padding='same'` at
+# stride 2, which shifts by a pixel when ported with PyTorch's symmetric padding (01); a fixed
+# `AvgPool2d(7)` that only works at 224x224 (06).
 
 # %% [markdown]
 # ## For instructors: the widgets in class

@@ -10,7 +10,7 @@
 # - how stride (步幅) and dilation (空洞卷积) change what one output sees: the receptive field (感受野);
 # - grouped convolutions (分组卷积), from dense to depthwise: weight shape, parameters, multiply-adds.
 #
-# **Time on a laptop CPU:** about 45 minutes to read; the cells run in about 10 seconds.
+# **Time on a laptop CPU:** about 50 minutes to read; the cells run in about 13 seconds.
 #
 # **Before this:** [00 · Start here](00_start_here.ipynb)
 #
@@ -55,7 +55,8 @@ assert out.shape[-1] == len(starts) == n - k + 1
 # Three knobs change that count:
 #
 # * **stride `s`**: the window jumps `s` pixels at a time, so only every `s`-th start is used;
-# * **padding `p`**: `p` extra pixels (zeros by default) on each side, so the input is `n + 2p` long;
+# * **padding `p`**: `p` extra pixels on each side (zeros by default in a convolution; max pooling
+#   pads differently, section 4), so the input is `n + 2p` long;
 # * **dilation `d`**: the kernel's `k` taps are `d` pixels apart, so one window spans `d(k-1) + 1`
 #   pixels (the *effective* kernel size).
 #
@@ -235,7 +236,8 @@ for n in range(4, 10):
     assert (floor_out, ceil_out) == (pool_output_size(n, 2), pool_output_size(n, 2, ceil_mode=True))
 
 # %% [markdown]
-# The window that `ceil_mode` adds for `n = 7` hangs past the input (pink: nothing there at all).
+# The window that `ceil_mode` adds for `n = 7` hangs past the input (pink: nothing there at all;
+# its tap there is dark red).
 # Max pooling ignores those positions. Average pooling divides by the number of positions that lie
 # inside the input *or its padding*; here there is no padding, so it divides by the one real pixel:
 
@@ -260,6 +262,53 @@ print("count_include_pad=False:", [round(v, 3) for v in real_only.flatten().toli
 assert counted[0, 0, 0] == (0 + 1 + 2) / 3 and real_only[0, 0, 0] == (1 + 2) / 2
 
 # %% [markdown]
+# ### Exercise 2 · Predict, then run: max pooling with padding
+#
+# Convolution pads with zeros by default. What does max pooling pad with? Predict the output of
+# `nn.MaxPool1d(kernel_size=3, stride=2, padding=1)` on the five values
+# `[-5, -4, -3, -2, -1]`, as a list; then run the cell after the checker and see.
+
+# %%
+from resnet_teach.lessons.conv import check_maxpool_padding
+
+answer = ...  # a list of numbers
+check_maxpool_padding(answer)
+
+# %% [markdown]
+# <details><summary>Show solution</summary>
+#
+# ```python
+# answer = [-4, -2, -1]
+# ```
+# Three windows, starting at positions −1, 1 and 3: `[pad, -5, -4]`, `[-4, -3, -2]`,
+# `[-2, -1, pad]`. The padding never wins the maximum.
+# </details>
+#
+# Now run it. Max pooling pads with **−∞**, so a padded position can never win the maximum, and
+# negative inputs stay negative. (With zero padding, the first window `[0, -5, -4]` would return
+# 0, a value that is not in the input.) Average pooling pads with zeros, as the cell above
+# showed. And pooling padding may be **at most half the kernel**, `p ≤ k // 2`: with more, the
+# first window would sit more than half in the padding (and `k // 2` is already enough to keep
+# the size at stride 1). PyTorch checks:
+
+# %%
+negatives = torch.tensor([[[-5.0, -4.0, -3.0, -2.0, -1.0]]])  # (N, C, L)
+pooled = nn.MaxPool1d(kernel_size=3, stride=2, padding=1)(negatives)
+print("MaxPool1d(3, stride=2, padding=1):", pooled.flatten().tolist())
+as_if_minus_inf = F.max_pool1d(F.pad(negatives, (1, 1), value=-math.inf), 3, stride=2)
+as_if_zeros = F.max_pool1d(F.pad(negatives, (1, 1), value=0.0), 3, stride=2)
+print("padded with -inf by hand:", as_if_minus_inf.flatten().tolist(),
+      "  padded with zeros by hand:", as_if_zeros.flatten().tolist())
+assert torch.equal(pooled, as_if_minus_inf) and not torch.equal(pooled, as_if_zeros)
+for k, p in [(3, 1), (3, 2), (4, 2)]:
+    try:
+        nn.MaxPool1d(k, stride=1, padding=p)(negatives)
+        print(f"kernel {k}, padding {p}: fine (k // 2 = {k // 2})")
+    except RuntimeError as err:
+        print(f"kernel {k}, padding {p}:", str(err).splitlines()[0])
+        assert p > k // 2
+
+# %% [markdown]
 # There is one more rule, and it is easy to miss: PyTorch **drops a last window that would start
 # in the right padding**, since it would see no real pixel. Then `ceil_mode=True` gives one window
 # fewer than the rounded-up formula:
@@ -270,7 +319,7 @@ print(e)
 assert e.agrees and e.result < math.ceil((8 + 2 * 1 - 3) / 3) + 1
 
 # %% [markdown]
-# ### Exercise 2 · A window that would start in the padding
+# ### Exercise 3 · A window that would start in the padding
 #
 # `nn.MaxPool2d(kernel_size=3, stride=3, padding=1, ceil_mode=True)` on an input 5 pixels wide:
 # how wide is the output?
@@ -297,7 +346,10 @@ check_ceil_mode_pool(answer)
 # ## 5. "Valid", "same", and TensorFlow's "same"
 #
 # PyTorch accepts two padding words. `padding="valid"` means no padding. `padding="same"` pads so
-# that the output has the input's size, which only works with stride 1:
+# that the output has the input's size, which only works with stride 1. (Blog post 003 says that
+# TensorFlow offers padding modes like same and valid while PyTorch "需要手动输入", needs the
+# padding typed in by hand. That was true before PyTorch 1.9, which added both words to
+# `nn.Conv1d/2d/3d`; the cell below runs them.)
 
 # %%
 zeros_10x10 = torch.zeros(1, 1, 10, 10)  # (N, C, H, W)
@@ -313,9 +365,10 @@ except ValueError as err:
     print("stride 2 with padding='same':", err)
 
 # %% [markdown]
-# `padding="same"` pads `d(k-1)` pixels in total. With an odd kernel that splits evenly. With an
-# even kernel it cannot, and PyTorch puts the extra pixel at the end (right, bottom), as
-# TensorFlow does. A 4-tap kernel needs 3 pixels of padding. (With the default zeros, PyTorch
+# `padding="same"` pads `d(k-1)` pixels in total. When that total is even it splits evenly.
+# When `d(k-1)` is odd (an even kernel with an odd dilation) it cannot, and PyTorch puts the
+# extra pixel at the end (right, bottom), as TensorFlow does. A 4-tap kernel needs 3 pixels
+# of padding; with dilation 2 the same kernel needs 6, and gets 3 on each side. (With the default zeros, PyTorch
 # also prints a warning that it must make a padded copy of the input; to keep this page free of
 # warnings we watch it with `padding_mode="replicate"`, which PyTorch pads the same way, and
 # `tests/test_lesson_conv.py` checks the zeros case.)
@@ -330,6 +383,12 @@ with torch.no_grad():
 print("k=4, padding='same' pads (1, 2):", torch.allclose(same_out, right_heavy),
       "  pads (2, 1):", torch.allclose(same_out, left_heavy))
 assert torch.allclose(same_out, right_heavy) and not torch.allclose(same_out, left_heavy)
+dilated_even = nn.Conv1d(1, 1, kernel_size=4, dilation=2, padding="same", padding_mode="replicate", bias=False)
+with torch.no_grad():
+    even_split = F.conv1d(F.pad(signal_1_to_8, (3, 3), mode="replicate"), dilated_even.weight, dilation=2)
+    dilated_ok = torch.allclose(dilated_even(signal_1_to_8), even_split)
+print("k=4, d=2, padding='same' pads (3, 3):", dilated_ok)
+assert dilated_ok
 
 # %% [markdown]
 # TensorFlow/Keras also has `padding='same'`, and it **does** work with stride 2: it aims for
@@ -348,10 +407,13 @@ for n, k, s, torch_pad in [(224, 7, 2, 3), (112, 3, 2, 1), (56, 1, 2, 0), (7, 3,
     assert tf_out == math.ceil(n / s)
 
 # %% [markdown]
-# Both give the same output *size* for ResNet's stem, yet not the same output. Blog post 004 builds
-# a ResNet in Keras with `padding='same'` and treats it as if it were PyTorch's symmetric padding;
-# here is what that costs when such a model is ported. A kernel `[0, 1, 0]` copies the pixel under
-# its centre, so the output says exactly where each window sits. The input holds the values 1 to 8:
+# Both give the same output *size* for ResNet's stem, yet not the same output. Blog post 004
+# builds a ResNet in Keras with `padding='same'`, and with stride 2 in the first convolution of
+# a downsampling block ("通过padding='same'自动填充输入图像,让输出size等于一半的输入size": 'same'
+# pads the input automatically so that the output is half the input). The post never mentions
+# PyTorch. But port its model to PyTorch with the usual integer `padding=1`, and every stride-2
+# window moves by a pixel. A kernel `[0, 1, 0]` copies the pixel under its centre, so the output
+# says exactly where each window sits. The input holds the values 1 to 8:
 
 # %%
 copy_centre = torch.tensor([[[0.0, 1.0, 0.0]]])  # (out, in, k)
@@ -366,7 +428,9 @@ assert torch.equal(tf_result, torch_result + 1)  # every TF window sits one pixe
 # In 2-D the same happens along both axes. Take the stem's 7×7 stride-2 kernel on a real photograph
 # (scikit-learn's `china.jpg`, shipped inside the package): the TensorFlow result equals PyTorch's
 # symmetric padding applied to the image **shifted by one pixel**, not to the image itself. To port
-# TF weights faithfully, pad explicitly with `F.pad` and use `padding=0`.
+# TF weights faithfully, pad explicitly with `F.pad` and use `padding=0`. (Padding is one of
+# several things a port must convert: notebook [02](02_batch_norm.ipynb), section 12, ports a
+# Keras convolution + BatchNormalization completely, checked against Keras's arithmetic.)
 
 # %%
 photo = lesson.small_photo()  # (1, 1, 48, 72), gray, in [0, 1]
@@ -383,7 +447,7 @@ assert tf_out.shape == torch_out.shape and not torch.allclose(tf_out, torch_out)
 assert torch.allclose(tf_out, shifted, atol=1e-5)
 
 # %% [markdown]
-# ### Exercise 3 · TensorFlow's padding
+# ### Exercise 4 · TensorFlow's padding
 #
 # A 3×3 convolution with stride 2 and `padding='same'` in TensorFlow, on an input 8 pixels wide.
 # How many pixels does TensorFlow pad on the left and on the right? Answer `(left, right)`.
@@ -531,8 +595,8 @@ draw_windows(lesson.window_positions(9, 3, dilation=2), "1-D")
 #
 # * plain, stride 1: the field grows by 2 per layer;
 # * stride 2 in every layer: it grows fast, but the map halves each time;
-# * stride 1 with dilation 1, 2, 4, 8, ...: as fast as striding (in the plot the two lines lie on
-#   top of each other), at full resolution.
+# * stride 1 with dilation 1, 2, 4, 8, ...: exactly as fast as striding (the same numbers, so the
+#   plot draws one line for both and says so in its legend), at full resolution.
 #
 # `receptive_field_steps` computes the field with the formula; `measured_receptive_field` builds the
 # stack in PyTorch and finds which input pixels get a gradient from one output.
@@ -573,7 +637,7 @@ assert stem_step["receptive_field"] == receptive_field(stem_layers)
 assert receptive_field(stem_layers) == lesson.measured_receptive_field([(7, 2), (3, 2)])
 
 # %% [markdown]
-# ### Exercise 4 · A dilated stack
+# ### Exercise 5 · A dilated stack
 #
 # Three 3×3 convolutions with stride 1 and dilations 1, 2 and 4, one after the other. How many input
 # pixels wide is the receptive field of one output?
@@ -664,7 +728,43 @@ from resnet_teach.widgets.conv import groups_explorer
 groups_explorer()
 
 # %% [markdown]
-# ### Exercise 5 · Parameters of a grouped convolution
+# ### groups, width_per_group, replace_stride_with_dilation: three ResNet arguments
+#
+# Blog post 003 prints torchvision's `ResNet.__init__`, whose signature has three arguments its
+# docstring leaves out: `groups`, `width_per_group` and `replace_stride_with_dilation`. They
+# are this section's groups and section 7's dilation. resnet_teach's ResNet takes the same
+# arguments. `groups=32, width_per_group=4` turns ResNet-50 into ResNeXt-50 (32×4d): every
+# Bottleneck's 3×3 convolution becomes a grouped one (and wider: 128 channels in `layer1`
+# instead of 64). `replace_stride_with_dilation` removes a stage's stride 2 and gives the 3×3
+# convolutions of its later blocks dilation 2 instead, so the map stops shrinking while the
+# receptive field keeps growing (torchvision's segmentation models use it):
+
+# %%
+import torchvision
+
+from resnet_teach import resnet50
+
+resnext = resnet50(groups=32, width_per_group=4)
+print("ResNeXt-50 32x4d, layer1[0].conv2:", resnext.layer1[0].conv2)
+reference = torchvision.models.resnext50_32x4d()
+print(f"parameters: ours {sum(p.numel() for p in resnext.parameters()):,}, "
+      f"torchvision's resnext50_32x4d {sum(p.numel() for p in reference.parameters()):,}")
+assert resnext.layer1[0].conv2.groups == 32
+assert sum(p.numel() for p in resnext.parameters()) == sum(p.numel() for p in reference.parameters())
+
+dilated = resnet50(replace_stride_with_dilation=[False, False, True])
+print("layer4[1].conv2 with replace_stride_with_dilation:", dilated.layer4[1].conv2)
+with torch.no_grad():
+    x64 = torch.zeros(1, 3, 64, 64)  # (N, C, H, W): a small input keeps this cell fast
+    plain_map = resnext.eval().forward_features(x64).shape[-1]  # ResNeXt keeps ResNet-50's strides
+    dilated_map = dilated.eval().forward_features(x64).shape[-1]
+print(f"layer4's map for a 64x64 input: {plain_map}x{plain_map} with stride 2, "
+      f"{dilated_map}x{dilated_map} with dilation 2")
+assert dilated_map == 2 * plain_map
+assert dilated.layer4[1].conv2.padding == dilated.layer4[1].conv2.dilation == (2, 2)  # 'same' size
+
+# %% [markdown]
+# ### Exercise 6 · Parameters of a grouped convolution
 #
 # How many parameters does `nn.Conv2d(64, 128, kernel_size=3, groups=4, bias=False)` have?
 
@@ -689,7 +789,8 @@ check_groups_parameters(answer)
 # * Output size = number of window positions: `floor((n + 2p - d(k-1) - 1) / s) + 1`, for
 #   convolution and pooling alike. The floor drops pixels no window reaches.
 # * Pooling with `ceil_mode=True` rounds up, but PyTorch drops a last window that would start in the
-#   right padding.
+#   right padding. Max pooling pads with −∞ (average pooling with zeros), and pooling padding
+#   must be at most `k // 2`.
 # * An integer `padding` pads both sides equally. `padding="same"` only works with stride 1, and
 #   when its total `d(k-1)` is odd (an even kernel) PyTorch puts the extra pixel at the end.
 #   TensorFlow's `'same'` also works at stride 2 and then puts the odd pixel at the end too, so a
@@ -701,6 +802,28 @@ check_groups_parameters(answer)
 #   receptive field as fast as striding, without shrinking the map.
 # * `groups=g` splits the channels: weight `[out, in/g, k, k]`, parameters and multiply-adds divided
 #   by `g`; depthwise is `groups = in_channels`. Both channel counts must divide by `g`. The
-#   ResNet paper's "FLOPs" are multiply-adds.
+#   ResNet paper's "FLOPs" are multiply-adds. torchvision's ResNet arguments `groups` and
+#   `width_per_group` make a ResNeXt; `replace_stride_with_dilation` trades a stage's stride for
+#   dilation.
+#
+# ## References
+#
+# - V. Dumoulin, F. Visin, [A guide to convolution arithmetic for deep
+#   learning](https://arxiv.org/abs/1603.07285), 2016: the output-size relationships (chapter 2
+#   for convolutions, chapter 3 for pooling, section 5.1 for dilated convolutions) and the
+#   window drawings this notebook imitates.
+# - K. He, X. Zhang, S. Ren, J. Sun, [Deep Residual Learning for Image
+#   Recognition](https://arxiv.org/abs/1512.03385), 2015: Table 1 (the stem: 7×7 conv, stride 2;
+#   3×3 max pool, stride 2); section 4.2 (the CIFAR networks' 3×3 first convolution).
+# - F. Yu, V. Koltun, [Multi-Scale Context Aggregation by Dilated
+#   Convolutions](https://arxiv.org/abs/1511.07122), ICLR 2016: dilations 1, 2, 4, ... grow the
+#   receptive field exponentially without losing resolution.
+# - S. Xie, R. Girshick, P. Dollár, Z. Tu, K. He, [Aggregated Residual Transformations for
+#   Deep Neural Networks](https://arxiv.org/abs/1611.05431), CVPR 2017: ResNeXt, grouped 3×3
+#   convolutions (Table 1: ResNeXt-50 32×4d).
+# - PyTorch, [`nn.Conv2d`](https://pytorch.org/docs/stable/generated/torch.nn.Conv2d.html)
+#   (`padding='same'`, `padding_mode`, `groups`) and
+#   [`nn.MaxPool2d`](https://pytorch.org/docs/stable/generated/torch.nn.MaxPool2d.html)
+#   (padding with −∞, `ceil_mode`).
 #
 # **Next:** [02 · Batch normalization](02_batch_norm.ipynb).

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 import torch
 from torch import Tensor, nn
@@ -177,7 +177,25 @@ def accuracy_without_eval(model: nn.Module, data: Split, batch_size: int,
 
 # ---------------------------------------------------------------- exercises
 
-ANSWER_RTOL = 1e-2  # an answer rounded to 2-3 significant digits, e.g. 1.37 for 1.36667, is right
+ANSWER_RTOL = 1e-2  # an answer rounded to 3 significant digits, e.g. 1.37 for 1.36667, is right
+ROUNDED_RTOL = 6e-2  # within this but not ANSWER_RTOL: the right idea, rounded too far (1.4)
+
+
+def _checked(answer: Any, expected: Any, why: str, hint: str,
+             mistakes: Sequence[Tuple[Any, str]] = ()) -> Feedback:
+    """``compare`` with the notebook's 1% tolerance; a named mistake first, then "rounded too
+    far" for an answer within 6% (two significant digits, e.g. 1.4 for 1.367)."""
+    result = compare(answer, expected, why, hint, equal=_close(), mistakes=mistakes)
+    if result.correct or result.message != f"You answered {answer!r}. {hint}".strip():
+        return result  # right, unanswered, or a named mistake
+    try:
+        nearly = _close(ROUNDED_RTOL)(answer, expected)
+    except (TypeError, ValueError, RuntimeError):  # not numbers: the generic hint stands
+        nearly = False
+    if nearly:
+        return Feedback(False, f"You answered {answer!r}. Very close: the idea is right, but give three "
+                               "significant digits (the checker accepts 1% off).")
+    return result
 
 
 def _close(rtol: float = ANSWER_RTOL, atol: float = 1e-6):
@@ -203,14 +221,27 @@ def check_running_stats(answer: Sequence[float]) -> Feedback:
         bn(exercise_batch())
     expected = (bn.running_mean.item(), bn.running_var.item())
     x, m = exercise_batch(), bn.momentum
-    return compare(answer, expected,
+    mean, biased, unbiased = x.mean().item(), x.var(correction=0).item(), x.var().item()
+    mistakes = [
+        ((m * mean, (1 - m) + m * biased), "That running_var uses the BIASED variance (divide by N*H*W). "
+         "The batch is normalized with it, but running_var remembers the UNBIASED one (divide by "
+         "N*H*W - 1)."),
+        ((mean, unbiased), "Those are the batch's own statistics. The running statistics only mix in "
+         "a fraction of the new batch (momentum) and keep the rest of their old values."),
+        ((mean, biased), "Those are the batch's own statistics (and its biased variance). The running "
+         "statistics only mix in a fraction of the new batch and keep the rest of their old values."),
+        (((1 - m) * mean, m + (1 - m) * unbiased), "You gave the NEW batch the weight 1 - momentum, as "
+         "Keras does. In PyTorch momentum is the weight of the new batch."),
+        ((m * mean, m * unbiased), "running_var starts at 1, not 0 (running_mean starts at 0)."),
+    ]
+    return _checked(answer, expected,
                    why=f"running_mean = {1 - m:g} * 0 + {m:g} * {x.mean().item():g} = {expected[0]:.4f}; "
                        f"running_var = {1 - m:g} * 1 + {m:g} * {x.var().item():.4f} = {expected[1]:.4f} "
                        f"(the UNBIASED variance, divided by N*H*W - 1).",
                    hint="Give a pair (running_mean, running_var). Start from 0 and 1; the new batch "
-                        "weighs momentum = 0.1; which variance goes into running_var? Two decimals "
-                        "are enough.",
-                   equal=_close())
+                        "weighs momentum = 0.1; which variance goes into running_var? Give three "
+                        "significant digits.",
+                   mistakes=mistakes)
 
 
 RAISE_SHAPES: Tuple[Tuple[int, int, int, int], ...] = (
@@ -235,12 +266,21 @@ def check_which_raise(answer: Sequence[int]) -> Feedback:
     def equal(a, e) -> bool:
         return sorted(int(i) for i in a) == e
 
+    batch_of_one = [i for i, s in enumerate(RAISE_SHAPES) if s[0] == 1]
+    one_pixel = [i for i, s in enumerate(RAISE_SHAPES) if s[2] * s[3] == 1]
+    mistakes = [
+        (batch_of_one, "You picked every batch of one image (N = 1), blog post 003's rule. A single "
+                       "image with several pixels gives each channel several values: count N * H * W."),
+        (one_pixel, "You picked every 1x1 map. With several images (N > 1) a 1x1 map still gives each "
+                    "channel N values: count N * H * W."),
+        ([], "One of the shapes gives each channel a single value, and a single value has no variance."),
+    ]
     return compare(answer, expected,
                    why="Only an input with N * H * W == 1 raises: each channel needs more than one value "
                        "to have a variance. A single image with H * W > 1 is fine.",
                    hint="Give a list of indices (0-based). For each shape count the values per channel: "
                         "N * H * W.",
-                   equal=equal)
+                   equal=equal, mistakes=mistakes)
 
 
 def _first_batch_weight(momentum: Optional[float], steps: int) -> float:
@@ -258,13 +298,25 @@ def check_first_batch_weight(answer: float) -> Feedback:
     """Exercise 3: a fresh BatchNorm2d(1, momentum=0.1) runs 5 training steps (batches 1..5);
     the weight of batch 1's mean in the final running_mean."""
     expected = _first_batch_weight(0.1, 5)
-    return compare(answer, expected,
+    m = 0.1
+    mistakes = [
+        (m, "That is its weight right after step 1. Each of the later steps shrinks the old value."),
+        (m * (1 - m) ** 5, "One shrink too many: batch 1 is not shrunk by its own step, only by the "
+                           "steps after it."),
+        (m * (1 - m) ** 3, "One shrink too few: count the steps after batch 1."),
+        ((1 - m) ** 4, "You left out the weight batch 1 gets when it enters (momentum)."),
+        (_first_batch_weight(None, 5), "That is momentum=None, the cumulative average. This layer has "
+                                       "momentum=0.1."),
+        ((1 - m) * m ** 4, "You swapped the roles: in PyTorch momentum (0.1) is the weight of the NEW "
+                           "batch, 1 - momentum what the old value keeps."),
+    ]
+    return _checked(answer, expected,
                    why=f"It enters with weight 0.1 and is multiplied by (1 - 0.1) at each of the 4 later "
                        f"steps: 0.1 * 0.9**4 = {expected:.5f}. With momentum=None it would be 1/5 = "
                        f"{_first_batch_weight(None, 5):.5f}.",
                    hint="Momentum is the weight of the NEW batch; every later step shrinks the old "
                         "value by (1 - momentum).",
-                   equal=_close())
+                   mistakes=mistakes)
 
 
 def check_two_value_batch(answer: Sequence[float]) -> Feedback:
@@ -275,15 +327,27 @@ def check_two_value_batch(answer: Sequence[float]) -> Feedback:
     mean, var = x.mean().item(), x.var(correction=0).item()
     far, near = two_value_outputs(1000.0, -5.0), two_value_outputs(0.001, 0.0)
     eps = nn.BatchNorm2d(1).eps
-    return compare(answer, expected,
+    unbiased_std = x.var(correction=1).item() ** 0.5
+    mistakes = [
+        (((7 - mean) / unbiased_std, (3 - mean) / unbiased_std),
+         "You divided by the UNBIASED standard deviation. In training BN normalizes with the BIASED "
+         "one (divide by the number of values, here 2)."),
+        ((7 - mean, 3 - mean), "You subtracted the mean but did not divide by the standard deviation."),
+        ((7.0, 3.0), "Those are the inputs unchanged, as an eval-mode layer with the initial running "
+                     "statistics (mean 0, variance 1) would give. This layer is in training mode: it "
+                     "uses the batch's own statistics."),
+        ((expected[1], expected[0]), "The right numbers in the wrong order: the first output belongs "
+                                     "to 7."),
+    ]
+    return _checked(answer, expected,
                    why=f"Mean {mean:g}, biased variance {var:g}, so (7 - {mean:g}) / {var ** 0.5:g} and "
                        f"(3 - {mean:g}) / {var ** 0.5:g}, up to eps: ({expected[0]:.5f}, {expected[1]:.5f}). "
                        f"Two values far apart compared with sqrt(eps) = {eps ** 0.5:.4f} always come out "
                        f"as about +1 and -1: 1000 and -5 give ({far[0]:.4f}, {far[1]:.4f}). Values "
                        f"closer than that do not: 0.001 and 0 give ({near[0]:.4f}, {near[1]:.4f}).",
-                   hint="Give a pair. Subtract the mean of the two, divide by the BIASED standard "
-                        "deviation.",
-                   equal=_close())
+                   hint="Give a pair. Subtract the mean of the two, then divide by their standard "
+                        "deviation. Which one does training mode use?",
+                   mistakes=mistakes)
 
 
 def two_value_outputs(a: float, b: float) -> Tuple[float, float]:

@@ -59,18 +59,20 @@ def plot_value_histograms(panels: Mapping[str, Tensor], bins: int = 40,
         raise ValueError("panels={} must name at least one tensor")
     if band is not None and (len(band) != 2 or not band[0] < band[1]):
         raise ValueError(f"band={band!r} must be a pair (low, high) with low < high")
-    fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3), squeeze=False)
+    # one shared x-axis, so that where each histogram sits can be compared at a glance
+    fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.2), squeeze=False, sharex=True)
     for ax, (name, values) in zip(axes[0], panels.items()):
         v = values.detach().flatten()
         if band is not None:
             ax.axvspan(band[0], band[1], color="tab:green", alpha=0.15, label=f"[{band[0]:g}, {band[1]:g}]")
-        ax.hist(v.numpy(), bins=bins, color="tab:blue", alpha=0.8)
-        for edge in (v.min().item(), v.max().item()):
-            ax.axvline(edge, color="tab:red", lw=1)
+        ax.hist(v.numpy(), bins=bins, color="tab:blue", alpha=0.8, label="values")
+        ax.axvline(v.min().item(), color="tab:red", lw=1, label="min and max")
+        ax.axvline(v.max().item(), color="tab:red", lw=1)
         ax.set_title(f"{name}\nmin {v.min().item():.2f}, max {v.max().item():.2f}, "
                      f"mean {v.mean().item():.2f}", fontsize=9)
+        ax.set_xlabel("value")
         ax.grid(alpha=0.3)
-    if band is not None:
-        axes[0][0].legend(fontsize=8)
+    axes[0][0].set_ylabel("count")
+    axes[0][0].legend(fontsize=8)
     fig.tight_layout()
     return fig

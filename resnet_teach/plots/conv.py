@@ -32,6 +32,7 @@ COLORS = {
     "beyond": "#f4cccc",  # past the padding: only a ceil_mode pooling window reaches here
     "tap": "#e69138",  # a kernel tap on a real pixel
     "tap padding": "#f9cb9c",  # a kernel tap on padding
+    "tap beyond": "#cc4125",  # a tap past the padding (ceil_mode pooling): there is no value there
     "first": "#e69138",  # the first window (2-D)
     "last": "#8e7cc3",  # the last window (2-D)
     "both": "#a64d79",  # a tap shared by the first and the last window
@@ -205,17 +206,24 @@ def draw_windows(layout: "WindowLayout", view: str = "2-D") -> Drawing:
     if view == "1-D":
         cell = _cell_size(max(width, out), room=440, high=24)
         image = np.repeat(base[None], out, axis=0)  # (out, W, 3)
+        tap_kind = {"input": "tap", "padding": "tap padding", "beyond": "tap beyond"}
+        seen = set()
         for w in layout.windows:
             for t in w.taps:
-                image[w.index, t - first] = _RGB["tap" if layout.kind(t) == "input" else "tap padding"]
+                seen.add(layout.kind(t))
+                image[w.index, t - first] = _RGB[tap_kind[layout.kind(t)]]
         step = 1 if out <= 16 else 5
         grid = Panel(image, f"{out} windows, one per row", cell, col_labels=labels,
                      row_labels=[(i, f"out {i}") for i in range(0, out, step)],
                      outline=(0, -first, out, layout.size))
         output = Panel(np.tile(_RGB["output"], (out, 1, 1)), "output", cell,
                        texts={(i, 0): str(i) for i in range(out)} if cell >= 14 else {})
-        return render([grid, output], caption="orange: taps on input · light orange: taps on "
-                                              "padding · red box: the input" + beyond)
+        parts = ["orange: taps on input"]
+        if "padding" in seen:
+            parts.append("light orange: taps on padding")
+        if "beyond" in seen:
+            parts.append("dark red: taps past the end (no value there, ignored)")
+        return render([grid, output], caption=" · ".join(parts + ["red box: the input"]) + beyond)
     cell = _cell_size(width, room=420, high=28)
     kinds = [layout.kind(p) for p in range(first, end)]
     image = np.empty((width, width, 3))
@@ -229,7 +237,10 @@ def draw_windows(layout: "WindowLayout", view: str = "2-D") -> Drawing:
         name = ("both" if out > 1 and (r, c) in first_taps and (r, c) in last_taps else
                 "first" if (r, c) in first_taps else "last")
         on_input = layout.kind(r) == layout.kind(c) == "input"
-        image[r - first, c - first] = _RGB[name if on_input else f"{name} padding"]
+        if "beyond" in (layout.kind(r), layout.kind(c)):
+            image[r - first, c - first] = _RGB["tap beyond"]
+        else:
+            image[r - first, c - first] = _RGB[name if on_input else f"{name} padding"]
     starts = [w.start - first for w in layout.windows]
     grid = Panel(image, f"input {layout.size}x{layout.size}, padding {layout.padding}", cell,
                  dots=[(r, c) for r in starts for c in starts], col_labels=labels, row_labels=labels,
@@ -238,8 +249,10 @@ def draw_windows(layout: "WindowLayout", view: str = "2-D") -> Drawing:
     out_image[out - 1, out - 1] = _RGB["last"]
     out_image[0, 0] = _RGB["first"]
     output = Panel(out_image, f"output {out}x{out}", _cell_size(out, room=200, high=cell))
-    return render([grid, output], caption="orange: first window · purple: last window (lighter on "
-                                          "padding) · dot: where a window starts" + beyond)
+    caption = "orange: first window · purple: last window (lighter on padding) · dot: where a window starts"
+    if beyond:
+        caption += " · dark red: taps past the end"
+    return render([grid, output], caption=caption + beyond)
 
 
 def draw_padding(results: Sequence["PaddedInput"], photo: bool = False,
@@ -302,11 +315,16 @@ def draw_receptive_fields(fields: Mapping[str, Sequence[int]]) -> "Figure":
     if not fields:
         raise ValueError("fields={} must name at least one stack")
     fig, ax = plt.subplots(figsize=(6.0, 3.2))
-    styles = [("o", "-"), ("s", "--"), ("^", ":"), ("d", "-.")]  # lines that coincide stay visible
+    styles = [("o", "-"), ("s", "--"), ("^", ":"), ("d", "-.")]
+    drawn: Dict[Tuple[int, ...], str] = {}
     for i, (name, values) in enumerate(fields.items()):
+        key = tuple(values)
+        if key in drawn:  # the same numbers: one line, both names in the legend
+            ax.plot([], [], " ", label=f"{name}: the same values as {drawn[key]}")
+            continue
+        drawn[key] = name
         marker, line = styles[i % len(styles)]
-        ax.plot(range(1, len(values) + 1), values, marker=marker, linestyle=line, label=name,
-                markersize=7 - 1.5 * (i % 3), linewidth=2.5 - 0.7 * (i % 3))
+        ax.plot(range(1, len(values) + 1), values, marker=marker, linestyle=line, label=name)
     ax.set_xlabel("number of layers")
     ax.set_ylabel("receptive field (pixels)")
     ax.grid(alpha=0.3)

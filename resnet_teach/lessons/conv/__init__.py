@@ -10,8 +10,8 @@ see the two agree. Nothing here imports matplotlib or ipywidgets.
 """
 from ...arithmetic import PADDING_MODES
 from .exercises import (CEIL_EXERCISE, DILATED_STACK, GROUPS_EXERCISE, STEM_INPUT, TF_EXERCISE, check_ceil_mode_pool,
-                        check_dilated_receptive_field, check_groups_parameters, check_stem_sizes,
-                        check_tf_same_padding)
+                        check_dilated_receptive_field, check_groups_parameters, check_maxpool_padding,
+                        check_stem_sizes, check_tf_same_padding)
 from .groups import GroupsFacts, divisors, groups_facts, groups_table
 from .output_size import (CEIL_FORMULA, DROPPED_FORMULA, FORMULA, LAYERS, OutputSizeExplanation, TorchAnswer, Window,
                           WindowLayout, explain_output_size, torch_output_size, window_positions)
@@ -26,6 +26,6 @@ __all__ = [
     "GroupsFacts", "groups_facts", "groups_table", "divisors",
     "measured_receptive_field",
     "check_stem_sizes", "check_ceil_mode_pool", "check_tf_same_padding",
-    "check_dilated_receptive_field", "check_groups_parameters",
+    "check_dilated_receptive_field", "check_groups_parameters", "check_maxpool_padding",
     "STEM_INPUT", "CEIL_EXERCISE", "TF_EXERCISE", "DILATED_STACK", "GROUPS_EXERCISE",
 ]

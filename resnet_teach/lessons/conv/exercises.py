@@ -5,6 +5,7 @@ import math
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ...arithmetic import receptive_field, same_padding
@@ -15,8 +16,8 @@ from .output_size import explain_output_size
 from .receptive_field import measured_receptive_field
 
 __all__ = ["check_stem_sizes", "check_ceil_mode_pool", "check_tf_same_padding", "check_dilated_receptive_field",
-           "check_groups_parameters", "STEM_INPUT", "CEIL_EXERCISE", "TF_EXERCISE", "DILATED_STACK",
-           "GROUPS_EXERCISE"]
+           "check_groups_parameters", "check_maxpool_padding", "STEM_INPUT", "CEIL_EXERCISE", "TF_EXERCISE", "DILATED_STACK",
+           "GROUPS_EXERCISE", "MAXPOOL_EXERCISE"]
 
 
 def _as_tuple(value: Any) -> Any:
@@ -40,12 +41,32 @@ def check_stem_sizes(answer: Any) -> Feedback:
     expected = (after_conv.shape[-1], after_pool.shape[-1])
     conv_steps = explain_output_size(STEM_INPUT, 7, stride=2, padding=3).steps
     pool_steps = explain_output_size(expected[0], 3, stride=2, padding=1, layer="max pool").steps
+    n = STEM_INPUT
+
+    def sizes(conv_rule, pool_rule):
+        first = conv_rule(n, 7, 2, 3)
+        return (first, pool_rule(first, 3, 2, 1))
+
+    floor_rule = lambda n, k, s, p: (n + 2 * p - k) // s + 1  # noqa: E731 (the formula, as written)
+    mistakes = [
+        (sizes(lambda n, k, s, p: math.ceil((n + 2 * p - k) / s) + 1,
+               lambda n, k, s, p: math.ceil((n + 2 * p - k) / s) + 1),
+         "You rounded up. Without ceil_mode the division by the stride is rounded DOWN: a window "
+         "that does not fit is not counted."),
+        (sizes(lambda n, k, s, p: (n - k) // s + 1, lambda n, k, s, p: (n - k) // s + 1),
+         "You left out the padding: 3 on each side for the conv, 1 for the pool."),
+        (sizes(lambda n, k, s, p: (n + 2 * p - k) // s, lambda n, k, s, p: (n + 2 * p - k) // s),
+         "You forgot the + 1: the first window, at position 0, counts too."),
+        (sizes(floor_rule, lambda n, k, s, p: (n + 2 * p - k) // (2 * s) + 1),
+         "Your pool size divides by 2 * stride, blog post 002's '/2Stride'. Pooling windows are "
+         "counted like convolution windows: divide by the stride once."),
+    ]
     return compare(answer, expected,
                    f"PyTorch gives {expected}: the conv {' = '.join(conv_steps)}, "
                    f"then the pool {' = '.join(pool_steps)}.",
                    hint="Give a pair (after conv, after pool). Both divisions by the stride leave a "
                         "remainder: round DOWN.",
-                   equal=_equal_tuples)
+                   equal=_equal_tuples, mistakes=mistakes)
 
 
 CEIL_EXERCISE = dict(size=5, kernel_size=3, stride=3, padding=1)
@@ -59,13 +80,17 @@ def check_ceil_mode_pool(answer: Any) -> Feedback:
         expected = pool(torch.zeros(1, 1, e["size"], e["size"])).shape[-1]
     numerator = e["size"] + 2 * e["padding"] - e["kernel_size"]
     naive = math.ceil(numerator / e["stride"]) + 1
+    mistakes = [
+        (naive, f"ceil gives {naive} windows; check where the last one would start."),
+        (numerator + 1, "That counts a window at every position: the windows jump by the stride."),
+        (math.ceil((e["size"] - e["kernel_size"]) / e["stride"]) + 1,
+         "You left out the padding (1 on each side)."),
+    ]
     return compare(answer, expected,
                    f"ceil({numerator}/{e['stride']}) + 1 = {naive}, but that last window would start "
                    f"at position {(naive - 1) * e['stride'] - e['padding']}, in the right padding, so "
                    f"PyTorch drops it: {expected}.",
-                   hint=(f"ceil gives {naive} windows; check where the last one would start."
-                         if isinstance(answer, int) and answer == naive
-                         else "Round up, then look at where the last window starts."))
+                   hint="Round up, then look at where the last window starts.", mistakes=mistakes)
 
 
 TF_EXERCISE = dict(size=8, kernel_size=3, stride=2)
@@ -82,7 +107,13 @@ def check_tf_same_padding(answer: Any) -> Feedback:
                    f"padding pixel(s) in total; the odd one goes to the right: {expected}. PyTorch's "
                    f"padding=1 would put one on each side, shifting every window by one pixel.",
                    hint="Give a pair (left, right). TensorFlow puts the extra pixel at the end.",
-                   equal=_equal_tuples)
+                   equal=_equal_tuples,
+                   mistakes=[((expected[1], expected[0]), "Right total, wrong side: TensorFlow puts the odd "
+                                                         "pixel at the END (right, bottom)."),
+                             ((1, 1), "That is PyTorch's symmetric padding=1. TensorFlow pads only what "
+                                      "ceil(n / s) outputs need, which can be less."),
+                             ((0, 0), "With no padding the last window would not fit: count what "
+                                      "ceil(n / s) windows need.")])
 
 
 DILATED_STACK = ((3, 1, 1), (3, 1, 2), (3, 1, 4))
@@ -92,10 +123,21 @@ def check_dilated_receptive_field(answer: Any) -> Feedback:
     """Receptive field of three stacked 3x3 convs (stride 1) with dilations 1, 2, 4."""
     expected = measured_receptive_field(DILATED_STACK)
     growth = " + ".join(str(d * (k - 1)) for k, _, d in DILATED_STACK)
+    no_dilation = 1 + sum(k - 1 for k, _, _ in DILATED_STACK)
+    spans = sum(d * (k - 1) + 1 for k, _, d in DILATED_STACK)
+    mistakes = [
+        (no_dilation, "That is the field without dilation: each dilated layer widens it by d·(k-1), "
+                      "not by k-1."),
+        (expected - 1, "Off by one: start from the single output pixel (1), then add what each "
+                       "layer widens it by."),
+        (spans, "You added the three effective kernel sizes. Consecutive layers overlap: each one "
+                "adds its span minus one."),
+    ]
     return compare(answer, expected,
                    f"Each layer adds d·(k-1) pixels: 1 + {growth} = {receptive_field(DILATED_STACK)}, "
                    f"and PyTorch's gradients reach {expected} input pixels.",
-                   hint="A dilated 3x3 kernel spans d·(3-1)+1 pixels; each layer widens the field by d·2.")
+                   hint="A dilated 3x3 kernel spans d·(3-1)+1 pixels; each layer widens the field by d·2.",
+                   mistakes=mistakes)
 
 
 GROUPS_EXERCISE = dict(in_channels=64, out_channels=128, kernel_size=3, groups=4)
@@ -108,7 +150,42 @@ def check_groups_parameters(answer: Any) -> Feedback:
         conv = nn.Conv2d(e["in_channels"], e["out_channels"], e["kernel_size"], groups=e["groups"], bias=False)
     expected = count_parameters(conv)
     shape = tuple(conv.weight.shape)
+    k, g, cin, cout = e["kernel_size"], e["groups"], e["in_channels"], e["out_channels"]
+    mistakes = [
+        (cout * cin * k * k, "That is the dense convolution: groups ignored. Each output channel sees "
+                             "only in/groups input channels."),
+        (expected + cout, "You counted a bias, but this layer has bias=False."),
+        (expected // g, "You divided by groups twice. Every one of the out channels still has its "
+                        "own filter; only the input channels per filter shrink."),
+        (cout * (cin // g) * k, "The kernel is k x k: count both its height and its width."),
+    ]
     return compare(answer, expected,
                    f"The weight is {list(shape)} = [out, in/groups, k, k], so "
                    f"{' · '.join(map(str, shape))} = {expected}.",
-                   hint="Each output channel sees only in/groups input channels.")
+                   hint="Each output channel sees only in/groups input channels.", mistakes=mistakes)
+
+
+MAXPOOL_EXERCISE = dict(values=(-5.0, -4.0, -3.0, -2.0, -1.0), kernel_size=3, stride=2, padding=1)
+
+
+def check_maxpool_padding(answer: Any) -> Feedback:
+    """Predict-then-run: the output of MaxPool1d(3, stride=2, padding=1) on [-5, -4, -3, -2, -1]."""
+    e = MAXPOOL_EXERCISE
+    x = torch.tensor(e["values"]).view(1, 1, -1)  # (N, C, L)
+    expected = nn.MaxPool1d(e["kernel_size"], e["stride"], e["padding"])(x).flatten().tolist()
+    with_zeros = F.max_pool1d(F.pad(x, (e["padding"], e["padding"])), e["kernel_size"], e["stride"])
+    unpadded = F.max_pool1d(x, e["kernel_size"], e["stride"])
+
+    def equal(a: Any, b: Any) -> bool:
+        return [float(v) for v in a] == [float(v) for v in b]
+
+    return compare(answer, expected,
+                   f"{expected}: max pooling pads with -inf, so the padding never wins a maximum. "
+                   f"Windows [pad, -5, -4], [-4, -3, -2], [-2, -1, pad].",
+                   hint="Give a list with one number per window. Where do the windows start, with "
+                        "padding 1 and stride 2? What could the padding hold?",
+                   equal=equal,
+                   mistakes=[(with_zeros.flatten().tolist(), "You padded with zeros, as a convolution "
+                              "does. Then a window could return 0, a value not in the input."),
+                             (unpadded.flatten().tolist(), "You left out the padding: with padding=1 "
+                              "the first window starts one position before the input.")])
