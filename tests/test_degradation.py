@@ -325,9 +325,19 @@ def test_plots_build():
 
     fig = plot_degradation(_fake({"plain-8": 1.0, "resnet-8": 0.8, "plain-32": 2.0, "resnet-32": 0.1}))
     assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 4
-    fig = plot_gradient_norms({"plain-14": gradient_norms_at_init(14),
-                               "resnet-14": gradient_norms_at_init(14, True)})
-    assert len(fig.axes[0].lines) == 2 and len(fig.axes[0].lines[0].get_xdata()) == 14
+    norms = {"plain-14": gradient_norms_at_init(14), "resnet-14": gradient_norms_at_init(14, True)}
+    fig = plot_gradient_norms(norms)
+    curves = [line for line in fig.axes[0].lines if line.get_label() in norms]
+    assert len(curves) == 2 and len(curves[0].get_xdata()) == 14
+    assert len(fig.axes[0].lines) == 2 + 3  # and a dotted line where each of the 3 stages starts
+    rel = {name: gradient_norms_at_init(14, name.startswith("resnet"), relative=True) for name in norms}
+    weights = {name: {k: norms[name][k] / rel[name][k] for k in norms[name]} for name in norms}
+    fig = plot_gradient_norms(norms, weight_norms=weights)
+    assert len(fig.axes) == 2
+    relative_curve = [line for line in fig.axes[1].lines if line.get_label() == "plain-14"][0]
+    assert list(relative_curve.get_ydata()) == pytest.approx(list(rel["plain-14"].values()), rel=1e-5)
+    with pytest.raises(ValueError, match="same networks"):
+        plot_gradient_norms(norms, weight_norms={"plain-14": weights["plain-14"]})
     with pytest.raises(ValueError):
         plot_degradation({})
     with pytest.raises(ValueError):

@@ -3,7 +3,7 @@ a message naming its mistake, never the answer itself; and the generic helper be
 import pytest
 
 from resnet_teach.exercises import NOT_ANSWERED
-from resnet_teach.lessons import blocks, degradation
+from resnet_teach.lessons import blocks, degradation, heads, networks
 from resnet_teach.mistakes import check, matches
 
 
@@ -48,6 +48,22 @@ CASES = [
     (degradation.check_valid_depths, [8, 20, 44, 50, 56, 110],
      [([8, 18, 20, 34, 44, 50, 56, 110], "ImageNet depths"), ([8, 20, 44, 56, 110], "50 is missing"),
       ([8, 16, 20, 44, 50, 56, 110], "(16 - 2)"), ([8, 20, 44, 50, 56, 110, 200], "list given")]),
+    (networks.check_layer4_size, 5,
+     [(10, "max pool"), (20, "Two halvings short"), (3, "One halving too many"), (1, "global average pooling")]),
+    (networks.check_fc_params, 20_490,
+     [(20_480, "Biases forgotten"), (5_130, "ResNet-18's width"), (5_120, "no biases"), (2_049_000, "1000")]),
+    (networks.check_main_path_convs, 199,
+     [(200, "fc is not a conv"), (203, "projection convs"), (198, "conv1"), (133, "three convs")]),
+    (networks.check_smallest_input, 33, [(32, "*larger*"), (64, "floor"), (65, "floor")]),
+    (networks.check_macs_ratio, 3.9992, [(2, "both double"), (1, "larger maps"), (16, "weights do not change")]),
+    (heads.check_flatten_fc_params, 128_010,
+     [(128_000, "Biases forgotten"), (250_890, "built for 224"), (5_130, "GAP head"), (12_801_000, "1000")]),
+    (heads.check_flatten_input_range, (129, 160),
+     [((128, 160), "bottom"), ((129, 161), "top"), ((160, 160), "More than one side"),
+      ((193, 224), "built for 224"), ((160, 191), "rounding *up*"), (160, "a pair")]),
+    (heads.check_avgpool_fraction, 49 / 169,
+     [(1.0, "global average pooling"), (120 / 169, "ignores"), (196 / 169, "Only one window"),
+      (2.5, "at most 1")]),
 ]
 
 
@@ -84,3 +100,53 @@ def test_gradient_ratio_mistakes():
     assert "plain-32's ratio" in str(degradation.check_largest_gradient_ratio(ratio(32)))
     assert "residual net" in str(degradation.check_largest_gradient_ratio(ratio(56, residual=True)))
     assert "fc is not a conv" in str(degradation.check_largest_gradient_ratio(ratio(56, last="fc")))
+
+
+def test_predict_then_run_checkers():
+    assert "prediction" in str(heads.check_size_prediction(..., 0.96, 0.11))
+    assert heads.check_size_prediction(False, 0.96, 0.11).correct
+    assert "Running at a size is not performing" in str(heads.check_size_prediction(True, 0.96, 0.11))
+    assert heads.check_size_prediction(True, 0.96, 0.95).correct
+    assert not heads.check_size_prediction("no", 0.96, 0.11).correct
+    with pytest.raises(ValueError, match="accuracy_larger"):
+        heads.check_size_prediction(True, 0.96, 11)
+
+
+# --- every revealable solution of notebooks 03-06 passes its checker ----------------------------
+
+import re  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks" / "src"
+
+
+def _exercises(name):
+    """(checker name, solution code) for each exercise whose checker takes only the answer."""
+    source = (NOTEBOOKS / name).read_text()
+    pairs = []
+    for match in re.finditer(r"^(?:lesson\.)?(check_\w+)\(answer\)\n.*?<details><summary>Show solution</summary>"
+                             r"(.*?)</details>", source, flags=re.S | re.M):
+        code = re.findall(r"# ```python\n(.*?)# ```", match.group(2), flags=re.S)
+        pairs.append((match.group(1), "\n".join(line[2:] for line in code[0].splitlines())))
+    return pairs
+
+
+@pytest.mark.parametrize("notebook, module, count", [
+    ("03_residual_blocks.py", blocks, 5), ("04_building_resnets.py", networks, 5),
+    ("05_degradation.py", degradation, 4), ("06_flatten_vs_gap.py", heads, 3)])
+def test_revealable_solutions_pass_their_checkers(notebook, module, count):
+    import torch
+    from torch import nn
+
+    from resnet_teach import Bottleneck, resnet18
+    from resnet_teach.blocks import make_shortcut
+    from resnet_teach.degradation import gradient_norms_at_init
+
+    pairs = _exercises(notebook)
+    assert len(pairs) == count
+    for checker, code in pairs:
+        namespace = {"lesson": module, "torch": torch, "nn": nn, "Bottleneck": Bottleneck,
+                     "make_shortcut": make_shortcut, "gradient_norms_at_init": gradient_norms_at_init,
+                     "model": resnet18()}
+        exec(code, namespace)
+        assert getattr(module, checker)(namespace["answer"]).correct, (notebook, checker)

@@ -240,13 +240,12 @@ assert 3 * reached[f"resnet-{deep}"] <= reached[f"plain-{deep}"]  # the residual
 # Both plain nets get below 5%, but plain-32 needs several times as many epochs as plain-8
 # (each of which also costs more), while its residual twin, with exactly its parameters, gets
 # there in a few epochs, as fast as the shallow nets. So what our laptop shows is **slower optimization of the deep plain
-# net under the same budget**, on a data set small enough to memorize. That is the paper's
-# "higher training error throughout training", not what happens at convergence. The paper
-# makes its claim at convergence on CIFAR-10: its Figure 6 shows the deeper plain nets keeping
-# the higher training error to the end of 64,000 steps (section 5 counts the difference in
-# scale); its conjecture is that deep plain nets "may have exponentially low convergence
-# rates". Our run cannot test that; the widget in section 7 lets you run 30 epochs or more and
-# watch the gap close.
+# net under the same budget**, on a data set small enough to memorize: the deeper plain net
+# has the higher training error *during* training, not at the end. The paper claims more: on
+# CIFAR-10 its Figure 6 shows the deeper plain nets keeping the higher training error to the
+# end of 64,000 steps (section 5 counts the difference in scale), and its conjecture is that
+# deep plain nets "may have exponentially low convergence rates". Our run cannot test that;
+# the widget in section 7 lets you run 30 epochs or more and watch the gap close.
 
 # %% [markdown]
 # ## 3. Why? Gradients at initialization
@@ -427,8 +426,8 @@ for depth_, millions in CIFAR10_TABLE6_PARAMS_M.items():
 
 # %% [markdown]
 # **Degradation is not overfitting, and Table 6 has an example of each.** Its last row is a
-# ResNet of 1202 layers. It trains as well as ResNet-110 (the paper reports a training error
-# below 0.1% for both), yet it tests *worse*:
+# ResNet of 1202 layers. It trains about as well as ResNet-110 (the paper reports a training
+# error below 0.1% for it, similar to ResNet-110's in its Figure 6), yet it tests *worse*:
 
 # %%
 print("\n".join(CIFAR10_TABLE6_1202.lines()))

@@ -522,8 +522,8 @@ assert cam_share > baselines["CAM of a random other class"] + 0.5
 #   what digits look like, and its channels light up on the digit and not on the decoy.
 # - The **class weights** decide *whose* evidence the map shows. The CAM of the predicted class
 #   peaks on the digit far more often than the CAM of a random other class, and more often
-#   than the runner-up's: the evidence for a class the network does not believe in sits
-#   elsewhere as often as not.
+#   than the runner-up's: the evidence for a class the network does not believe in mostly
+#   sits outside the digit's box.
 #
 # So on this task a CAM shows where the evidence *for the predicted class* sits, and that
 # place is the digit; the features, not the class weights, do most of the finding. (Try a
@@ -534,7 +534,7 @@ assert cam_share > baselines["CAM of a random other class"] + 0.5
 # image the raw digit on top and the CAM over it underneath, green the true box and the cross
 # the CAM's peak. The first four are hits on images the network classifies correctly; the last
 # two are misses of the map on images the network *still classifies correctly*: the
-# prediction is right, but its strongest evidence sits outside the box.
+# prediction is right, but the map's peak falls outside the box (look where).
 
 # %% tags=["nbval-ignore-output"]
 correct = result.predicted == test_set.labels
