@@ -53,7 +53,7 @@ torch.set_num_threads(1)
 #
 # If the best thing a block can do is leave its input alone, its layers only have to output
 # zero, which is easy to reach. A plain stack would have to build the identity map out of
-# convolutions and ReLUs. He et al. (2015) argue this is why very deep plain networks are hard
+# convolutions and ReLUs. [He et al. (2015)](https://arxiv.org/abs/1512.03385) argue this is why very deep plain networks are hard
 # to optimize while residual ones are not ([notebook 05](05_degradation.ipynb) measures it).
 #
 # Here is the whole `forward` of the package's BasicBlock, printed from its source:

@@ -217,7 +217,7 @@ for stage in ("layer1", "layer2"):
 # %% [markdown]
 # ## 5. Multiply-adds beside the paper's Table 1
 #
-# The paper's Table 1 lists "FLOPs", but counts **multiply-adds**. `count_macs` measures them
+# The paper's Table 1 ([He et al. 2015](https://arxiv.org/abs/1512.03385)) lists "FLOPs", but counts **multiply-adds**. `count_macs` measures them
 # with hooks on a real forward pass. Running ResNet-152 at 224x224 to count would be slow, so
 # `network_macs` gets them by arithmetic: it walks the conv layers and applies the output-size
 # formula to each. First, the two must agree:

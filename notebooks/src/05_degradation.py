@@ -34,7 +34,7 @@
 # shallow network, add layers that compute the identity, and you have a deeper network with
 # exactly the same outputs.
 #
-# He et al. (2015) found the opposite when they trained **plain** networks (no shortcuts) on
+# [He et al. (2015)](https://arxiv.org/abs/1512.03385) found the opposite when they trained **plain** networks (no shortcuts) on
 # CIFAR-10: in the paper's Figure 1, the 56-layer plain net has a higher **training** error
 # than the 20-layer one, not only a higher test error. They called this the *degradation
 # problem*. Three points make it precise:
@@ -205,9 +205,9 @@ assert final[f"plain-{deep}"]["train_error"] < 1 - 1 / num_classes  # better tha
 
 # %% [markdown]
 # Plain-32 *learns*, epoch after epoch, far better than guessing; it is just much slower than
-# plain-8. Is it stuck, or only slow? Our training set has 1,000-odd small images: a network
-# with tens of thousands of parameters can memorize it, and given enough epochs both plain
-# nets do get close to 0% training error. A final training error after a long run then says
+# plain-8. Is it stuck, or only slow? Our training set is small (its size is printed in
+# section 2), and our networks have far more parameters than it has images: given enough
+# epochs they can fit nearly all of it, so a final training error after a long run says
 # little. A number that stays meaningful is **how long each network needs**: the epochs it
 # takes to bring its training error below 5%.
 #
@@ -291,9 +291,11 @@ plt.show()
 #
 # * In the plain net the gradients do **not** vanish. If anything they **explode**: they grow
 #   towards the input, in raw norm and even more steeply in relative norm (both first/last
-#   ratios are printed above), so the growth is not an artefact of conv1's small weights. The
-#   paper calls the norms "healthy", and by the standard of vanishing gradients they are; but
-#   the early layers are pushed far harder than the late ones. A mean-field theory of BN
+#   ratios are printed above). Part of conv1's large raw gradient comes from its small
+#   weights (BN makes the gradient scale as 1/‖W‖), but that is also why its relative step
+#   is large: an SGD step changes conv1's weights, in proportion, far more than the last
+#   conv's. The paper calls the norms "healthy", and by the standard of vanishing gradients
+#   they are; but the early layers are pushed far harder than the late ones. A mean-field theory of BN
 #   networks ([Yang et al. 2019](https://arxiv.org/abs/1902.08129)) predicts, qualitatively,
 #   the same: gradients that explode with depth at initialization. (Their theory is for fully
 #   connected BN networks of great width, not for our small conv nets, so it predicts the
@@ -480,8 +482,8 @@ print(f"(ImageNet, Table 2: {imagenet['train_images']:,} training images of shap
 # story: after the same short budget the deep plain net is far behind in training error, it
 # needs several times as many epochs to reach 5%, and its residual twin is ahead. That is
 # slower optimization, not the paper's degradation at convergence: on our small data set both
-# plain nets end near 0% training error if trained long enough, which is why the table above
-# has no row for our runs. The paper's Figure 6 shows the gap staying at CIFAR-10 scale, and
+# plain nets get below 5% training error if trained long enough (section 2 measured it), which
+# is why the table above has no row for our runs. The paper's Figure 6 shows the gap staying at CIFAR-10 scale, and
 # the full-scale path below lets you check on your own hardware.
 #
 # ## 6. The full-scale path (optional: CIFAR-10 from your disk, a GPU if you have one)

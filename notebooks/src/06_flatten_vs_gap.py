@@ -170,10 +170,11 @@ assert all(lesson.last_map_size(n, n) == (math.ceil(n / 32),) * 2 for n in range
 # %% [markdown]
 # **Runs is not performs.** GAP lets the network *run* at any size; it does not make a
 # trained network *perform* equally well at every size. A network learns features at the
-# scale of the objects it was trained on: show it the same images larger and its accuracy
-# drops, although every shape is right (Touvron et al. 2019, [*Fixing the train-test
-# resolution discrepancy*](https://arxiv.org/abs/1906.06423), measure this on ImageNet).
-# Section 7 trains a small network and measures it.
+# scale of the objects it was trained on: show it the objects at another scale and its
+# accuracy changes, although every shape is right. On ImageNet, Touvron et al. 2019
+# ([*Fixing the train-test resolution discrepancy*](https://arxiv.org/abs/1906.06423)) show
+# that accuracy depends on the test resolution, and that the best one depends on how large
+# the objects looked during training. Section 7 trains a small network and measures it.
 #
 # ## 4. A Flatten head works only where its map is 7x7
 #
@@ -572,14 +573,14 @@ print(f"the same images at twice the size (48x48): {accuracy_larger:.3f}  (chanc
 print(f"digits of the same size, 32x32 canvas:     {accuracy_wider:.3f}")
 print(lesson.check_size_prediction(prediction, test_accuracy, accuracy_larger))
 # Seeds 0-4: twice the size 0.096-0.154, wider canvas 0.958-0.968.
-assert accuracy_larger < 0.5 and accuracy_wider > 0.9
+assert accuracy_larger < 0.3 and accuracy_wider > 0.9  # near chance (0.1) at twice the size
 
 # %% [markdown]
-# Every shape is right at 48x48, and the network answers at about chance level: its features
+# Every shape is right at 48x48, and the network answers close to chance level: its features
 # were learned for strokes and digits of one scale. More canvas around digits of the trained
 # size costs nothing: convolutions slide over any map, and GAP averages whatever comes out.
 # So GAP makes a network *run* at any size, and it *performs* where the objects have the scale
-# it was trained on. ImageNet networks show a milder version of the same effect (Touvron et
+# it was trained on. ImageNet networks depend on scale more mildly, but they do (Touvron et
 # al. 2019, cited in section 3).
 #
 # ### Exercise 4 · Compute a class activation map yourself
@@ -617,7 +618,7 @@ check_cam(answer, features, cam_net.fc, 3)
 #   GAP network).
 # - GAP lets the network *run* at any size: 160, 224, 320 and non-square inputs all give 1000
 #   logits. Running is not performing: our digit network, shown its test images at twice the
-#   size, falls to about chance (section 7). A Flatten head works only where the map has the
+#   size, falls close to chance (section 7). A Flatten head works only where the map has the
 #   size it was built for (a narrow band of sides, exercise 2) and fails elsewhere with `mat1 and mat2 shapes cannot be
 #   multiplied`; a map with the same number of positions in another layout even passes
 #   silently. Blog post 001's fixed `AvgPool2d(7)` fails on maps smaller than 7x7 ("Output
