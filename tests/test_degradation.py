@@ -407,10 +407,11 @@ def test_relative_gradient_norms_divide_by_the_weight_norm():
 def test_check_reach_prediction():
     assert "prediction" in str(lesson.check_reach_prediction(..., 14))
     assert lesson.check_reach_prediction(13, 14).correct
-    assert lesson.check_reach_prediction(None, None).correct
+    assert lesson.check_reach_prediction("never", None).correct
     assert "Too few" in str(lesson.check_reach_prediction(4, 14))
     assert "Too many" in str(lesson.check_reach_prediction(40, 14))
-    assert not lesson.check_reach_prediction(None, 14).correct
+    assert "does get there" in str(lesson.check_reach_prediction("never", 14))
+    assert not lesson.check_reach_prediction(True, 14).correct
     assert not lesson.check_reach_prediction("soon", 14).correct
 
 

@@ -213,11 +213,11 @@ assert final[f"plain-{deep}"]["train_error"] < 1 - 1 / num_classes  # better tha
 #
 # **Predict first.** Write down a guess before you run the next cell: plain-8 gets there in a
 # few epochs. How many epochs will plain-32 need: about the same, two or three times as many,
-# or will it never get there within 25 epochs? Put your guess in `prediction` (an int, or
-# `None` for "never"); the cell after the run tells you how close you were.
+# or will it never get there within 25 epochs? Put your guess in `prediction` (a number of
+# epochs, or `"never"`); the cell after the run tells you how close you were.
 
 # %%
-prediction = ...  # epochs plain-32 needs to reach 5% training error (or None)
+prediction = ...  # epochs plain-32 needs to reach 5% training error, or "never"
 
 # %% [markdown]
 # The run: the same four networks, the same Adam, but a **constant** learning rate (a cosine

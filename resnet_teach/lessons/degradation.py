@@ -178,27 +178,31 @@ def check_identity_block(answer: Any) -> Feedback:
 
 
 def check_reach_prediction(prediction: Any, reached: Optional[int]) -> Feedback:
-    """Predict-then-run: how many epochs plain-32 needs to reach 5% training error (None: never
-    within the run). ``reached`` is what the run measured; within a third (or the same None)
-    counts as a good prediction."""
+    """Predict-then-run: how many epochs plain-32 needs to reach 5% training error ("never":
+    not within the run). ``reached`` is what the run measured (None: not reached); within a
+    third of it (or "never" for None) counts as a good prediction."""
     if is_unanswered(prediction):
-        return Feedback(False, "Write your prediction in `prediction` first (an int, or None for "
-                               "'never'), then run this cell again.")
+        return Feedback(False, "Write your prediction in `prediction` first (a number of epochs, or "
+                               "\"never\"), then run this cell again.")
     if reached is not None and (isinstance(reached, bool) or not isinstance(reached, int)):
         raise TypeError(f"reached={reached!r} must be the measured number of epochs (an int) or None")
     measured = "never within the run" if reached is None else f"after {reached} epochs"
-    if prediction is None or reached is None:
-        ok = prediction is None and reached is None
-    elif isinstance(prediction, bool) or not isinstance(prediction, (int, float)):
-        return Feedback(False, f"You predicted {prediction!r}: give a number of epochs, or None.")
+    never = isinstance(prediction, str) and prediction.strip().lower() == "never"
+    if not never and (isinstance(prediction, bool) or not isinstance(prediction, (int, float))):
+        return Feedback(False, f"You predicted {prediction!r}: give a number of epochs, or \"never\".")
+    if never or reached is None:
+        ok = never and reached is None
     else:
         ok = abs(prediction - reached) <= reached / 3
     if ok:
-        return Feedback(True, f"Measured: {measured}. Your prediction, {prediction}, was close.")
-    too = ("" if prediction is None or reached is None else
+        return Feedback(True, f"Measured: {measured}. Your prediction, {prediction!r}, was close.")
+    if never:
+        return Feedback(False, f"You predicted \"never\"; measured: {measured}. It is slow, but it does "
+                               f"get there.")
+    too = ("" if reached is None else
            " Too few: depth made plain-32 slower than you expected." if prediction < reached else
-           " Too many: it is slow, but it does get there.")
-    return Feedback(False, f"You predicted {prediction}; measured: {measured}.{too}")
+           " Too many: it is slow, but not that slow.")
+    return Feedback(False, f"You predicted {prediction!r}; measured: {measured}.{too}")
 
 
 def _shortcut_extra_parameters(depth: int = 32) -> Tuple[int, int]:
