@@ -518,9 +518,9 @@ assert cam_share > baselines["CAM of a random other class"] + 0.5
 # %% [markdown]
 # Measured, the answer is more modest than "the location comes for free from the GAP head":
 #
-# - The **class-agnostic** map finds the digit about as often as the CAM (here even a little
-#   more often). So the location comes from the trained **features**: the network learned
-#   what digits look like, and its channels light up on the digit and not on the decoy.
+# - The **class-agnostic** map finds the digit about as often as the CAM. So the location
+#   comes from the trained **features**: the network learned what digits look like, and its
+#   channels respond most strongly on the digit, not on the decoy.
 # - The **class weights** decide *whose* evidence the map shows. The CAM of the predicted class
 #   peaks on the digit far more often than the CAM of a random other class, and more often
 #   than the runner-up's: the evidence for a class the network does not believe in mostly
@@ -578,7 +578,8 @@ assert accuracy_larger < 0.3 and accuracy_wider > 0.9  # near chance (0.1) at tw
 # %% [markdown]
 # Every shape is right at 48x48, and the network answers close to chance level: its features
 # were learned for strokes and digits of one scale. More canvas around digits of the trained
-# size costs nothing: convolutions slide over any map, and GAP averages whatever comes out.
+# size costs little (printed above): convolutions slide over any map, and GAP averages
+# whatever comes out.
 # So GAP makes a network *run* at any size, and it *performs* where the objects have the scale
 # it was trained on. ImageNet networks depend on scale more mildly, but they do (Touvron et
 # al. 2019, cited in section 3).
@@ -629,7 +630,8 @@ check_cam(answer, features, cam_net.fc, 3)
 #   the CAM's peak fell inside the digit's box on at least 80% of held-out images, far above
 #   chance and above a plain ink finder. A class-agnostic map (the plain sum of channels)
 #   does about as well: the trained features find the digit, and the class weights choose
-#   whose evidence the map shows (a random other class's CAM rarely peaks on the digit).
+#   whose evidence the map shows (a random other class's CAM peaks on the digit far less
+#   often).
 #   Section 7 prints and asserts the numbers.
 #
 # **Next:** [07 · Why residual networks train](07_why_residual_networks_train.ipynb): shattered
