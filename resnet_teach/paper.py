@@ -47,14 +47,14 @@ CIFAR10_TABLE6 = PaperTable(
 # Table 6's "# params" column, in millions, for the same networks (option-A shortcuts, RGB input).
 CIFAR10_TABLE6_PARAMS_M: Mapping[int, float] = {20: 0.27, 32: 0.46, 44: 0.66, 56: 0.85, 110: 1.7}
 
-# Table 6's last row, kept apart because it goes the other way: ResNet-1202 trains as well as
-# ResNet-110 (training error below 0.1%, section 4.2 and Figure 6 right) but tests worse. That is
-# overfitting, the opposite signature of degradation (where the training error itself is worse).
+# Table 6's last row, kept apart because it goes the other way: ResNet-1202 trains about as well
+# as ResNet-110 (its training error is below 0.1%, section 4.2 and Figure 6 right) but tests worse.
+# That is overfitting, the opposite signature of degradation (where the training error itself is worse).
 CIFAR10_TABLE6_1202 = PaperTable(
     table="Table 6", dataset="CIFAR-10", metric="test error %",
     rows={"ResNet-110": 6.43, "ResNet-1202": 7.93},
-    note="Both reach a training error below 0.1% (section 4.2); the paper on the 1202-layer net: "
-         "\"We argue that this is because of overfitting.\"")
+    note="ResNet-1202 reaches a training error below 0.1% (section 4.2, Figure 6 right), similar to "
+         "ResNet-110's; the paper on the 1202-layer net: \"We argue that this is because of overfitting.\"")
 # Table 6, "# params" of ResNet-1202, in millions.
 CIFAR10_TABLE6_1202_PARAMS_M = 19.4
 

@@ -9,7 +9,7 @@
 # - the "identity block" and the "conv block" (projection shortcut) of the blog posts, and the
 #   paper's shortcut options A, B and C, with their parameters counted for ResNet-34;
 # - ResNet v1 vs v1.5: where the stride goes; same parameters, more multiply-adds for v1.5,
-#   which NVIDIA (who named it) reports as slightly more accurate;
+#   which NVIDIA (who named it) reports as about 0.5 points more accurate (top-1);
 # - `zero_init_residual`: every block starts out as its shortcut, most of them as the identity;
 # - two bugs from the blog posts, run in our own code: `run` instead of `forward`, and a ReLU
 #   on the residual branch before the addition.
@@ -53,7 +53,7 @@ torch.set_num_threads(1)
 #
 # If the best thing a block can do is leave its input alone, its layers only have to output
 # zero, which is easy to reach. A plain stack would have to build the identity map out of
-# convolutions and ReLUs. He et al. (2015) argue this is why very deep plain networks are hard
+# convolutions and ReLUs. [He et al. (2015)](https://arxiv.org/abs/1512.03385) argue this is why very deep plain networks are hard
 # to optimize while residual ones are not ([notebook 05](05_degradation.ipynb) measures it).
 #
 # Here is the whole `forward` of the package's BasicBlock, printed from its source:
@@ -123,8 +123,19 @@ assert blocks_50 == 16
 
 # %% [markdown]
 # That is how ResNet-50 can have 16 blocks working on 256 to 2048 channels and still cost
-# little more than ResNet-34 ([notebook 04](04_building_resnets.ipynb) counts both). The two
-# blocks, drawn from their traces (the shapes in the boxes are the traced output shapes):
+# little more than ResNet-34. `network_macs` counts a whole network's multiply-adds by
+# arithmetic on a shapes-only copy (`build_on_meta`, section 4 says more; [notebook
+# 04](04_building_resnets.ipynb) explains both and checks them against a real forward pass):
+
+# %%
+macs_34, macs_50 = network_macs(build_on_meta(resnet34)), network_macs(build_on_meta(resnet50))
+print(f"multiply-adds at 224x224: ResNet-34 {macs_34 / 1e9:.2f} G, ResNet-50 {macs_50 / 1e9:.2f} G "
+      f"({macs_50 / macs_34 - 1:.0%} more for {50 - 34} more layers)")
+assert macs_34 < macs_50 < 1.2 * macs_34
+
+# %% [markdown]
+# The two blocks, drawn from their traces (the shapes in the boxes are the traced output
+# shapes):
 
 # %%
 fig = draw_blocks([basic_diagram, bottleneck_diagram])
@@ -133,8 +144,9 @@ plt.show()
 # %% [markdown]
 # ## 4. "Identity block" and "conv block": the projection shortcut
 #
-# The blog posts call the two kinds of block "Identity Block" and "Conv Block". In an
-# **identity block** the shape stays the same and the shortcut is x itself. The first block of
+# Blog post 001 calls the two kinds of block "Identity Block" and "Conv Block", and this
+# notebook uses its meaning. In an **identity block** the shape stays the same and the
+# shortcut is x itself. The first block of
 # a stage changes the shape: its stride 2 halves H and W, and it outputs more channels. Then
 # x cannot be added as it is. Here is a Bottleneck with stride 2 and no shortcut to fix that:
 
@@ -158,6 +170,17 @@ print("F(x):", tuple(f_x.shape), "  x:", tuple(x256.shape))  # (N, C, H, W) each
 # F(x) has twice the channels and half the height and width of x. The fix is a **projection shortcut**:
 # a 1x1 conv with the block's stride and the new channel count, then BN. A block with one is
 # the **conv block**. (`make_shortcut` builds it; the networks call it for every block.)
+#
+# **Careful: "conv block" means three different things in the blog posts.**
+#
+# | post | what its "conv block" is |
+# |---|---|
+# | 001 | a block with a projection shortcut (the meaning used here) |
+# | 000 | `ConvBlock`, the class name of *every* Bottleneck, identity blocks included |
+# | 004 | "convblock" is the residual *branch* (the convolutions), and "identityblock" the *shortcut* beside it |
+#
+# When you read "conv block", check which one is meant: in post 004's sense every block has
+# both parts.
 
 # %%
 projection = make_shortcut(256, 128 * Bottleneck.expansion, stride=2, shortcut="B",
@@ -227,16 +250,20 @@ assert by_option["B"]["total params"] == count_parameters(build_on_meta(resnet34
 assert by_option["B"]["total params"] - by_option["A"]["total params"] == by_option["B"]["shortcut params"]
 
 # %% [markdown]
-# In the paper's ImageNet comparison (its Table 3), B was slightly better than A, whose
-# zero-padded channels learn nothing, and C marginally better than B. The authors judged C's
-# extra parameters not worth the small gain and used B for the deeper networks; their CIFAR-10
-# networks use A. Exercise 3 asks how many parameters C adds.
+# In the paper's ImageNet comparison ([He et al. 2015](https://arxiv.org/abs/1512.03385),
+# Table 3: ResNet-34, top-1 error with 10-crop testing) A gave 25.03%, B 24.52% and C 24.19%:
+# B slightly better than A, whose zero-padded channels learn nothing, and C marginally better
+# than B. The authors judged C's extra parameters not worth the small gain and used B for the
+# deeper networks; their CIFAR-10 networks use A. Exercise 3 asks how many parameters C adds.
 #
 # ## 6. ResNet v1 vs v1.5: where the stride goes
 #
-# In the paper's Bottleneck the stride 2 of a conv block sits on the **first 1x1 conv**
-# ("v1"; blog post 001 does this). torchvision puts it on the **3x3 conv** ("v1.5"). The
-# weights are the same shapes, so the parameter counts agree; the cost does not.
+# The paper's text does not say which conv of a downsampling Bottleneck carries the stride 2.
+# The models its authors released (the Caffe prototxt files of
+# [KaimingHe/deep-residual-networks](https://github.com/KaimingHe/deep-residual-networks))
+# put it on the **first 1x1 conv**: that is "v1", and blog post 001 does the same.
+# torchvision puts it on the **3x3 conv** ("v1.5"). The weights are the same shapes, so the
+# parameter counts agree; the cost does not.
 
 # %%
 placement = lesson.stride_placement(256, 128, size=56)
@@ -267,8 +294,10 @@ print(f"values wiped: {(wiped == 0).float().mean():.0%}")
 # %% [markdown]
 # So v1.5 costs more but lets the branch of the downsampling block see every pixel. The
 # projection shortcut is a 1x1 conv with stride 2 in both versions, so it still skips three
-# pixels in four. NVIDIA, who named the variant, report v1.5 slightly more accurate and
-# slightly slower. For the whole ResNet-50 the
+# pixels in four. NVIDIA, who named the variant, report v1.5 "slightly more accurate (~0.5%
+# top1)" and about 5% slower in images per second
+# ([NVIDIA DeepLearningExamples, ResNet50 v1.5](https://pytorch.org/hub/nvidia_deeplearningexamples_resnet50/));
+# that is their training recipe's measurement, which a laptop cannot repeat. For the whole ResNet-50 the
 # difference sits in the three blocks with stride 2 (layer2.0, layer3.0, layer4.0).
 # `network_macs` counts a whole network by arithmetic (notebook 04 explains it and checks it
 # against a real forward pass); the difference must equal what the three traced blocks give:
@@ -411,8 +440,10 @@ assert torch.equal(out_ours, out_reference) and (out_buggy >= x_in).all()
 # every block can only **add**. Stacked through all 16 Bottlenecks of ResNet-50 (section 3
 # counted them), activations can only pile up, and a block can no longer learn to damp a
 # feature. Our block (like torchvision's) lowers a good share of its
-# inputs. He et al.'s follow-up paper, *Identity Mappings in Deep Residual Networks* (2016),
-# tried exactly this "ReLU before addition" variant and found it trains to a worse result.
+# inputs. He et al.'s follow-up paper, [*Identity Mappings in Deep Residual
+# Networks*](https://arxiv.org/abs/1603.05027) (2016), tried exactly this "ReLU before
+# addition" variant: on CIFAR-10 its ResNet-110 reached 7.84% test error against 6.61% for
+# the original block (their Table 2).
 #
 # ## Exercises
 #
@@ -499,6 +530,38 @@ lesson.check_zero_gammas(answer)
 #
 # ```python
 # answer = 16
+# ```
+# </details>
+#
+# ### Exercise 5 · Predict, then run: what v1 never sees
+#
+# Section 6 showed that a 1x1 conv with stride 2 never reads three pixels in four. Now the
+# whole block. Take a **v1** Bottleneck that downsamples (stride 2 on its first 1x1 conv,
+# with its 1x1 projection shortcut), and wipe every odd row and column of its input. Does the
+# block's output change? Write `True` or `False` *before* you run anything, then check.
+
+# %%
+answer = ...  # True (the output changes) or False (it does not)
+lesson.check_v1_wipe_prediction(answer)
+
+# %% [markdown]
+# <details><summary>Show solution</summary>
+#
+# `False`: both paths of a v1 downsampling block begin with a 1x1 conv of stride 2 (conv1 on
+# the branch, the projection on the shortcut), so both read only the even rows and columns.
+# The wiped pixels never reach the output. In v1.5 the branch's 3x3 conv reads them. Run it:
+#
+# ```python
+# torch.manual_seed(0)
+# shortcut = make_shortcut(256, 128 * Bottleneck.expansion, 2, "B", nn.BatchNorm2d)
+# v1_block = Bottleneck(256, 128, stride=2, downsample=shortcut, stride_in_1x1=True).eval()
+# x8 = torch.relu(torch.randn(1, 256, 8, 8))  # (N, C, H, W)
+# x8_wiped = x8.clone()
+# x8_wiped[:, :, 1::2, :] = 0
+# x8_wiped[:, :, :, 1::2] = 0
+# with torch.no_grad():
+#     print("output changed?", not torch.equal(v1_block(x8), v1_block(x8_wiped)))
+# answer = False
 # ```
 # </details>
 #
