@@ -89,8 +89,10 @@ class OutputValue:
     torch_value: float  # the layer's own output at that position
 
     def formula(self) -> str:
-        terms = " + ".join(f"{v:g}" for v in self.per_channel)
-        return f"{terms} + bias {self.bias:g} = {self.value:g}"
+        def num(v: float) -> str:
+            return f"({v:g})" if v < 0 else f"{v:g}"
+        terms = " + ".join(num(v) for v in self.per_channel)
+        return f"{terms} + bias {num(self.bias)} = {self.value:g}"
 
 
 def output_value(conv: nn.Conv2d, x: Tensor, out_channel: int, row: int, col: int) -> OutputValue:
