@@ -82,3 +82,12 @@ def test_exercises_name_the_mistakes(checker, right, mistakes):
     named = {f.message.split(". ", 1)[1] for f in wrong}
     assert len(named) == len(mistakes) or checker is bnb.check_dx_all_ones
     assert "Replace" in checker(...).message and not checker("x").correct
+
+
+def test_groupnorm_beats_batchnorm_at_batch_two():
+    state = torch.random.get_rng_state()
+    two = norms.batch_of_two(seed=1)
+    assert torch.equal(state, torch.random.get_rng_state())
+    assert two["GroupNorm"] > two["BatchNorm"] + 0.03
+    with pytest.raises(TypeError, match="norm_layer"):
+        norms.small_net(3)

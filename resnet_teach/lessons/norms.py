@@ -21,10 +21,12 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .._checks import check_int
+from ..data import digits
+from ..train import evaluate, train
 from ..exercises import Feedback
 from .mistakes import check_with_mistakes
 
-__all__ = ["NORMS", "normalize_over", "group_norm_by_hand", "norm_equivalences", "statistics_groups",
+__all__ = ["NORMS", "small_net", "batch_of_two", "normalize_over", "group_norm_by_hand", "norm_equivalences", "statistics_groups",
            "bn_parameter_table", "check_groupnorm_statistics", "check_bn_params"]
 
 # name -> (axes the statistics are taken over, for x of shape (N, C, H, W); what one set is)
@@ -87,6 +89,38 @@ def statistics_groups(norm: str, batch: int = 4, channels: int = 6, groups: int 
     if norm == "GroupNorm":
         return samples * g + chans // (c // g)
     raise ValueError(f"norm={norm!r} must be one of {', '.join(repr(k) for k in NORMS)}")
+
+
+def small_net(norm_layer: Any) -> nn.Sequential:
+    """Three 3x3 convs (16, 32, 32 channels), each followed by ``norm_layer(channels)`` and a
+    ReLU, global average pooling and a linear layer: for 8x8 digits."""
+    if not callable(norm_layer):
+        raise TypeError(f"norm_layer={norm_layer!r} must be callable, e.g. nn.BatchNorm2d")
+    return nn.Sequential(
+        nn.Conv2d(1, 16, 3, padding=1, bias=False), norm_layer(16), nn.ReLU(),  # (N, 16, 8, 8)
+        nn.Conv2d(16, 32, 3, stride=2, padding=1, bias=False), norm_layer(32), nn.ReLU(),  # (N, 32, 4, 4)
+        nn.Conv2d(32, 32, 3, stride=2, padding=1, bias=False), norm_layer(32), nn.ReLU(),  # (N, 32, 2, 2)
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 10))  # (N, 10)
+
+
+def batch_of_two(seed: int = 0, train_images: int = 600, groups: int = 4) -> Dict[str, float]:
+    """Train ``small_net`` with BatchNorm and with GroupNorm(``groups``) on the same digits, in
+    batches of 2, one epoch, same seed; return each one's test accuracy (eval mode).
+
+    BN then normalizes every training step with the statistics of two images and evaluates
+    with running statistics gathered from such pairs; GN never looks at the batch.
+    """
+    n = check_int("train_images", train_images, 2)
+    data, test = digits("train"), digits("test")
+    subset = (data.images[:n], data.labels[:n])
+    result = {}
+    for name, norm in (("BatchNorm", nn.BatchNorm2d), ("GroupNorm", lambda c: nn.GroupNorm(groups, c))):
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            model = small_net(norm)
+            train(model, subset, epochs=1, batch_size=2, lr=1e-3, seed=seed, progress=False)
+        result[name] = evaluate(model, test)["accuracy"]
+    return result
 
 
 def bn_parameter_table(model: nn.Module) -> List[Dict[str, Any]]:
