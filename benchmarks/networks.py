@@ -27,11 +27,12 @@ def _seconds(run: Callable[[], object]) -> float:
 def rows() -> List[Row]:
     from resnet_teach import count_macs, resnet18
     from resnet_teach.lessons import networks as lesson
+    from resnet_teach.lessons.networks import building
     from resnet_teach.widgets.network import network_explorer
 
     out: List[Row] = []
     lesson.explore_network.cache_clear()
-    lesson._meta_network.cache_clear()
+    building._meta_network.cache_clear()
     first = _seconds(lambda: lesson.explore_network("ResNet-152", 224, 3))
     out.append(("04 explorer, first ResNet-152 (builds it on the meta device)", f"{first:.2f} s", "< 2 s"))
 

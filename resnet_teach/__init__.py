@@ -8,13 +8,13 @@ so ``import resnet_teach`` pulls in neither matplotlib nor ipywidgets.
 from .arithmetic import (conv_output_size, conv_transpose_output_size, effective_kernel_size,
                          pool_output_size, receptive_field, receptive_field_steps, same_padding)
 from .blocks import BasicBlock, Bottleneck, ZeroPadShortcut, conv1x1, conv3x3
-from .cifar import CifarResNet, cifar_depths, cifar_resnet
+from .cifar import CifarResNet, cifar_resnet
 from .data import Split, cifar10_from_disk, digits, placed_digits, sample_photo
 from .degradation import DegradationSettings, gradient_norms_at_init, run_degradation, run_degradation_cifar10
 from .exercises import Feedback
 from .resnet import STAGES, ResNet, resnet18, resnet34, resnet50, resnet101, resnet152
 from .scratch import ScratchBatchNorm2d, scratch_conv2d, scratch_pad
-from .trace import ShapeTrace, TraceRow, count_macs, count_parameters, trace_shapes
+from .trace import ShapeTrace, TraceRow, build_on_meta, count_macs, count_parameters, trace_shapes
 from .train import TrainConfig, evaluate, train
 
 __version__ = "0.1.0"
@@ -23,12 +23,12 @@ __all__ = [
     "conv_output_size", "conv_transpose_output_size", "effective_kernel_size", "pool_output_size",
     "receptive_field", "receptive_field_steps", "same_padding",
     "BasicBlock", "Bottleneck", "ZeroPadShortcut", "conv1x1", "conv3x3",
-    "CifarResNet", "cifar_depths", "cifar_resnet",
+    "CifarResNet", "cifar_resnet",
     "Split", "cifar10_from_disk", "digits", "placed_digits", "sample_photo",
     "DegradationSettings", "gradient_norms_at_init", "run_degradation", "run_degradation_cifar10",
     "Feedback",
     "STAGES", "ResNet", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
     "ScratchBatchNorm2d", "scratch_conv2d", "scratch_pad",
-    "ShapeTrace", "TraceRow", "count_macs", "count_parameters", "trace_shapes",
+    "ShapeTrace", "TraceRow", "build_on_meta", "count_macs", "count_parameters", "trace_shapes",
     "TrainConfig", "evaluate", "train",
 ]

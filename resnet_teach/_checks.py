@@ -58,3 +58,10 @@ def check_float(name: str, value: Any, low: float | None = None, high: float | N
         op = "<=" if high_inclusive else "<"
         raise ValueError(f"{name}={value} must be {op} {high}")
     return value
+
+
+def check_shape(name: str, value: Any) -> Tuple[int, ...]:
+    """A tensor shape such as (1, 3, 224, 224): a tuple/list/torch.Size of at least 2 ints >= 1."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or len(value) < 2:
+        raise ValueError(f"{name}={value!r} must be a shape such as (1, 3, 224, 224)")
+    return tuple(check_int(f"{name}[{i}]", s, 1) for i, s in enumerate(value))

@@ -16,10 +16,11 @@ from typing import Any, Iterable, List, Tuple, Union
 from ._checks import IntOrPair, check_choice, check_pair, is_pair
 
 __all__ = [
+    "PADDING_MODES",
     "effective_kernel_size",
     "conv_output_size",
-    "pool_output_size",
     "conv_transpose_output_size",
+    "pool_output_size",
     "same_padding",
     "receptive_field",
     "receptive_field_steps",
@@ -92,6 +93,36 @@ def conv_output_size(
     return _result(pair, out)
 
 
+def conv_transpose_output_size(
+    size: IntOrPair,
+    kernel_size: IntOrPair,
+    stride: IntOrPair = 1,
+    padding: IntOrPair = 0,
+    output_padding: IntOrPair = 0,
+    dilation: IntOrPair = 1,
+) -> IntOrPair:
+    """Output size of ``nn.ConvTranspose2d``: ``(n-1)s - 2p + d(k-1) + output_padding + 1``."""
+    pair, labels = _dims(size, kernel_size, stride, padding, output_padding, dilation)
+    ns = check_pair("size", size, 1)
+    ks = check_pair("kernel_size", kernel_size, 1)
+    ss = check_pair("stride", stride, 1)
+    ps = check_pair("padding", padding, 0)
+    ops = check_pair("output_padding", output_padding, 0)
+    ds = check_pair("dilation", dilation, 1)
+    out = []
+    for label, n, k, s, p, op, d in zip(labels, ns, ks, ss, ps, ops, ds):
+        if op >= max(s, d):
+            raise ValueError(f"{label}output_padding={op} must be smaller than stride={s} or "
+                             f"dilation={d}")
+        o = (n - 1) * s - 2 * p + d * (k - 1) + op + 1
+        if o < 1:
+            raise ValueError(f"{label}padding={p} crops away the whole output: "
+                             f"(size-1)*stride - 2*padding + dilation*(kernel_size-1) + "
+                             f"output_padding + 1 = {o} < 1")
+        out.append(o)
+    return _result(pair, out)
+
+
 def pool_output_size(
     size: IntOrPair,
     kernel_size: IntOrPair,
@@ -132,36 +163,6 @@ def pool_output_size(
             raise ValueError(
                 f"{label}kernel_size={k} with dilation={d} spans {span}, more than the padded "
                 f"input {n + 2 * p} (size={n} + 2*padding={p}): no window fits")
-        out.append(o)
-    return _result(pair, out)
-
-
-def conv_transpose_output_size(
-    size: IntOrPair,
-    kernel_size: IntOrPair,
-    stride: IntOrPair = 1,
-    padding: IntOrPair = 0,
-    output_padding: IntOrPair = 0,
-    dilation: IntOrPair = 1,
-) -> IntOrPair:
-    """Output size of ``nn.ConvTranspose2d``: ``(n-1)s - 2p + d(k-1) + output_padding + 1``."""
-    pair, labels = _dims(size, kernel_size, stride, padding, output_padding, dilation)
-    ns = check_pair("size", size, 1)
-    ks = check_pair("kernel_size", kernel_size, 1)
-    ss = check_pair("stride", stride, 1)
-    ps = check_pair("padding", padding, 0)
-    ops = check_pair("output_padding", output_padding, 0)
-    ds = check_pair("dilation", dilation, 1)
-    out = []
-    for label, n, k, s, p, op, d in zip(labels, ns, ks, ss, ps, ops, ds):
-        if op >= max(s, d):
-            raise ValueError(f"{label}output_padding={op} must be smaller than stride={s} or "
-                             f"dilation={d}")
-        o = (n - 1) * s - 2 * p + d * (k - 1) + op + 1
-        if o < 1:
-            raise ValueError(f"{label}padding={p} crops away the whole output: "
-                             f"(size-1)*stride - 2*padding + dilation*(kernel_size-1) + "
-                             f"output_padding + 1 = {o} < 1")
         out.append(o)
     return _result(pair, out)
 

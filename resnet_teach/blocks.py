@@ -14,7 +14,6 @@ from typing import Callable, Optional
 from torch import Tensor, nn
 
 from ._checks import check_choice, check_int
-from .scratch import ScratchBatchNorm2d
 
 __all__ = ["conv3x3", "conv1x1", "BasicBlock", "Bottleneck", "ZeroPadShortcut", "make_shortcut"]
 
@@ -201,7 +200,8 @@ def init_weights(model: nn.Module, zero_init_residual: bool = False) -> None:
     for m in model.modules():
         if isinstance(m, nn.Conv2d):
             nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-        elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm, ScratchBatchNorm2d)):
+        elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
+            # (other norm layers, such as ScratchBatchNorm2d, start at weight 1, bias 0 themselves)
             if m.weight is not None:  # affine=False norms have nothing to initialise
                 nn.init.constant_(m.weight, 1)
             if m.bias is not None:

@@ -11,7 +11,7 @@
 """
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from typing import Optional, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -20,12 +20,7 @@ from ._checks import check_choice, check_int
 from .blocks import BasicBlock, NormLayer, init_weights, make_shortcut
 from .resnet import check_forward_input
 
-__all__ = ["CifarResNet", "cifar_resnet", "cifar_depths"]
-
-
-def cifar_depths(max_depth: int = 110) -> List[int]:
-    """The valid depths 6n + 2 up to ``max_depth``: 8, 14, 20, 26, 32, ..."""
-    return list(range(8, max_depth + 1, 6))
+__all__ = ["CifarResNet", "cifar_resnet"]
 
 
 class CifarResNet(nn.Module):

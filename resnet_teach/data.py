@@ -3,7 +3,8 @@
 * ``digits``: scikit-learn's 1,797 real handwritten digits (8x8, 10 classes), shipped inside
   the scikit-learn package; optionally upsampled.
 * ``placed_digits``: a digit pasted at a random spot of a larger blank canvas, with its box,
-  for checking where a network looks (class activation maps).
+  for checking where a network looks (class activation maps); ``digits_with_decoy`` adds a
+  decoy (another digit, its pixels shuffled: the same ink, no digit shape).
 * ``sample_photo``: a real photograph that ships with scikit-learn (``china.jpg``).
 * ``cifar10_from_disk``: the optional full-scale path, only if the user already has CIFAR-10.
 """
@@ -18,7 +19,7 @@ from torch import Tensor
 
 from ._checks import check_choice, check_float, check_int
 
-__all__ = ["Split", "digits", "placed_digits", "sample_photo", "cifar10_from_disk"]
+__all__ = ["Split", "digits", "placed_digits", "digits_with_decoy", "sample_photo", "cifar10_from_disk"]
 
 
 @dataclass
@@ -98,6 +99,59 @@ def placed_digits(n: int = 2000, canvas: int = 32, digit_size: int = 12, seed: i
         out[i, :, y:y + digit_size, x:x + digit_size] = small[i]
     boxes = torch.stack([xs, ys, xs + digit_size, ys + digit_size], dim=1)
     return Split(out, labels[pick], boxes)
+
+
+def _scramble(patches: Tensor, tile: int, generator: torch.Generator) -> Tensor:
+    """Cut each (d, d) patch of (N, d, d) into tile x tile squares and shuffle them (each patch
+    its own order): the same ink, but no digit shape."""
+    n, d = patches.shape[0], patches.shape[-1]
+    t, blocks = tile, d // tile
+    tiles = patches.reshape(n, blocks, t, blocks, t).permute(0, 1, 3, 2, 4).reshape(n, blocks * blocks, t, t)
+    order = torch.rand(n, blocks * blocks, generator=generator).argsort(dim=1)  # a permutation per patch
+    tiles = tiles[torch.arange(n)[:, None], order]
+    return tiles.reshape(n, blocks, blocks, t, t).permute(0, 1, 3, 2, 4).reshape(n, d, d)
+
+
+def digits_with_decoy(n: int = 1000, canvas: int = 24, digit_size: int = 8, seed: int = 0,
+                      split: str = "train", tile: int = 1) -> Split:
+    """``placed_digits`` plus a decoy: another digit, its pixels shuffled, placed beside it.
+
+    The decoy has the same amount of ink as a digit but no digit shape, and never overlaps the
+    digit's box. ``tile`` > 1 shuffles tile x tile squares instead of single pixels. So a map that only finds ink lands on the decoy about half of the time; only a
+    network that learned what digits look like can tell them apart. ``boxes`` is the real
+    digit's box; the label is the real digit's class.
+    """
+    check_int("n", n, 1)
+    check_int("digit_size", digit_size, 8)
+    check_int("canvas", canvas, 8)
+    check_int("tile", tile, 1)
+    if digit_size % tile:
+        raise ValueError(f"tile={tile} must divide digit_size={digit_size} to cut it into tiles")
+    if canvas < 3 * digit_size - 1:
+        raise ValueError(f"canvas={canvas} must be >= 3*digit_size-1 = {3 * digit_size - 1} so a decoy "
+                         f"always fits beside the digit")
+    check_int("seed", seed, 0)
+    check_choice("split", split, ("train", "test"))
+    d = digit_size
+    base = placed_digits(n, canvas=canvas, digit_size=d, seed=seed, split=split)
+    # Other digits of the same split (train and test stay disjoint), used as the decoys' ink.
+    ink = placed_digits(n, canvas=canvas, digit_size=d, seed=seed + 1_000_003, split=split)
+    g = torch.Generator().manual_seed(2 * seed + (split == "test") + 77)
+    rows = torch.arange(d)
+    ys = (ink.boxes[:, 1, None] + rows)[:, :, None]  # (n, d, 1)
+    xs = (ink.boxes[:, 0, None] + rows)[:, None, :]  # (n, 1, d)
+    decoys = _scramble(ink.images[torch.arange(n)[:, None, None], 0, ys, xs], tile, g)  # (n, d, d)
+    # Every top-left corner (x, y) whose d x d square does not overlap the digit's box.
+    spots = canvas - d + 1
+    cy, cx = torch.meshgrid(torch.arange(spots), torch.arange(spots), indexing="ij")
+    cy, cx = cy.flatten()[None], cx.flatten()[None]  # (1, spots^2)
+    x0, y0, x1, y1 = (base.boxes[:, i, None] for i in range(4))  # each (n, 1)
+    free = (cx + d <= x0) | (cx >= x1) | (cy + d <= y0) | (cy >= y1)  # (n, spots^2)
+    pick = torch.multinomial(free.double(), 1, generator=g)[:, 0]  # one free corner per image
+    images = base.images.clone()
+    for i, (y, x) in enumerate(zip(cy[0, pick].tolist(), cx[0, pick].tolist())):
+        images[i, 0, y:y + d, x:x + d] = decoys[i]
+    return Split(images, base.labels, base.boxes)
 
 
 def sample_photo(gray: bool = True, size: Optional[int] = None) -> Tensor:

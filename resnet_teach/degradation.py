@@ -7,80 +7,28 @@ claim is about training to convergence; a run of seconds shows the early part of
 deep plain net learns far more slowly. ``run_degradation`` trains the four networks on
 scikit-learn's digits with one seed; ``gradient_norms_at_init`` measures what the gradients
 look like before training; the paper's own numbers are kept here as data, each with the
-table it comes from.
+table it comes from (in ``resnet_teach.paper``).
 """
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 from torch import nn
 
-from ._checks import check_choice, check_float, check_int
+from ._checks import check_choice, check_int
 from .cifar import cifar_resnet
 from .data import Split, cifar10_from_disk, digits
-from .train import History, fixed_threads, train
+from .text import text_table
+from .train import History, TrainConfig, fixed_threads, train
 
 __all__ = ["DegradationSettings", "run_degradation", "run_degradation_cifar10", "check_depths",
            "run_names", "final_numbers", "format_final_table", "ordering_margins",
-           "gradient_norms_at_init", "PaperTable", "CIFAR10_TABLE6", "CIFAR10_TABLE6_PARAMS_M",
-           "CIFAR10_TABLE6_1202", "CIFAR10_TABLE6_1202_PARAMS_M", "IMAGENET_TABLE2", "PAPER_CIFAR10_TRAINING", "PAPER_IMAGENET_TRAINING"]
+           "gradient_norms_at_init"]
 
 Results = Dict[str, History]
-
-
-# ---------------------------------------------------------------------------------------------
-# The paper's numbers (He, Zhang, Ren, Sun: "Deep Residual Learning for Image Recognition", 2015)
-# ---------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class PaperTable:
-    """Numbers quoted from one table of the paper, with what they measure."""
-
-    table: str
-    dataset: str
-    metric: str
-    rows: Mapping[str, float]
-    note: str = ""
-
-    def lines(self) -> List[str]:
-        head = f"{self.table} ({self.dataset}, {self.metric})"
-        width = max([10] + [len(name) for name in self.rows])
-        return [head] + [f"  {name:<{width}} {value:6.2f}" for name, value in self.rows.items()]
-
-
-CIFAR10_TABLE6 = PaperTable(
-    table="Table 6", dataset="CIFAR-10", metric="test error %",
-    rows={"ResNet-20": 8.75, "ResNet-32": 7.51, "ResNet-44": 7.17, "ResNet-56": 6.97, "ResNet-110": 6.43},
-    note="ResNet-110: best of 5 runs. The paper gives no numbers for plain CIFAR nets, only the "
-         "curves of Figure 6, whose caption says: \"The error of plain-110 is higher than 60% and "
-         "not displayed.\"")
-
-# Table 6's "# params" column, in millions, for the same networks (option-A shortcuts, RGB input).
-CIFAR10_TABLE6_PARAMS_M: Mapping[int, float] = {20: 0.27, 32: 0.46, 44: 0.66, 56: 0.85, 110: 1.7}
-
-# Table 6's last row, kept apart because it goes the other way: ResNet-1202 trains as well as
-# ResNet-110 (training error below 0.1%, section 4.2 and Figure 6 right) but tests worse. That is
-# overfitting, the opposite signature of degradation (where the training error itself is worse).
-CIFAR10_TABLE6_1202 = PaperTable(
-    table="Table 6", dataset="CIFAR-10", metric="test error %",
-    rows={"ResNet-110": 6.43, "ResNet-1202": 7.93},
-    note="Both reach a training error below 0.1% (section 4.2); the paper on the 1202-layer net: "
-         "\"We argue that this is because of overfitting.\"")
-CIFAR10_TABLE6_1202_PARAMS_M = 19.4
-
-IMAGENET_TABLE2 = PaperTable(
-    table="Table 2", dataset="ImageNet validation", metric="top-1 error %, 10-crop testing",
-    rows={"plain-18": 27.94, "plain-34": 28.54, "ResNet-18": 27.88, "ResNet-34": 25.03},
-    note="The 34-layer plain net is worse than the 18-layer one; with shortcuts it is the reverse.")
-
-# How much the paper trained (section 4.2 for CIFAR-10, section 3.4 for ImageNet).
-PAPER_CIFAR10_TRAINING = {"train_images": 50_000, "image_shape": (3, 32, 32), "iterations": 64_000,
-                          "batch_size": 128}
-PAPER_IMAGENET_TRAINING = {"train_images": 1_280_000, "image_shape": (3, 224, 224), "iterations": 600_000,
-                           "batch_size": 256}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -88,8 +36,9 @@ PAPER_IMAGENET_TRAINING = {"train_images": 1_280_000, "image_shape": (3, 224, 22
 # ---------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class DegradationSettings:
-    """How the four networks are trained. The defaults are the notebook's experiment.
+class DegradationSettings(TrainConfig):
+    """How the four networks are trained: a ``TrainConfig`` (its fields and checks) plus the
+    networks' depths and shortcut and the digits' size. The defaults are the notebook's experiment.
 
     Depths 8 vs 32 at 6 epochs (66 Adam steps): on digits, plain-20 against plain-8 shows a
     much smaller gap in a short run; at 6 epochs plain-32 clearly learns (its loss falls every
@@ -99,20 +48,20 @@ class DegradationSettings:
 
     Adam, not the paper's SGD: a run of a few dozen steps needs an optimizer that makes
     progress from the first step without a tuned learning rate. Weight decay 0: it is a
-    regularizer, and the experiment is about fitting the training set.
+    regularizer, and the experiment is about fitting the training set. One thread: 1 and 2
+    threads round differently.
     """
 
-    depths: Tuple[int, int] = (8, 32)
     epochs: int = 6
-    batch_size: int = 128
-    lr: float = 1e-3
-    optimizer: str = "adam"
-    momentum: float = 0.9  # SGD only
-    weight_decay: float = 0.0
-    schedule: str = "cosine"
+    depths: Tuple[int, int] = (8, 32)
     shortcut: str = "A"  # zero-padded identity: the residual net has its plain twin's parameters
     image_size: int = 8  # of the built-in digits (8x8; larger upsamples); unused when data is given
-    num_threads: Optional[int] = 1  # fixed: 1 and 2 threads round differently
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "depths", check_depths(self.depths))
+        check_choice("shortcut", self.shortcut, ("A", "B", "C"))
+        object.__setattr__(self, "image_size", check_int("image_size", self.image_size, 8))
 
     def describe(self) -> str:
         """The settings in words, only those that apply (momentum only for SGD)."""
@@ -161,20 +110,8 @@ def run_names(depths: Sequence[int]) -> List[str]:
     return [f"{kind}-{d}" for d in (shallow, deep) for kind in ("plain", "resnet")]
 
 
-def _check_settings(s: DegradationSettings) -> None:
-    check_depths(s.depths, "settings.depths")
-    check_int("settings.epochs", s.epochs, 1)
-    check_int("settings.batch_size", s.batch_size, 1)
-    check_float("settings.lr", s.lr, 0.0, low_inclusive=False)
-    check_choice("settings.optimizer", s.optimizer, ("adam", "sgd"))
-    check_choice("settings.schedule", s.schedule, ("cosine", "constant"))
-    check_choice("settings.shortcut", s.shortcut, ("A", "B", "C"))
-    check_int("settings.image_size", s.image_size, 8)
-    if s.num_threads is not None:
-        check_int("settings.num_threads", s.num_threads, 1)
-
-
-def run_degradation(depths: Optional[Sequence[int]] = None, seed: int = 0, epochs: Optional[int] = None, *,
+def run_degradation(depths: Optional[Sequence[int]] = None, seed: Optional[int] = None,
+                    epochs: Optional[int] = None, *,
                     settings: Optional[DegradationSettings] = None, data: Optional[Split] = None,
                     test_data: Optional[Split] = None, device: Optional[str] = None,
                     progress: Optional[bool] = None) -> Results:
@@ -184,7 +121,7 @@ def run_degradation(depths: Optional[Sequence[int]] = None, seed: int = 0, epoch
     follow ``depths``); each history has per-epoch lists ``train_loss``, ``train_error``,
     ``train_accuracy`` and, with test data, ``test_loss``, ``test_error``, ``test_accuracy``.
 
-    ``depths`` and ``epochs`` override ``settings`` (default: ``DegradationSettings()``).
+    ``depths``, ``seed`` and ``epochs`` override ``settings`` (default: ``DegradationSettings()``).
     ``data`` defaults to the digits' training split at ``settings.image_size`` and
     ``test_data`` to their test split (pass ``data`` without ``test_data`` to skip testing).
     Each network starts from ``torch.manual_seed(seed)``, so a plain net and its option-A
@@ -195,11 +132,12 @@ def run_degradation(depths: Optional[Sequence[int]] = None, seed: int = 0, epoch
     if not isinstance(settings, DegradationSettings):
         raise TypeError(f"settings must be a DegradationSettings, got {type(settings).__name__}")
     if depths is not None:
-        settings = replace(settings, depths=tuple(check_depths(depths)))
+        settings = replace(settings, depths=check_depths(depths))
     if epochs is not None:
         settings = replace(settings, epochs=check_int("epochs", epochs, 1))
-    _check_settings(settings)
-    check_int("seed", seed, 0)
+    if seed is not None:
+        settings = replace(settings, seed=check_int("seed", seed, 0))
+    seed = settings.seed
     if data is None:
         data = digits("train", size=settings.image_size)
         if test_data is None:
@@ -221,9 +159,6 @@ def run_degradation(depths: Optional[Sequence[int]] = None, seed: int = 0, epoch
     in_channels = data.images.shape[1]
     num_classes = int(data.labels.max()) + 1
 
-    train_fields = {k: v for k, v in asdict(settings).items()
-                    if k in ("batch_size", "lr", "optimizer", "momentum", "weight_decay", "schedule",
-                             "num_threads")}
     results: Results = {}
     with fixed_threads(settings.num_threads):
         for name in run_names(settings.depths):
@@ -233,12 +168,13 @@ def run_degradation(depths: Optional[Sequence[int]] = None, seed: int = 0, epoch
                                  shortcut=settings.shortcut, in_channels=in_channels)
             if device is not None:
                 model = model.to(device)
-            results[name] = train(model, data, settings.epochs, seed=seed, test_data=test_data,
-                                  progress=progress, desc=name, **train_fields)
+            results[name] = train(model, data, config=settings, test_data=test_data,
+                                  progress=progress, desc=name)
     return results
 
 
-def run_degradation_cifar10(root: Optional[str] = None, depths: Optional[Sequence[int]] = None, seed: int = 0,
+def run_degradation_cifar10(root: Optional[str] = None, depths: Optional[Sequence[int]] = None,
+                            seed: Optional[int] = None,
                             epochs: Optional[int] = None, device: Optional[str] = None,
                             progress: Optional[bool] = None) -> Results:
     """The optional full-scale run: CIFAR-10 from a folder you already have, on a GPU if there is one.
@@ -277,19 +213,12 @@ def final_numbers(results: Results) -> Dict[str, Dict[str, float]]:
 
 def format_final_table(results: Results, decimals: int = 4) -> str:
     """A plain-text table of the last epoch: training loss and error, and test error if present."""
-    check_int("decimals", decimals, 0)
+    decimals = check_int("decimals", decimals, 0)
     final = final_numbers(results)
-    has_test = all("test_error" in f for f in final.values())
-    head = f"{'network':<11}{'train loss':>12}{'train error':>13}"
-    if has_test:
-        head += f"{'test error':>12}"
-    lines = [head]
-    for name, f in final.items():
-        line = f"{name:<11}{f['train_loss']:>12.{decimals}f}{f['train_error']:>13.{decimals}f}"
-        if has_test:
-            line += f"{f['test_error']:>12.{decimals}f}"
-        lines.append(line)
-    return "\n".join(lines)
+    keys = ["train_loss", "train_error"] + (["test_error"] if all("test_error" in f for f in final.values()) else [])
+    body = [[name] + [f"{f[k]:.{decimals}f}" for k in keys] for name, f in final.items()]
+    header = ["network"] + [k.replace("_", " ") for k in keys]
+    return "\n".join(text_table(header, body, right=range(1, len(header))))
 
 
 # The smallest effects the notebook (05) and tests/test_degradation.py accept from the default

@@ -17,8 +17,8 @@ import torch
 from torch import Tensor, nn
 
 from ._checks import IntOrPair, check_choice, check_int, check_pair
-from .arithmetic import conv_output_size, pool_output_size
 from .blocks import BasicBlock, Bottleneck, NormLayer, init_weights, make_shortcut
+from .sizes import feature_map_size
 from .variants import make_deep_stem, make_shortcut_d
 
 __all__ = ["ResNet", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "STAGES",
@@ -142,7 +142,6 @@ class ResNet(nn.Module):
         self.layer3 = self._make_layer(block, 256, layers[2], stride=2, dilate=replace_stride_with_dilation[1])
         self.layer4 = self._make_layer(block, 512, layers[3], stride=2, dilate=replace_stride_with_dilation[2])
         self.num_features = 512 * block.expansion
-        self._strides = [1] + [1 if d else 2 for d in replace_stride_with_dilation]
         if head == "gap":
             self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
             self.fc = nn.Linear(self.num_features, num_classes)
@@ -173,15 +172,10 @@ class ResNet(nn.Module):
         return nn.Sequential(*layers)
 
     def feature_map_size(self, input_size: IntOrPair) -> IntOrPair:
-        """(H, W) of layer4's output for an input of ``input_size``, from the size formula."""
-        if self.deep_stem:  # 3x3/2, 3x3, 3x3 (padding 1 each)
-            size = conv_output_size(input_size, kernel_size=3, stride=2, padding=1)
-        else:
-            size = conv_output_size(input_size, kernel_size=7, stride=2, padding=3)  # conv1
-        size = pool_output_size(size, kernel_size=3, stride=2, padding=1)  # maxpool
-        for stride in self._strides:  # the first block of each stage sets its stride
-            size = conv_output_size(size, kernel_size=3, stride=stride, padding=1)
-        return size
+        """(H, W) of layer4's output for an input of ``input_size`` (an int gives an int), from
+        the output-size formula applied to this network's own layers: a swapped stem counts."""
+        h, w = feature_map_size(self, input_size)
+        return (h, w) if isinstance(input_size, (tuple, list)) else h
 
     def forward_features(self, x: Tensor) -> Tensor:
         check_forward_input(x, self.in_channels)

@@ -11,10 +11,9 @@ import torch
 from torch import Tensor, nn
 
 from ._checks import IntOrPair, check_choice, check_float, check_int, check_pair
+from .arithmetic import PADDING_MODES, conv_output_size
 
-__all__ = ["ScratchBatchNorm2d", "scratch_conv2d", "scratch_pad", "PADDING_MODES"]
-
-PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+__all__ = ["ScratchBatchNorm2d", "scratch_conv2d", "scratch_pad"]
 
 
 class ScratchBatchNorm2d(nn.Module):
@@ -185,8 +184,6 @@ def scratch_conv2d(
     unfold cuts every kernel window into a column; the convolution is then one matrix
     multiplication per group: (out/groups, in/groups*kH*kW) @ (in/groups*kH*kW, windows).
     """
-    from .arithmetic import conv_output_size
-
     if not isinstance(x, Tensor) or not isinstance(weight, Tensor):
         raise TypeError("x and weight must be torch.Tensors")
     if x.dim() != 4:

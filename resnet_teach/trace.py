@@ -7,15 +7,16 @@ prints as a table.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, Callable, List, Sequence, Tuple
 
 import torch
 from torch import Tensor, nn
 
-from ._checks import check_int
+from ._checks import check_shape
+from .sizes import layer_macs
+from .text import text_table
 
-__all__ = ["TraceRow", "ShapeTrace", "trace_shapes", "count_parameters", "count_macs",
-           "check_input_size"]
+__all__ = ["TraceRow", "ShapeTrace", "trace_shapes", "count_parameters", "count_macs", "build_on_meta"]
 
 
 @dataclass
@@ -31,16 +32,11 @@ class TraceRow:
 class ShapeTrace(list):
     """A list of TraceRow that prints as a table (``print(trace)`` or the notebook repr)."""
 
-    def table(self, max_depth: Optional[int] = None) -> str:
+    def table(self, max_depth: int | None = None) -> str:
         rows = [r for r in self if max_depth is None or r.depth <= max_depth]
-        head = ("layer", "type", "output shape", "params")
         body = [("  " * max(r.depth - 1, 0) + (r.name or "(model)"), r.type,
                  str(list(r.output_shape)), f"{r.params:,}") for r in rows]
-        widths = [max(len(x[i]) for x in [head] + body) for i in range(4)]
-        fmt = lambda x: "  ".join(  # noqa: E731 - a tiny local formatter
-            x[i].ljust(widths[i]) if i < 3 else x[i].rjust(widths[i]) for i in range(4))
-        lines = [fmt(head), "-" * (sum(widths) + 6)] + [fmt(x) for x in body]
-        return "\n".join(lines)
+        return "\n".join(text_table(("layer", "type", "output shape", "params"), body, right={3}))
 
     def __str__(self) -> str:
         return self.table()
@@ -62,28 +58,6 @@ def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 
-def _macs(module: nn.Module, output: Tensor) -> int:
-    """Multiply-adds of one conv or linear call (the paper's "FLOPs" are multiply-adds)."""
-    if isinstance(module, nn.Conv2d):
-        kh, kw = module.kernel_size
-        return output.numel() * (module.in_channels // module.groups) * kh * kw
-    if isinstance(module, nn.Linear):
-        return output.numel() * module.in_features
-    return 0
-
-
-def _check_input_size(input_size: Sequence[int]) -> Tuple[int, ...]:
-    if not isinstance(input_size, (tuple, list, torch.Size)) or len(input_size) < 2:
-        raise ValueError(f"input_size={input_size!r} must be a shape such as (1, 3, 224, 224)")
-    return tuple(check_int(f"input_size[{i}]", s, 1) for i, s in enumerate(input_size))
-
-
-def check_input_size(input_size: Sequence[int]) -> Tuple[int, ...]:
-    """``input_size`` as a tuple of ints >= 1 (a shape such as (1, 3, 224, 224)); a
-    ValueError or TypeError naming the bad entry otherwise. The check ``trace_shapes`` uses."""
-    return _check_input_size(input_size)
-
-
 def trace_shapes(model: nn.Module, input_size: Sequence[int]) -> ShapeTrace:
     """Run ``model`` on zeros of ``input_size`` (e.g. (1, 3, 224, 224)) and record every module.
 
@@ -94,7 +68,7 @@ def trace_shapes(model: nn.Module, input_size: Sequence[int]) -> ShapeTrace:
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
-    shape = _check_input_size(input_size)
+    shape = check_shape("input_size", input_size)
     names = {m: n for n, m in model.named_modules()}
     rows: List[TraceRow] = []
     pending: List[int] = []  # rows opened by a pre-hook, waiting for their forward hook
@@ -109,7 +83,7 @@ def trace_shapes(model: nn.Module, input_size: Sequence[int]) -> ShapeTrace:
         row = rows[pending.pop()]
         if isinstance(output, Tensor):
             row.output_shape = tuple(output.shape)
-            row.macs = _macs(module, output)
+            row.macs = layer_macs(module, output.shape)
 
     handles = []
     for m in names:
@@ -118,8 +92,10 @@ def trace_shapes(model: nn.Module, input_size: Sequence[int]) -> ShapeTrace:
     was_training = model.training
     try:
         model.eval()
+        # the input lives where the model does: CPU, CUDA, or the meta device (shapes only)
         param = next(model.parameters(), None)
-        x = torch.zeros(shape, dtype=param.dtype if param is not None else torch.float32)
+        x = torch.zeros(shape, dtype=param.dtype if param is not None else torch.float32,
+                        device=param.device if param is not None else None)
         with torch.no_grad():
             model(x)
     finally:
@@ -133,3 +109,15 @@ def count_macs(model: nn.Module, input_size: Sequence[int]) -> int:
     """Multiply-adds of one forward pass (convolutions and linear layers), e.g. ~1.8e9 for
     ResNet-18 at (1, 3, 224, 224): the paper's Table 1 calls these FLOPs."""
     return sum(r.macs for r in trace_shapes(model, input_size))
+
+
+def build_on_meta(builder: Callable[..., nn.Module], **kwargs: Any) -> nn.Module:
+    """``builder(**kwargs)`` on the meta device: real shapes, no memory, no initialisation.
+
+    Good for counting parameters and tracing shapes (``trace_shapes`` runs it on a meta
+    input); such a model computes no values.
+    """
+    if not callable(builder):
+        raise TypeError(f"builder={builder!r} must be callable, e.g. resnet50")
+    with torch.device("meta"):
+        return builder(**kwargs)

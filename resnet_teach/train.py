@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields, replace
 from typing import Dict, Iterator, List, Optional, Tuple, Union
 
 import torch
@@ -26,9 +26,9 @@ History = Dict[str, List[float]]
 Data = Union[Split, Tuple[Tensor, Tensor]]
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainConfig:
-    """Settings of one training run (the defaults suit the built-in digits)."""
+    """Settings of one training run (the defaults suit the built-in digits), checked when made."""
 
     epochs: int = 5
     batch_size: int = 128
@@ -39,6 +39,21 @@ class TrainConfig:
     schedule: str = "cosine"  # "cosine" (to zero over all steps) or "constant"
     seed: int = 0
     num_threads: Optional[int] = 1  # None: leave PyTorch's setting alone
+
+    def __post_init__(self) -> None:
+        checked = {
+            "epochs": check_int("epochs", self.epochs, 1),
+            "batch_size": check_int("batch_size", self.batch_size, 1),
+            "lr": check_float("lr", self.lr, 0.0, low_inclusive=False),
+            "optimizer": check_choice("optimizer", self.optimizer, ("adam", "sgd")),
+            "momentum": check_float("momentum", self.momentum, 0.0),
+            "weight_decay": check_float("weight_decay", self.weight_decay, 0.0),
+            "schedule": check_choice("schedule", self.schedule, ("cosine", "constant")),
+            "seed": check_int("seed", self.seed, 0),
+            "num_threads": None if self.num_threads is None else check_int("num_threads", self.num_threads, 1),
+        }
+        for name, value in checked.items():  # the checked values, e.g. int(np.int64(3))
+            object.__setattr__(self, name, value)
 
 
 def progress_enabled(progress: Optional[bool] = None) -> bool:
@@ -104,20 +119,15 @@ def train(model: nn.Module, data: Data, epochs: Optional[int] = None, *,
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
-    cfg = asdict(config) if config is not None else asdict(TrainConfig())
-    unknown = set(overrides) - set(cfg)
+    if config is not None and not isinstance(config, TrainConfig):
+        raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
+    known = {f.name for f in fields(TrainConfig)}
+    unknown = set(overrides) - known
     if unknown:
-        raise TypeError(f"unknown setting(s) {sorted(unknown)}; TrainConfig has {sorted(cfg)}")
-    cfg.update(overrides)
+        raise TypeError(f"unknown setting(s) {sorted(unknown)}; TrainConfig has {sorted(known)}")
     if epochs is not None:
-        cfg["epochs"] = epochs
-    cfg = TrainConfig(**cfg)
-    check_int("epochs", cfg.epochs, 1)
-    check_int("batch_size", cfg.batch_size, 1)
-    check_float("lr", cfg.lr, 0.0, low_inclusive=False)
-    check_choice("optimizer", cfg.optimizer, ("adam", "sgd"))
-    check_choice("schedule", cfg.schedule, ("cosine", "constant"))
-    check_int("seed", cfg.seed, 0)
+        overrides["epochs"] = epochs
+    cfg = replace(config if config is not None else TrainConfig(), **overrides)  # checked again
     x, y = _as_tensors("data", data)
 
     with fixed_threads(cfg.num_threads):

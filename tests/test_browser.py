@@ -187,7 +187,7 @@ def test_notebook_runs_all_and_its_widgets_respond(open_notebook, name):
 def test_the_notebooks_to_open_are_found():
     assert (NOTEBOOKS / CONV).exists(), f"notebooks/{CONV} is missing"
     names = [CONV, *other_notebooks()]
-    assert names == sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))  # every notebook is Run All'ed
+    assert sorted(names) == sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))  # every notebook is Run All'ed
     assert sum(has_widgets(read_notebook(name)) for name in names) >= 5
     assert not has_widgets({"cells": [{"cell_type": "code", "source": ["print('no widget')"], "outputs": []}]})
 

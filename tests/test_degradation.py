@@ -7,12 +7,12 @@ import torch
 
 from resnet_teach import cifar_resnet, count_parameters, digits
 from resnet_teach.data import Split
-from resnet_teach.degradation import (CLAIM_MARGINS, CIFAR10_TABLE6, CIFAR10_TABLE6_1202, CIFAR10_TABLE6_1202_PARAMS_M,
-                                      CIFAR10_TABLE6_PARAMS_M, IMAGENET_TABLE2,
-                                      DegradationSettings, check_depths, final_numbers, format_final_table,
+from resnet_teach.degradation import (CLAIM_MARGINS, DegradationSettings, check_depths, final_numbers, format_final_table,
                                       gradient_norms_at_init, ordering_margins, run_degradation,
                                       run_degradation_cifar10, run_names)
 from resnet_teach.lessons import degradation as lesson
+from resnet_teach.paper import (CIFAR10_TABLE6, CIFAR10_TABLE6_1202, CIFAR10_TABLE6_1202_PARAMS_M,
+                                CIFAR10_TABLE6_PARAMS_M, IMAGENET_TABLE2)
 
 NOTEBOOK_SEED = 0  # the notebook's run; the contract test uses other seeds
 
@@ -107,14 +107,23 @@ def test_bad_depths_give_readable_messages(depths, message):
     ({"epochs": 0}, ValueError, "epochs=0 must be >= 1"),
     ({"seed": -1}, ValueError, "seed=-1 must be >= 0"),
     ({"settings": {"epochs": 3}}, TypeError, "settings must be a DegradationSettings"),
-    ({"settings": DegradationSettings(lr=0.0)}, ValueError, "settings.lr=0.0 must be > 0.0"),
-    ({"settings": DegradationSettings(shortcut="D")}, ValueError, "settings.shortcut='D'"),
     ({"data": (torch.zeros(2, 1, 8, 8), torch.zeros(2))}, TypeError, "data must be a resnet_teach.Split"),
     ({"device": "gpu0"}, ValueError, "device='gpu0' is not a device name"),
 ])
 def test_bad_arguments_name_the_parameter(kwargs, error, message):
     with pytest.raises(error, match=message):
         run_degradation(**kwargs)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"lr": 0.0}, ValueError, "lr=0.0 must be > 0.0"),
+    ({"shortcut": "D"}, ValueError, "shortcut='D'"),
+    ({"depths": (32, 8)}, ValueError, "shallow depth 32 must be smaller"),
+    ({"image_size": 4}, ValueError, "image_size=4 must be >= 8"),
+])
+def test_bad_settings_are_refused_when_made(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        DegradationSettings(**kwargs)
 
 
 def test_cuda_without_a_gpu_is_a_readable_error():
@@ -166,7 +175,7 @@ def test_margins_table_and_verdict():
     assert m["plain_gap"] == pytest.approx(1.0) and m["residual_gain"] == pytest.approx(1.9)
     table = format_final_table(held, decimals=3).splitlines()
     assert table[0].split() == ["network", "train", "loss", "train", "error"]
-    assert table[3].split() == ["plain-32", "2.000", "0.500"]
+    assert table[4].split() == ["plain-32", "2.000", "0.500"]
     assert final_numbers(held)["resnet-8"] == {"train_loss": 0.8, "train_error": 0.2}
     text = lesson.verdict(held)
     assert "Degradation seen" in text and "Residual fix seen" in text and "2.0000" in text
@@ -230,7 +239,7 @@ def test_paper_tables_and_our_parameter_counts_agree():
         ours = count_parameters(cifar_resnet(depth, shortcut="A", in_channels=3)) / 1e6
         digits_shown = len(str(millions).split(".")[1])
         assert round(ours, digits_shown) == millions, (depth, ours)
-    assert CIFAR10_TABLE6.lines()[1].split() == ["ResNet-20", "8.75"]
+    assert CIFAR10_TABLE6.lines()[3].split() == ["ResNet-20", "8.75"]
 
 
 def test_resnet1202_row_is_worse_than_110_and_has_the_papers_parameter_count():

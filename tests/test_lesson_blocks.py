@@ -84,7 +84,7 @@ def test_block_diagram_rejects_bad_input():
         lesson.block_diagram(rt.BasicBlock(64, 64), (1, 32, 8, 8))
     with pytest.raises(ValueError, match=r"must be \(N, C, H, W\)"):
         lesson.block_diagram(rt.BasicBlock(64, 64), (1, 64, 8))
-    with pytest.raises(ValueError, match="input_size"):
+    with pytest.raises(ValueError, match=r"input_shape\[2\]=0 must be >= 1"):
         lesson.block_diagram(rt.BasicBlock(64, 64), (1, 64, 0, 8))
 
 

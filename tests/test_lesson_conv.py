@@ -14,13 +14,14 @@ from pathlib import Path
 
 import pytest
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 import torch.nn.functional as F
 from torch import nn
 
 from resnet_teach import (conv_output_size, pool_output_size, receptive_field, same_padding,
                           scratch_pad)
 from resnet_teach.lessons import conv as lesson
-from resnet_teach.scratch import PADDING_MODES
+from resnet_teach.arithmetic import PADDING_MODES
 
 # the widget's slider ranges (n is sampled: every value of the others is crossed with it)
 SIZES = (1, 2, 3, 5, 8, 13, 20)
@@ -271,7 +272,9 @@ def test_groups_facts_at_slider_extremes_and_nonsense():
         conv = nn.Conv2d(i, o, 3, padding=1, groups=g)
         assert f.weight_shape == tuple(conv.weight.shape) == (o, i // g, 3, 3)
         assert f.parameters == sum(p.numel() for p in conv.parameters()) == f.formula_parameters
-        assert f.macs == f.formula_macs
+        with FlopCounterMode(display=False) as flops:  # PyTorch's own count: 2 FLOPs per multiply-add
+            conv(torch.zeros(1, i, 4, 4))
+        assert f.macs * 2 == flops.get_total_flops()
         assert f.dense_parameters == o * i * 9 + o and f.dense_macs == f.macs * g
 
 

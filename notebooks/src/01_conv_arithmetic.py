@@ -631,7 +631,8 @@ print("groups  kind        weight              params   multiply-adds")
 table = lesson.groups_table(64, kernel_size=3, size=stage1_size, bias=False)
 for f in table:
     print(f"{f.groups:>6}  {f.kind:<10}  {str(f.weight_shape):<18} {f.parameters:>7,} {f.macs:>15,}")
-    assert f.parameters == f.formula_parameters and f.macs == f.formula_macs
+    assert f.parameters == f.formula_parameters
+    assert f.macs == stage1_size ** 2 * f.parameters  # one multiply-add per weight per output position
     assert f.parameters * f.groups == f.dense_parameters and f.macs * f.groups == f.dense_macs
 assert table[0].parameters == sum(p.numel() for p in first_stage_conv.parameters())  # the real layer
 
@@ -831,7 +832,7 @@ print("1x1 conv == the same Linear at each of the", 7 * 7, "pixels: True")
 # %%
 from resnet_teach import conv_transpose_output_size
 from resnet_teach.lessons import transposed
-from resnet_teach.lessons.networks import format_table
+from resnet_teach.text import format_table
 
 rows = transposed.transpose_size_rows([(7, 4, 2, 1, 0), (4, 3, 1, 0, 0), (4, 3, 2, 1, 1), (14, 3, 2, 1, 1)])
 print(format_table(rows))

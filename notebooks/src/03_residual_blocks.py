@@ -31,11 +31,12 @@ import torch
 import torchvision
 from torch import nn
 
-from resnet_teach import (STAGES, BasicBlock, Bottleneck, ZeroPadShortcut, conv_output_size,
+from resnet_teach import (STAGES, BasicBlock, Bottleneck, ZeroPadShortcut, build_on_meta, conv_output_size,
                           count_macs, count_parameters, resnet18, resnet34, resnet50)
 from resnet_teach.blocks import make_shortcut
 from resnet_teach.lessons import blocks as lesson
-from resnet_teach.lessons.networks import build_on_meta, format_table, network_macs
+from resnet_teach.stages import network_macs
+from resnet_teach.text import format_table
 from resnet_teach.plots.blocks import draw_blocks
 
 # One image at a time: a single thread is fast enough, and on one machine it makes every

@@ -31,7 +31,7 @@ from torch import nn
 from resnet_teach import (STAGES, BasicBlock, ShapeTrace, cifar_resnet, count_macs, count_parameters,
                           resnet18, trace_shapes)
 from resnet_teach.lessons import networks as lesson
-from resnet_teach.lessons.networks import format_table
+from resnet_teach.text import format_table
 
 # One image at a time: a single thread is fast enough, and on one machine it makes every
 # rerun print the same numbers (the order of floating-point sums can depend on the thread

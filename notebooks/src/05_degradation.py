@@ -66,11 +66,12 @@ import matplotlib.pyplot as plt
 import torch
 
 from resnet_teach import BasicBlock, cifar_resnet, count_macs, count_parameters, digits
-from resnet_teach.degradation import (CLAIM_MARGINS, CIFAR10_TABLE6, CIFAR10_TABLE6_1202, CIFAR10_TABLE6_1202_PARAMS_M,
-                                      CIFAR10_TABLE6_PARAMS_M, IMAGENET_TABLE2, PAPER_CIFAR10_TRAINING,
-                                      PAPER_IMAGENET_TRAINING, DegradationSettings, format_final_table,
-                                      gradient_norms_at_init, ordering_margins, run_degradation)
+from resnet_teach.degradation import (CLAIM_MARGINS, DegradationSettings, format_final_table, gradient_norms_at_init,
+                                      ordering_margins, run_degradation)
 from resnet_teach.lessons import degradation as lesson
+from resnet_teach.paper import (CIFAR10_TABLE6, CIFAR10_TABLE6_1202, CIFAR10_TABLE6_1202_PARAMS_M,
+                                CIFAR10_TABLE6_PARAMS_M, IMAGENET_TABLE2, PAPER_CIFAR10_TRAINING,
+                                PAPER_IMAGENET_TRAINING)
 from resnet_teach.plots.degradation import plot_degradation, plot_gradient_norms
 
 # %% [markdown]

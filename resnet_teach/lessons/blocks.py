@@ -1,22 +1,23 @@
 """Notebook 03: residual blocks, traced; shortcut options; v1 vs v1.5; zero_init_residual.
 
 Every function computes its answer from a real block or network (``trace_shapes``,
-``count_parameters``), so what the notebook prints is what PyTorch does.
+``count_parameters``), so what the notebook prints is what PyTorch does. The block diagrams
+themselves are core (``resnet_teach.diagram``), re-exported here for the notebook.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Tuple
 
 import torch
 from torch import Tensor, nn
 
 from .._checks import check_choice, check_int
-from ..blocks import BasicBlock, Bottleneck, ZeroPadShortcut, make_shortcut
+from ..blocks import Bottleneck, ZeroPadShortcut, make_shortcut, residual_branch_last_norm
+from ..diagram import RESIDUAL_BLOCKS, BlockDiagram, Step, block_diagram, describe_layer, parameter_formula
 from ..exercises import Feedback, compare, is_unanswered
 from ..resnet import STAGES, ResNet, resnet50
-from ..trace import check_input_size, count_parameters, trace_shapes
-from .networks import build_on_meta
+from ..trace import build_on_meta, count_parameters, trace_shapes
 
 __all__ = [
     "Step", "BlockDiagram", "block_diagram", "describe_layer", "parameter_formula",
@@ -24,134 +25,6 @@ __all__ = [
     "check_bottleneck_params", "check_conv_block_shape", "check_option_c_extra_params",
     "check_zero_gammas",
 ]
-
-RESIDUAL_BLOCKS = (BasicBlock, Bottleneck)
-
-
-@dataclass(frozen=True)
-class Step:
-    """One layer of a block as the notebook draws it."""
-
-    name: str  # module name inside the block, e.g. "conv1" or "downsample.0"
-    label: str  # what it does, e.g. "3x3 conv, 64→64, stride 2"
-    output_shape: Tuple[int, ...]
-    params: int
-    formula: str  # how the parameters come about, e.g. "3·3·64·64"
-
-
-@dataclass(frozen=True)
-class BlockDiagram:
-    """A traced block: the residual branch F(x), the shortcut, and the shapes everywhere."""
-
-    kind: str  # "BasicBlock" or "Bottleneck"
-    input_shape: Tuple[int, ...]
-    main: Tuple[Step, ...]  # the residual branch, in the order the layers run
-    shortcut: Tuple[Step, ...]  # empty for an identity shortcut
-    output_shape: Tuple[int, ...]
-
-    @property
-    def shortcut_kind(self) -> str:
-        if not self.shortcut:
-            return "identity"
-        if any(s.label.startswith("zero-pad") for s in self.shortcut):
-            return "zero-pad (option A)"
-        return "projection"
-
-    @property
-    def block_name(self) -> str:
-        """The seeds' names: an "identity block" keeps the shape, a "conv block" projects."""
-        return "identity block" if not self.shortcut else "conv block"
-
-    @property
-    def params(self) -> int:
-        return sum(s.params for s in self.main + self.shortcut)
-
-    def table(self) -> str:
-        head = ("path", "layer", "what it does", "output shape", "params", "= formula")
-        body = [("branch", s.name, s.label, str(list(s.output_shape)), f"{s.params:,}", s.formula)
-                for s in self.main]
-        body += [("shortcut", s.name, s.label, str(list(s.output_shape)), f"{s.params:,}", s.formula)
-                 for s in self.shortcut]
-        if not self.shortcut:
-            body.append(("shortcut", "-", "identity (x itself)", str(list(self.input_shape)), "0", ""))
-        body.append(("after +", "relu", "ReLU(F(x) + shortcut(x))", str(list(self.output_shape)), "0", ""))
-        widths = [max(len(row[i]) for row in [head] + body) for i in range(len(head))]
-
-        def fmt(row: Sequence[str]) -> str:
-            cells = [c.rjust(w) if i == 4 else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
-            return "  ".join(cells).rstrip()
-
-        lines = [f"{self.kind} ({self.block_name}), input {list(self.input_shape)}", fmt(head),
-                 "-" * (sum(widths) + 2 * (len(widths) - 1))]
-        lines += [fmt(row) for row in body]
-        lines.append(f"total parameters: {self.params:,}")
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.table()
-
-
-def describe_layer(module: nn.Module) -> str:
-    """A short description of one layer: "1x1 conv, 256→64, stride 2", "BN(64)", "ReLU"."""
-    if isinstance(module, nn.Conv2d):
-        kh, kw = module.kernel_size
-        text = f"{kh}x{kw} conv, {module.in_channels}→{module.out_channels}"
-        if module.stride != (1, 1):
-            text += f", stride {module.stride[0]}"
-        return text
-    if isinstance(module, nn.BatchNorm2d):
-        return f"BN({module.num_features})"
-    if isinstance(module, nn.ReLU):
-        return "ReLU"
-    if isinstance(module, ZeroPadShortcut):
-        text = f"zero-pad {module.inplanes}→{module.planes} channels"
-        return text + (f", stride {module.stride}" if module.stride != 1 else "")
-    return type(module).__name__
-
-
-def parameter_formula(module: nn.Module) -> str:
-    """The parameter count of one layer written out: "3·3·64·64" for a conv, "2·64" for BN."""
-    if isinstance(module, nn.Conv2d):
-        kh, kw = module.kernel_size
-        text = f"{kh}·{kw}·{module.in_channels // module.groups}·{module.out_channels}"
-        return text + (f" + {module.out_channels}" if module.bias is not None else "")
-    if isinstance(module, nn.BatchNorm2d):
-        return f"2·{module.num_features}" if module.affine else "0"
-    return "" if count_parameters(module) == 0 else f"{count_parameters(module)}"
-
-
-def _check_block(block: Any) -> None:
-    if not isinstance(block, RESIDUAL_BLOCKS):
-        raise TypeError(f"block={type(block).__name__} must be a BasicBlock or Bottleneck instance")
-
-
-def block_diagram(block: nn.Module, input_shape: Sequence[int]) -> BlockDiagram:
-    """Trace ``block`` on an input of ``input_shape`` (N, C, H, W) and split its layers into the
-    residual branch and the shortcut, each with its output shape and parameter formula."""
-    _check_block(block)
-    shape = check_input_size(input_shape)
-    if len(shape) != 4:
-        raise ValueError(f"input_shape={tuple(shape)} must be (N, C, H, W)")
-    if shape[1] != block.conv1.in_channels:
-        raise ValueError(f"input_shape[1]={shape[1]} must equal the block's input channels "
-                         f"{block.conv1.in_channels}")
-    rows = trace_shapes(block, shape)
-    top = [r for r in rows if r.depth == 1]
-    final = top[-1]  # the ReLU after the addition is the last call
-    main, shortcut = [], []
-    for r in rows:
-        if r.depth == 0 or r is final:
-            continue
-        module = block.get_submodule(r.name)
-        step = Step(r.name, describe_layer(module), r.output_shape, count_parameters(module),
-                    parameter_formula(module))
-        if r.name.startswith("downsample"):
-            # a projection is a Sequential (record its two layers); option A is one module
-            if r.depth == 2 or (r.depth == 1 and not list(module.children())):
-                shortcut.append(step)
-        elif r.depth == 1:
-            main.append(step)
-    return BlockDiagram(type(block).__name__, shape, tuple(main), tuple(shortcut), final.output_shape)
 
 
 def block_kinds(model: nn.Module) -> List[Dict[str, Any]]:
@@ -168,12 +41,8 @@ def block_kinds(model: nn.Module) -> List[Dict[str, Any]]:
         rows.append({"stage": stage, "blocks": len(blocks), "conv blocks": conv,
                      "identity blocks": len(blocks) - conv,
                      "first block": f"{blocks[0].conv1.in_channels}→"
-                                    f"{residual_out_channels(blocks[0])} channels, stride {blocks[0].stride}"})
+                                    f"{residual_branch_last_norm(blocks[0]).num_features} channels, stride {blocks[0].stride}"})
     return rows
-
-
-def residual_out_channels(block: nn.Module) -> int:
-    return block.bn3.num_features if isinstance(block, Bottleneck) else block.bn2.num_features
 
 
 def _shortcut_modules(model: nn.Module) -> List[nn.Module]:

@@ -17,6 +17,7 @@ from ..blocks import Bottleneck
 from ..resnet import ResNet
 from ..trace import trace_shapes
 from ..exercises import Feedback
+from ..paper import PAPER_TABLE1_ARCHITECTURE, PAPER_TABLE1_GFLOPS
 from .conv import measured_receptive_field
 from .mistakes import check_with_mistakes
 from .networks import IMAGENET_BUILDERS, build_on_meta, network_macs, stage_report
@@ -26,16 +27,8 @@ __all__ = ["PAPER_TABLE1", "STAGE_NAMES", "table1", "activation_memory", "counte
            "stage_receptive_fields", "tf_slim_v1_layers", "check_stem_activation_bytes",
            "check_rf_growth"]
 
-# He et al. 2015, Table 1, quoted: output size of each stage at 224x224, the blocks of each
-# stage as (kernel, filters) per conv and how many blocks, and FLOPs (multiply-adds) / 1e9.
-PAPER_TABLE1: Dict[str, Any] = {
-    "output size": {"conv1": 112, "conv2_x": 56, "conv3_x": 28, "conv4_x": 14, "conv5_x": 7, "head": 1},
-    "blocks": {18: [2, 2, 2, 2], 34: [3, 4, 6, 3], 50: [3, 4, 6, 3], 101: [3, 4, 23, 3], 152: [3, 8, 36, 3]},
-    "basic filters": [[(3, 64), (3, 64)], [(3, 128), (3, 128)], [(3, 256), (3, 256)], [(3, 512), (3, 512)]],
-    "bottleneck filters": [[(1, 64), (3, 64), (1, 256)], [(1, 128), (3, 128), (1, 512)],
-                           [(1, 256), (3, 256), (1, 1024)], [(1, 512), (3, 512), (1, 2048)]],
-    "GFLOPs": {18: 1.8, 34: 3.6, 50: 3.8, 101: 7.6, 152: 11.3},
-}
+# He et al. 2015, Table 1, as quoted in resnet_teach.paper: the numbers our modules must give.
+PAPER_TABLE1: Dict[str, Any] = {**PAPER_TABLE1_ARCHITECTURE, "GFLOPs": dict(PAPER_TABLE1_GFLOPS)}
 STAGE_NAMES = {"stem": "conv1", "layer1": "conv2_x", "layer2": "conv3_x", "layer3": "conv4_x",
                "layer4": "conv5_x", "head": "head"}
 

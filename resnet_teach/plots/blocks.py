@@ -6,7 +6,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import matplotlib.pyplot as plt
 
-from ..lessons.blocks import BlockDiagram, Step
+from ..diagram import BlockDiagram, Step
 
 __all__ = ["draw_blocks"]
 

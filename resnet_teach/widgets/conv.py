@@ -13,9 +13,9 @@ from typing import Dict, List, Optional
 
 import ipywidgets as widgets
 
+from ..arithmetic import PADDING_MODES
 from ..lessons import conv as lesson
 from ..plots.conv import Drawing, draw_groups, draw_padding, draw_windows
-from ..scratch import PADDING_MODES
 from ._common import message_html
 
 __all__ = ["OutputSizeExplorer", "PaddingModeExplorer", "GroupsExplorer",
@@ -186,7 +186,7 @@ class GroupsExplorer(_Explorer):
         o, i, g, k, m = f.out_channels, f.in_channels, f.groups, f.kernel_size, f.output_size
         call = f"nn.Conv2d({i}, {o}, kernel_size={k}, padding={k // 2}, groups={g})"
         params = f"{o}·{f.in_per_group}·{k}·{k} + {o} = {f.formula_parameters:,}"
-        macs = f"{m}·{m}·{o}·{f.in_per_group}·{k}·{k} = {f.formula_macs:,}"
+        macs = f"{m}·{m}·{o}·{f.in_per_group}·{k}·{k} = {f.macs:,}"
         text = (
             f'<div class="rt-explain" style="line-height:1.7">'
             f"<div>{_code(call)}: a <b>{f.kind}</b> convolution, {g} group(s) of "
