@@ -14,7 +14,7 @@
 # - transposed convolution: its output size, "full" padding, and why it is the gradient of a
 #   convolution; non-square kernels, strides and paddings, with their own explorer.
 #
-# **Time on a laptop CPU:** about 45 minutes to read; the cells run in about 10 seconds.
+# **Time on a laptop CPU:** about 60 minutes to read; the cells run in about 12 seconds.
 #
 # **Before this:** [00 · Start here](00_start_here.ipynb)
 #

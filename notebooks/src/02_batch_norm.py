@@ -19,7 +19,7 @@
 #   asserted, BN against GroupNorm at a batch of two (measured), and why BN's statistics and
 #   parameters are per channel.
 #
-# **Time on a laptop CPU:** about 30 minutes to read; the cells run in about 15 seconds.
+# **Time on a laptop CPU:** about 40 minutes to read; the cells run in about 20 seconds.
 #
 # **Before this:** [00 · Start here](00_start_here.ipynb);
 # [01 · Convolution arithmetic](01_conv_arithmetic.ipynb) helps with the shapes but is not

@@ -17,7 +17,7 @@
 # - ResNet-C/D from the "bag of tricks": the deep stem, and the average-pool shortcut that
 #   reads every pixel; the family tree of these variants.
 #
-# **Time on a laptop CPU:** about 30 minutes to read; the cells run in about 15 seconds.
+# **Time on a laptop CPU:** about 40 minutes to read; the cells run in about 18 seconds.
 #
 # **Before this:** [00 · Start here](00_start_here.ipynb) and
 # [02 · Batch normalization](02_batch_norm.ipynb); [01 · Convolution arithmetic](01_conv_arithmetic.ipynb)

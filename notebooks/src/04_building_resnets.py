@@ -17,7 +17,7 @@
 # - the receptive field stage by stage, checked with autograd, and why TF-Slim's ResNet-50 sees
 #   483 pixels where torchvision's sees fewer.
 #
-# **Time on a laptop CPU:** about 30 minutes to read; the cells run in about 20 seconds.
+# **Time on a laptop CPU:** about 40 minutes to read; the cells run in about 22 seconds.
 #
 # **Before this:** [03 · Residual blocks](03_residual_blocks.ipynb) (the blocks this notebook
 # stacks); [01 · Convolution arithmetic](01_conv_arithmetic.ipynb) for the output-size formula.
