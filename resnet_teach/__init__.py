@@ -12,6 +12,7 @@ from .cifar import CifarResNet, cifar_resnet
 from .data import Split, cifar10_from_disk, digits, placed_digits, sample_photo
 from .degradation import DegradationSettings, gradient_norms_at_init, run_degradation, run_degradation_cifar10
 from .exercises import Feedback
+from .preact import PreActBasicBlock, PreActBottleneck, PreActCifarResNet, preact_cifar_resnet
 from .resnet import (STAGES, ResNet, resnet18, resnet34, resnet50, resnet101, resnet152, resnext50_32x4d,
                      resnext101_32x8d, resnext101_64x4d, wide_resnet50_2, wide_resnet101_2)
 from .scratch import ScratchBatchNorm2d, scratch_conv2d, scratch_pad
@@ -28,6 +29,7 @@ __all__ = [
     "Split", "cifar10_from_disk", "digits", "placed_digits", "sample_photo",
     "DegradationSettings", "gradient_norms_at_init", "run_degradation", "run_degradation_cifar10",
     "Feedback",
+    "PreActBasicBlock", "PreActBottleneck", "PreActCifarResNet", "preact_cifar_resnet",
     "STAGES", "ResNet", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
     "resnext50_32x4d", "resnext101_32x8d", "resnext101_64x4d", "wide_resnet50_2", "wide_resnet101_2",
     "ScratchBatchNorm2d", "scratch_conv2d", "scratch_pad",

@@ -97,10 +97,21 @@ class CifarResNet(nn.Module):
 
 
 def cifar_resnet(depth: int, residual: bool = True, num_classes: int = 10, shortcut: str = "B",
-                 **kwargs) -> CifarResNet:
+                 preact: bool = False, **kwargs) -> nn.Module:
     """A 6n+2 CIFAR network; ``residual=False`` is the plain twin of the same depth.
 
     With ``shortcut="A"`` (zero-padded identity, the paper's CIFAR choice) a residual network
-    has exactly the parameters of its plain twin.
+    has exactly the parameters of its plain twin. ``preact=True`` gives ResNet v2
+    (pre-activation blocks, ``resnet_teach.preact``; shortcut "A" or "B"); pass
+    ``block="bottleneck"`` with it for the 9n+2 networks such as ResNet-164 and ResNet-1001.
     """
+    if not isinstance(preact, bool):
+        raise TypeError(f"preact={preact!r} must be a bool")
+    if preact:
+        if residual is not True:
+            raise ValueError(f"preact=True with residual={residual!r}: pre-activation is a way of "
+                             f"wiring the residual block; a plain network has no shortcut to keep clean")
+        from .preact import preact_cifar_resnet
+
+        return preact_cifar_resnet(depth, num_classes=num_classes, shortcut=shortcut, **kwargs)
     return CifarResNet(depth, residual=residual, num_classes=num_classes, shortcut=shortcut, **kwargs)

@@ -19,8 +19,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 BINDER = ROOT / "binder"
 CPU_INDEX_LINE = "--extra-index-url https://download.pytorch.org/whl/cpu"
-# Needed by the tests only; the notebooks on Binder do without them.
-TEST_ONLY = {"pytest", "nbval", "jupytext", "nbclient", "playwright"}
+# Needed by the tests (and the web edition's build) only; the notebooks on Binder do without them.
+TEST_ONLY = {"pytest", "nbval", "jupytext", "nbclient", "playwright", "jupyter-book"}
 
 
 def pins(path: Path) -> dict[str, str]:

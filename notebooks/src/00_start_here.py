@@ -71,9 +71,10 @@ print("CPU threads PyTorch uses:", torch.get_num_threads())
 # | [04 · Building ResNet-18/34/50/101/152](04_building_resnets.ipynb) | Stem, four stages, head; every layer's output shape at 224x224; exact parameter counts and multiply-adds; what the "50" counts; our networks give torchvision's outputs; the CIFAR stem; the paper's Table 1 from the code; activation memory per stage; the receptive field stage by stage. Widget: network explorer. | 40 min · 22 s |
 # | [05 · The degradation problem, in miniature on a laptop CPU](05_degradation.ipynb) | Deeper plain networks train worse (higher training error after the same training), so it is not overfitting: plain and residual networks of two depths trained live, the ordering asserted; gradient norms layer by layer at initialization; why a residual block can default to the identity; the paper's numbers beside ours. | 30 min · 30 s |
 # | [06 · Flatten versus global average pooling, and what GAP makes possible](06_flatten_vs_gap.ipynb) | What ends a ResNet (GAP, flatten, fc); what a Flatten head costs; why GAP accepts any input size while Flatten and a fixed `AvgPool2d(7)` break; class activation maps. Widget: one network, any input size. | 30 min · 20 s |
+# | [07 · Why residual networks train: shattered gradients, lesions, loss landscapes, pre-activation](07_why_residual_networks_train.ipynb) | Why shortcuts help, measured: the gradient of a deep plain net along a line between two images is white noise, a ResNet's is smooth; deleting one block of a trained ResNet barely hurts, of a plain net it breaks it; 2^n paths of binomial lengths; filter-normalized loss slices; pre-activation ResNet v2 and the paper's ResNet-164/1001 counts. Widgets: the gradient signal of any network, delete any block. | 40 min · 40 s |
 #
 # A good order is the table's. If you already know convolutions and BatchNorm, start at 03;
-# 04 needs the blocks of 03, and 05 and 06 build on 04.
+# 04 needs the blocks of 03, 05 and 06 build on 04, and 07 explains what 05 shows.
 
 # %% [markdown]
 # ## Coming from the Chinese blog posts? 术语对照表
@@ -85,13 +86,15 @@ print("CPU threads PyTorch uses:", torch.get_num_threads())
 # |---|---|---|
 # | 残差块 | residual block | 03 |
 # | 瓶颈块 | bottleneck block | 03 |
-# | 恒等映射 | identity mapping | 03, 05 |
+# | 恒等映射 | identity mapping | 03, 05, 07 |
 # | 捷径 / 短接 | shortcut (connection) | 03 |
 # | 下采样 | downsampling | 03, 04 |
 # | 退化 | degradation | 05 |
 # | 批量归一化 | batch normalization | 02 |
 # | 全局平均池化 | global average pooling | 06 |
 # | 展平层 | flatten layer | 06 |
+# | 预激活 | pre-activation (ResNet v2) | 07 |
+# | 损失曲面 | loss landscape | 07 |
 # | 感受野 | receptive field | 01 |
 # | 空洞(扩张)卷积 | dilated convolution | 01 |
 # | 分组卷积 | grouped convolution | 01 |
@@ -124,7 +127,7 @@ print("CPU threads PyTorch uses:", torch.get_num_threads())
 #   sense (a kernel wider than its input, reflect padding wider than the image). The widget
 #   answers with the rule that was broken, in words — a good moment to read the message
 #   together.
-# * **Exercises as checkpoints.** Every lesson notebook (01 to 06) has at least three
+# * **Exercises as checkpoints.** Every lesson notebook (01 to 07) has at least three
 #   `answer = ...` cells with a checker; students can work alone and get immediate feedback, the solution is folded under
 #   each one.
 # * **Training takes a moment.** The degradation notebook (05) trains small networks while you

@@ -544,7 +544,8 @@ check_cam(answer, features, cam_net.fc, 3)
 #   the CAM's peak fell inside the digit's box on at least 80% of held-out images, far above
 #   chance and above a plain ink finder (section 7 prints and asserts the numbers).
 #
-# **Where next:** this is the last lesson. Back to [00 · Start here](00_start_here.ipynb)
-# for the map of the collection and the glossary, or revisit
+# **Next:** [07 · Why residual networks train](07_why_residual_networks_train.ipynb): shattered
+# gradients, lesion studies, loss landscapes and pre-activation, measured. Or back to
+# [00 · Start here](00_start_here.ipynb) for the map of the collection and the glossary, or
 # [05 · The degradation problem](05_degradation.ipynb) to see why the blocks before this head
 # are residual at all.

@@ -9,7 +9,7 @@ import html
 import ipywidgets as widgets
 
 from ..lessons.heads import InputSizeReport, explore_input_size
-from ._common import message_html
+from ._common import Reveal, answer, message_html
 
 __all__ = ["report_html", "input_size_explorer"]
 
@@ -17,26 +17,32 @@ _OK, _FAIL = "#1a7f37", "#b42318"
 
 
 def report_html(report: InputSizeReport) -> str:
-    """The report as a small HTML block: size chain, map shape, parameter counts, heads, notes."""
+    """The report as a small HTML block: size chain, map shape, parameter counts, heads, notes.
+    All but the network, the input size and the heads' names is marked ``answer`` (hidden in
+    predict mode until Reveal)."""
     c, h, w = report.map_shape
     chain = " &rarr; ".join(f"{a}&times;{b}" for _, (a, b) in report.steps)
     rows = "".join(
         f'<tr><td style="color:{_OK if check.runs else _FAIL};font-weight:bold;padding-right:8px">'
-        f'{"runs" if check.runs else "fails"}</td><td style="padding-right:8px">{html.escape(check.label)}</td>'
-        f'<td>{html.escape(check.detail)}</td></tr>'
+        f'{answer("runs" if check.runs else "fails")}</td>'
+        f'<td style="padding-right:8px">{html.escape(check.label)}</td>'
+        f'<td>{answer(html.escape(check.detail))}</td></tr>'
         for check in report.heads)
-    notes = "".join(message_html(n) for n in report.notes)
+    notes = "".join(answer(message_html(n)) for n in report.notes)
+    gap_fc = f"Linear({c}, {report.num_classes}) = {report.gap_fc_params:,}"
+    flatten_fc = f"Linear({c * h * w}, {report.num_classes}) = {report.flatten_fc_params:,}"
     return (f'<div class="rt-report" style="font-family:sans-serif;font-size:13px">'
-            f"<div>ResNet-{report.depth}, input {report.height}&times;{report.width}: {chain}</div>"
-            f"<div><b>last feature map</b> (C, h, w) = ({c}, {h}, {w})</div>"
-            f"<div><b>fc after GAP</b>: Linear({c}, {report.num_classes}) = {report.gap_fc_params:,} parameters"
-            f" &middot; <b>fc of a Flatten head built for this size</b>: Linear({c * h * w}, "
-            f"{report.num_classes}) = {report.flatten_fc_params:,} parameters</div>"
+            f"<div>ResNet-{report.depth}, input {report.height}&times;{report.width}: {answer(chain)}</div>"
+            f"<div><b>last feature map</b> (C, h, w) = {answer(f'({c}, {h}, {w})')}</div>"
+            f"<div><b>fc after GAP</b>: {answer(gap_fc)}"
+            f" parameters &middot; <b>fc of a Flatten head built for this size</b>: "
+            f"{answer(flatten_fc)} parameters</div>"
             f'<table style="margin-top:6px">{rows}</table>{notes}</div>')
 
 
-def input_size_explorer(max_size: int = 1024, depth: int = 18) -> widgets.VBox:
-    """Sliders for the input height and width, a network menu, and the report below them."""
+def input_size_explorer(max_size: int = 1024, depth: int = 18, predict: bool = False) -> widgets.VBox:
+    """Sliders for the input height and width, a network menu, and the report below them.
+    ``predict=True``: the report's answers wait for the Reveal button (see ``_common.Reveal``)."""
     style = {"description_width": "initial"}
     height = widgets.IntSlider(value=224, min=1, max=max_size, description="input height", style=style,
                                continuous_update=False)
@@ -45,17 +51,26 @@ def input_size_explorer(max_size: int = 1024, depth: int = 18) -> widgets.VBox:
     network = widgets.Dropdown(options=[("ResNet-18", 18), ("ResNet-50", 50)], value=depth,
                                description="network")
     out = widgets.HTML()
+    last = {"html": ""}
+
+    def show() -> None:
+        out.value = reveal.html(last["html"])
+
+    reveal = Reveal(predict, refresh=show)
 
     def update(*_: object) -> None:
+        reveal.hide()
         try:
-            out.value = report_html(explore_input_size(height.value, width.value, depth=network.value))
+            last["html"] = report_html(explore_input_size(height.value, width.value, depth=network.value))
         except (ValueError, TypeError) as exc:  # a readable message, never a traceback
-            out.value = message_html(str(exc))
+            last["html"] = message_html(str(exc))
+        show()
 
     for control in (height, width, network):
         control.observe(update, names="value")
     update()
-    box = widgets.VBox([widgets.HBox([height, width, network]), out])
+    reveal_row = [reveal.button] if predict else []
+    box = widgets.VBox([widgets.HBox([height, width, network])] + reveal_row + [out])
     box.controls = {"height": height, "width": width, "network": network}  # for tests
-    box.report = out
+    box.report, box.reveal = out, reveal
     return box

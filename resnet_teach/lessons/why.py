@@ -1,0 +1,261 @@
+"""Notebook 07 (why residual networks train): the widgets' logic and the exercise checkers.
+
+No ipywidgets or matplotlib here: the widgets (``resnet_teach.widgets.why``) only wrap these
+functions, and pytest checks them, including every nonsense combination.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Dict, Mapping
+
+import torch
+from torch import nn
+
+from .._checks import check_choice, check_int
+from ..data import Split
+from ..exercises import Feedback, NOT_ANSWERED, is_unanswered
+from ..landscape import filter_normalized_direction
+from ..lesion import block_names, lesioned, path_length_counts
+from ..shattered import KINDS, shattering
+from ..train import evaluate, fixed_threads
+
+__all__ = [
+    "SIGNAL_DEPTHS",
+    "signal_view",
+    "lesion_view",
+    "check_worst_lesion_stage",
+    "check_path_count",
+    "check_blocks_per_stage_1001",
+    "check_filter_norm",
+]
+
+# The signal widget's range: up to 56 layers keeps one measurement well under a second.
+SIGNAL_DEPTHS = (8, 56)
+KIND_NAMES = {"plain": "plain", "residual": "resnet (v1)", "preact": "pre-activation (v2)"}
+
+
+def signal_view(depth: int, kind: str, data: Split, seed: int = 0) -> Dict[str, Any]:
+    """The signal widget: check the choice, measure, and describe it in one line.
+
+    Returns ``shattering(...)``'s dict plus ``"text"``. A depth that is not 6n+2, or outside
+    ``SIGNAL_DEPTHS``, raises a ValueError that says which depths work.
+    """
+    depth = check_int("depth", depth, 1)
+    low, high = SIGNAL_DEPTHS
+    if not low <= depth <= high or (depth - 2) % 6 != 0:
+        valid = ", ".join(str(d) for d in range(low, high + 1, 6))
+        raise ValueError(f"depth={depth} is not one of the CIFAR depths 6n+2 this widget measures: {valid}")
+    check_choice("kind", kind, KINDS)
+    check_int("seed", seed, 0)
+    result = shattering(depth, kind, data, seed=seed)
+    lag1 = result["lag1"]
+    verdict = "smooth" if lag1 > 0.5 else "rough" if lag1 > 0.2 else "shattered: close to white noise"
+    result["text"] = (
+        f"{KIND_NAMES[kind]}, depth {depth}, seed {seed}: lag-1 autocorrelation {lag1:+.2f} ({verdict})"
+    )
+    return result
+
+
+def lesion_view(models: Mapping[str, nn.Module], network: str, block: str, data: Split) -> str:
+    """The lesion widget: the held-out accuracy of ``models[network]`` without ``block``, in words.
+
+    A block that changes the shape (the first of layer2 and layer3) raises a ValueError that
+    explains why it cannot be deleted.
+    """
+    check_choice("network", network, tuple(models))
+    model = models[network]
+    names = block_names(model)
+    check_choice("block", block, tuple(names))
+    with fixed_threads(1):
+        base = evaluate(model, data)["accuracy"]
+        acc = evaluate(lesioned(model, block), data)["accuracy"]  # ValueError for a stride-2 block
+    return (
+        f"{network} without {block}: test accuracy {acc:.2f} (all blocks: {base:.2f}; "
+        f"change {acc - base:+.2f})"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Exercises
+# ---------------------------------------------------------------------------------------------
+
+
+def check_worst_lesion_stage(answer: Any, lesions: Mapping[str, float]) -> Feedback:
+    """Predict-then-run: in which stage (1, 2 or 3) does deleting one block hurt resnet-32 most?"""
+    if is_unanswered(answer):
+        return Feedback(False, NOT_ANSWERED)
+    blocks = {k: v for k, v in lesions.items() if k != "none"}
+    worst = min(blocks, key=blocks.get)
+    expected = int(worst[len("layer")])
+    drop = lesions["none"] - blocks[worst]
+    if isinstance(answer, str) and answer.strip().startswith("layer"):
+        answer = answer.strip()[len("layer") : len("layer") + 1]
+    try:
+        stage = int(answer)
+    except (TypeError, ValueError):
+        return Feedback(False, f"You answered {answer!r}. Answer the stage's number: 1, 2 or 3.")
+    if stage == expected:
+        return Feedback(
+            True,
+            f"Deleting {worst} costs the most: the accuracy falls by {drop:.2f}. The first "
+            f"blocks work on the raw features of the stem and every later block builds on "
+            f"what they produce, so at our small scale they are the least replaceable; "
+            f"the late blocks only refine, and the other paths cover for them.",
+        )
+    if stage not in (1, 2, 3):
+        return Feedback(False, f"You answered {answer!r}. A CIFAR ResNet has three stages: answer 1, 2 or 3.")
+    if stage == 3:
+        return Feedback(
+            False,
+            "You answered 3: the blocks nearest the output. In a plain chain every layer "
+            "is essential, so the last ones look the most important; but a residual block "
+            "only adds a correction to what flows past it. Look at the bar chart below: "
+            "which blocks did the network learn to lean on?",
+        )
+    return Feedback(
+        False,
+        f"You answered {stage}: the middle stage. Think about which blocks every later "
+        f"block depends on, and which ones only refine a result that is mostly there.",
+    )
+
+
+def check_path_count(answer: Any, n: int = 15, k: int = 3) -> Feedback:
+    """How many of the paths through resnet-32's n = 15 blocks pass through exactly k = 3 branches?"""
+    if is_unanswered(answer):
+        return Feedback(False, NOT_ANSWERED)
+    counts = path_length_counts(n)
+    expected = counts[k]
+    deletable = 13  # the stride-1 blocks of resnet-32: 15 minus the two that change shape
+    known = {
+        2**n: f"{2**n} is the number of all paths (2^{n}), of every length; how many of them go "
+        f"through exactly {k} branches?",
+        n * k: f"{n * k} = {n} x {k}: count the ways to choose {k} blocks out of {n} (the order of the "
+        f"blocks is fixed by the network, so it does not matter).",
+        n**k: f"{n**k} = {n}^{k} counts ordered choices with repetition; a path goes through each "
+        f"block once, in the network's order: choose a set of {k} blocks.",
+        math.perm(n, k): f"{math.perm(n, k)} counts ordered choices; the network fixes the order, so "
+        f"divide by {k}! = {math.factorial(k)}.",
+        k**n: f"{k**n} = {k}^{n} would give each block {k} options; each block has 2: branch or skip.",
+        math.comb(deletable, k): f"{math.comb(deletable, k)} = C({deletable}, {k}) counts only the 13 blocks "
+        f"that keep the shape; the two that change it still have a skip "
+        f"(option A zero-pads), so all {n} count.",
+    }
+    try:
+        value = int(answer)
+        if value != answer:
+            raise ValueError
+    except (TypeError, ValueError):
+        return Feedback(False, f"You answered {answer!r}. Answer a whole number of paths.")
+    if value == expected:
+        return Feedback(
+            True,
+            f"C({n}, {k}) = {expected}: choose which {k} of the {n} blocks the path goes "
+            f"through the branch of; it skips the others. Summed over k = 0..{n} that is "
+            f"{sum(counts)} = 2^{n} paths.",
+        )
+    return Feedback(
+        False,
+        known.get(
+            value,
+            f"You answered {value}. Each block is passed through its branch "
+            f"or its skip; count the paths that use exactly {k} branches.",
+        ),
+    )
+
+
+def check_blocks_per_stage_1001(answer: Any) -> Feedback:
+    """How many bottleneck blocks per stage does ResNet-1001 (pre-activation, CIFAR) have?"""
+    from ..preact import preact_cifar_resnet
+
+    if is_unanswered(answer):
+        return Feedback(False, NOT_ANSWERED)
+    # Build the structure with 1 channel per stage: only the block count matters.
+    expected = len(preact_cifar_resnet(1001, block="bottleneck", widths=(1, 1, 1)).layer1)
+    known = [
+        (
+            166.5,
+            "(1001 - 2) / 6 = 166.5 uses the basic-block rule 6n + 2 (it is not even a whole number); "
+            "a bottleneck block has 3 convs, so the rule is 9n + 2.",
+        ),
+        (
+            166,
+            "166 comes from the basic-block rule, (1001 - 2) / 6 = 166.5; a bottleneck block has 3 "
+            "convs, so the rule is 9n + 2.",
+        ),
+        (
+            167,
+            "167 comes from the basic-block rule, (1001 - 2) / 6 = 166.5; a bottleneck block has 3 "
+            "convs, so the rule is 9n + 2.",
+        ),
+        (333, "333 is the number of blocks in all three stages together; the question asks per stage."),
+        (499.5, "(1001 - 2) / 2 assumes 2 convs per block and forgets the stages."),
+        (1001 / 9, "Subtract the two layers that are not in a block (the first conv and the fc) first."),
+        (1001 / 6, "Subtract the two layers that are not in a block first, and use 3 convs per block."),
+    ]
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        return Feedback(False, f"You answered {answer!r}. Answer a whole number of blocks.")
+    if value == expected:
+        return Feedback(
+            True,
+            f"n = (1001 - 2) / 9 = {expected}: three stages of {expected} bottleneck blocks, "
+            f"3 convs each, plus the first conv and the fc. ResNet-164 is n = 18.",
+        )
+    for wrong, why in known:
+        if abs(value - wrong) < 0.01:
+            return Feedback(False, f"You answered {answer!r}. {why}")
+    return Feedback(
+        False,
+        f"You answered {answer!r}. Depth = 9n + 2 for bottleneck blocks: 3 stages x n "
+        f"blocks x 3 convs, plus the first conv and the fc.",
+    )
+
+
+def _normalized_filter_norm(weight_norm: float) -> float:
+    conv = nn.Conv2d(1, 1, 3, bias=False)
+    with torch.no_grad():
+        conv.weight.fill_(1.0)
+        conv.weight.mul_(weight_norm / conv.weight.norm())
+    g = torch.Generator().manual_seed(0)
+    d = filter_normalized_direction(conv, g)["weight"]  # the random draw's own norm cancels out
+    return float(d.norm())
+
+
+def check_filter_norm(answer: Any, weight_norm: float = 0.5, direction_norm: float = 3.0) -> Feedback:
+    """A filter of norm 0.5 and a random direction filter of norm 3.0: the norm after filter normalization?"""
+    if is_unanswered(answer):
+        return Feedback(False, NOT_ANSWERED)
+    expected = _normalized_filter_norm(weight_norm)
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        return Feedback(
+            False, f"You answered {answer!r}. Answer a number: the norm of the direction's filter."
+        )
+    tol = 1e-4
+    if abs(value - expected) < tol:
+        return Feedback(
+            True,
+            f"{expected:.2g}: each direction filter gets the norm of the weight filter it "
+            f"perturbs, so a step of 1 along the direction is as big as the filter itself, "
+            f"for small and large filters alike.",
+        )
+    known = {
+        direction_norm: "That is the random filter's norm before normalization: it would perturb this "
+        "small filter six times its own size.",
+        1.0: "1 would be a unit vector; filter normalization rescales to the weight filter's norm, not to 1.",
+        weight_norm * direction_norm: "The two norms are not multiplied: the direction is first divided by "
+        "its own norm, then multiplied by the weight filter's.",
+        direction_norm / weight_norm: "That ratio is how much too big the raw direction is; after scaling, "
+        "what norm is left?",
+        weight_norm / direction_norm: "That is the scale factor applied to the direction; apply it to the "
+        "direction's norm.",
+    }
+    for wrong, why in known.items():
+        if abs(value - wrong) < tol:
+            return Feedback(False, f"You answered {answer!r}. {why}")
+    return Feedback(
+        False, f"You answered {answer!r}. d <- d / ||d|| * ||w||: what is the norm of the result?"
+    )

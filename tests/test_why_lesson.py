@@ -1,0 +1,146 @@
+"""Notebook 07: the exercise checkers (every likely mistake gets its own message) and the widgets."""
+
+import re
+
+import pytest
+import torch
+
+from resnet_teach import digits
+from resnet_teach.data import Split
+from resnet_teach.exercises import NOT_ANSWERED
+from resnet_teach.lessons import why as lesson
+from resnet_teach.shattered import make_network
+
+
+@pytest.fixture(scope="module")
+def data():
+    return digits("train")
+
+
+def messages(check, answers):
+    out = {a: check(a) for a in answers}
+    assert not any(out.values()), {a: str(f) for a, f in out.items() if f}
+    return [f.message for f in out.values()]
+
+
+def test_placeholder_is_not_an_answer():
+    for check in (lesson.check_path_count, lesson.check_blocks_per_stage_1001, lesson.check_filter_norm):
+        assert check(...).message == NOT_ANSWERED and not check(None)
+    assert lesson.check_worst_lesion_stage(..., {"none": 1.0, "layer1.0": 0.2}).message == NOT_ANSWERED
+
+
+LESIONS = {"none": 0.97, "layer1.0": 0.24, "layer1.1": 0.7, "layer2.1": 0.94, "layer3.1": 0.96}
+
+
+def test_worst_lesion_stage():
+    assert lesson.check_worst_lesion_stage(1, LESIONS) and lesson.check_worst_lesion_stage("layer1", LESIONS)
+    assert "layer1.0" in lesson.check_worst_lesion_stage(1, LESIONS).message
+    msgs = messages(lambda a: lesson.check_worst_lesion_stage(a, LESIONS), [2, 3, 4, "x"])
+    assert len(set(msgs)) == 4
+    assert "nearest the output" in msgs[1] and "1, 2 or 3" in msgs[2]
+    # the expected stage comes from the results, not from a constant
+    assert lesson.check_worst_lesion_stage(3, {"none": 0.9, "layer1.0": 0.8, "layer3.1": 0.1})
+
+
+def test_path_count():
+    assert lesson.check_path_count(455) and lesson.check_path_count(455.0)
+    wrong = [2**15, 45, 15**3, 2730, 3**15, 286, 7, "x", 455.5]
+    msgs = messages(lesson.check_path_count, wrong)
+    assert len(set(msgs[:6])) == 6  # each likely mistake named
+    assert "2^15" in msgs[0] and "13 blocks" in msgs[5]
+
+
+def test_blocks_per_stage_1001():
+    assert lesson.check_blocks_per_stage_1001(111)
+    wrong = [166.5, 166, 167, 333, 499.5, 1001 / 9, 12, "z"]
+    msgs = messages(lesson.check_blocks_per_stage_1001, wrong)
+    assert len(set(msgs[:6])) == 6
+    assert "basic-block rule" in msgs[0] and "all three stages" in msgs[3]
+
+
+def test_filter_norm():
+    assert lesson.check_filter_norm(0.5)
+    msgs = messages(lesson.check_filter_norm, [3.0, 1.0, 1.5, 6.0, 0.5 / 3, 2.0, "a"])
+    assert len(set(msgs)) == 7
+    assert "before normalization" in msgs[0]
+
+
+def test_signal_view_and_its_messages(data):
+    torch.manual_seed(0)
+    before = torch.get_rng_state()
+    view = lesson.signal_view(14, "preact", data, seed=1)
+    assert torch.equal(before, torch.get_rng_state())
+    assert view["text"].startswith("pre-activation (v2), depth 14, seed 1: lag-1 autocorrelation")
+    for depth in (9, 62, 2):
+        with pytest.raises(
+            ValueError, match=f"depth={depth} is not one of the CIFAR depths 6n\\+2 this widget"
+        ):
+            lesson.signal_view(depth, "plain", data)
+    with pytest.raises(ValueError, match="kind='wide'"):
+        lesson.signal_view(14, "wide", data)
+    with pytest.raises(TypeError, match="depth=True"):
+        lesson.signal_view(True, "plain", data)
+
+
+@pytest.fixture(scope="module")
+def models():
+    return {"resnet-14": make_network(14, "residual", 0), "plain-14": make_network(14, "plain", 0)}
+
+
+def test_lesion_view_and_its_messages(models, data):
+    small = Split(data.images[:64], data.labels[:64])
+    text = lesson.lesion_view(models, "resnet-14", "layer3.1", small)
+    assert re.match(
+        r"resnet-14 without layer3.1: test accuracy \d\.\d\d \(all blocks: \d\.\d\d; change [+-]\d\.\d\d\)",
+        text,
+    )
+    with pytest.raises(ValueError, match="name='layer2.0' changes the shape"):
+        lesson.lesion_view(models, "plain-14", "layer2.0", small)
+    with pytest.raises(ValueError, match="network='vgg'"):
+        lesson.lesion_view(models, "vgg", "layer1.0", small)
+
+
+def test_widgets_show_messages_not_tracebacks(models, data):
+    pytest.importorskip("ipywidgets")
+    from resnet_teach.widgets.why import lesion_explorer, signal_explorer
+
+    box = signal_explorer(data, depth=8, kind="plain", draw=False)
+    assert "plain, depth 8, seed 0" in box.text.value
+    for kind in ("plain", "residual", "preact"):
+        box.controls["kind"].value = kind
+        assert "lag-1 autocorrelation" in box.text.value and "rt-message" not in box.text.value
+    box.controls["depth"].value = 14
+    assert "depth 14" in box.text.value
+
+    small = Split(data.images[:64], data.labels[:64])
+    box = lesion_explorer(models, small)
+    assert "resnet-14 without layer3.1" in box.text.value
+    box.controls["block"].value = "layer2.0"  # changes the shape: a message, not a traceback
+    assert "rt-message" in box.text.value and "changes the shape" in box.text.value
+    box.controls["network"].value = "plain-14"
+    box.controls["block"].value = "layer1.0"
+    assert "plain-14 without layer1.0" in box.text.value
+
+
+def test_plots_draw_and_reject_empty_input(data):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from resnet_teach.lesion import path_length_counts
+    from resnet_teach.plots import why as P
+    from resnet_teach.shattered import shattering
+
+    signal = shattering(8, "plain", data, seed=0)
+    for fig in (
+        P.plot_signals({"plain-8": signal, "resnet-8": signal}),
+        P.plot_lesions({"resnet-14": LESIONS}),
+        P.plot_path_lengths(path_length_counts(5), [1.0, 2.0, 3.0, 2.0, 1.0, 0.5]),
+        P.plot_surfaces({"a": torch.rand(5, 5), "b": torch.rand(5, 5)}, [-1, -0.5, 0, 0.5, 1]),
+        P.plot_layer_norms({"plain-8": {"conv1": 1.0, "fc": 0.1}, "preact-8": {"conv1": 0.5, "fc": 0.2}}),
+    ):
+        assert fig.axes
+        plt.close(fig)
+    for plot in (P.plot_signals, P.plot_lesions, P.plot_layer_norms):
+        with pytest.raises(ValueError, match="must name at least one network"):
+            plot({})
