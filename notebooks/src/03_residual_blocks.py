@@ -536,11 +536,13 @@ for e in variants.family_tree():
 # * **v1** (He et al. 2015) → **v1.5** (torchvision, stride on the 3x3) → **ResNet-D**
 #   (He et al. 2019, avg-pool shortcut, often with the deep stem of ResNet-C).
 # * **Pre-activation ResNet** (He et al. 2016): BN and ReLU move before each conv, the
-#   addition is the block's last step (notebook 07).
+#   addition is the block's last step
+#   ([07 · Why residual networks train](07_why_residual_networks_train.ipynb)).
 # * **ResNeXt** (Xie et al. 2017): the Bottleneck's 3x3 becomes grouped and wider.
 # * **Wide ResNet** (Zagoruyko & Komodakis 2016): the Bottleneck's inner width doubles.
 #
-# All but pre-activation are the network of this notebook with different arguments.
+# All but pre-activation are the network of this notebook with different arguments;
+# pre-activation moves the BN and ReLU inside the block (`resnet_teach.preact`).
 #
 # ## Exercises
 #

@@ -17,6 +17,7 @@ from torch import Tensor, nn
 
 from .._checks import check_choice, check_int
 from ..blocks import Bottleneck, make_shortcut
+from ..preact import PreActBasicBlock
 from ..resnet import (ResNet, resnet50, resnet101, resnext50_32x4d, resnext101_32x8d,
                       resnext101_64x4d, wide_resnet50_2, wide_resnet101_2)
 from ..trace import count_macs, count_parameters
@@ -175,7 +176,8 @@ def family_tree() -> List[FamilyEntry]:
                     "resnet50(deep_stem=True, avg_down=True)", _where(make_shortcut_d, "nn.AvgPool2d")),
         FamilyEntry("Pre-activation ResNet", "BN and ReLU before each conv; nothing after the addition",
                     "He et al. 2016, Identity Mappings, https://arxiv.org/abs/1603.05027",
-                    "notebook 07", ""),
+                    "preact_cifar_resnet(20) (notebook 07)",
+                    _where(PreActBasicBlock.forward, "return out + identity")),
         FamilyEntry("ResNeXt", "grouped 3x3 (32 groups), wider inner width",
                     "Xie et al. 2017, Aggregated Residual Transformations, https://arxiv.org/abs/1611.05431",
                     "resnext50_32x4d()", _where(resnext50_32x4d, "return")),
