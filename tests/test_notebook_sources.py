@@ -67,7 +67,7 @@ def test_stored_outputs_carry_no_local_paths(path):
 # that the rule is followed well enough by re-running every notebook on other kernels.
 TRAINS = re.compile(r"(?<![\w.])(train|run_degradation|evaluate|evaluate_cams|accuracy_without_eval|rerun)\(")
 SHOWS_WIDGET = re.compile(r"resnet_teach\.widgets|ipywidgets|\binteract\(")
-DECIMALS = re.compile(r"\d\.\d|\d%|\de-")  # a float, a percentage: counts and shapes are fine
+DECIMALS = re.compile(r"(?<![\w.])\d+\.\d|\d%|\de-")  # a float, a percentage (not layer1.0)
 REPORTS_MACHINE = re.compile(r"perf_counter|_seconds\b|__version__")  # timings, versions: this machine
 
 

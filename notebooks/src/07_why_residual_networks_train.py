@@ -224,8 +224,6 @@ for name, result in lesions.items():
         f"(worst: {worst}, -{drops[worst]:.2f}); the largest drop in stages 2 and 3: "
         f"{max(d for b, d in drops.items() if not b.startswith('layer1')):.2f}"
     )
-
-# %%
 res, pla = lesions["resnet-32"], lesions["plain-32"]
 res_drop = {b: res["none"] - a for b, a in res.items() if b != "none"}
 pla_drop = {b: pla["none"] - a for b, a in pla.items() if b != "none"}
@@ -301,8 +299,6 @@ print(
     f"paths through at most 5 branches: {sum(counts[:6]) / 2**n:.0%} of the paths, "
     f"{short:.0%} of the gradient"
 )
-
-# %%
 assert magnitudes[-1] < magnitudes[0] / 10  # every branch on a path shrinks its gradient
 assert share_weighted_mean < mean_length - 0.5  # the gradient comes from shorter paths than the average
 short_share, short_paths = sum(contributions[:6]) / sum(contributions), sum(counts[:6]) / 2**n
@@ -329,6 +325,8 @@ plt.show()
 # cannot be deleted: they change the shape, and the widget tells you so.
 
 # %% tags=["nbval-ignore-output"]
+from resnet_teach.widgets.why import lesion_explorer
+
 lesion_explorer(models, test_split)
 
 # %% [markdown]
@@ -370,8 +368,6 @@ for name, s in surfaces.items():
         f"{name}: loss at the centre {s[4, 4]:.2f}, mean on the border {s[4, 4] + edge_rise(s):.2f}, "
         f"rise {edge_rise(s):.2f}; local minima on the grid: {local_minima(s)}"
     )
-
-# %%
 rise = {name: edge_rise(s) for name, s in surfaces.items()}
 minima = {name: local_minima(s) for name, s in surfaces.items()}
 assert surfaces["resnet-32"][4, 4] < 0.1 < 1.0 < surfaces["plain-32"][4, 4]  # trained: well vs poorly
@@ -503,8 +499,6 @@ print(
     "depth 56, largest / smallest gradient norm over the layers: "
     + ", ".join(f"{kind} {s:,.0f}" for kind, s in spread.items())
 )
-
-# %%
 for d in (32, 56):
     assert v2_signals[f"preact-{d}"]["lag1"] > lag1[f"plain-{d}"] + 0.3  # v2 is far from white noise
     assert v2_signals[f"preact-{d}"]["lag1"] < lag1[f"resnet-{d}"]  # ... but not smoother than v1 here
