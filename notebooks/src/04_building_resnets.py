@@ -11,9 +11,13 @@
 # - proof that our networks are torchvision's: same weights in, same outputs out;
 # - what the last layer outputs: logits, not probabilities;
 # - what the ImageNet stem does to a 32x32 image, and the CIFAR stem that avoids it;
-# - a network explorer: any depth, input size and number of input channels.
+# - a network explorer: any depth, input size and number of input channels;
+# - the paper's Table 1 rendered from our modules and asserted against the paper; activation
+#   memory per stage at batch 1 and 64, and why training needs far more memory than the weights;
+# - the receptive field stage by stage, checked with autograd, and why TF-Slim's ResNet-50 sees
+#   483 pixels where torchvision's sees fewer.
 #
-# **Time on a laptop CPU:** about 30 minutes to read; the cells run in about 20 seconds.
+# **Time on a laptop CPU:** about 40 minutes to read; the cells run in about 22 seconds.
 #
 # **Before this:** [03 · Residual blocks](03_residual_blocks.ipynb) (the blocks this notebook
 # stacks); [01 · Convolution arithmetic](01_conv_arithmetic.ipynb) for the output-size formula.
@@ -399,7 +403,118 @@ network_explorer()
 # Things to try: ResNet-152 at 224 (where do its multiply-adds go?), any network at 16
 # or at 1, channels 1 vs 4 (only conv1 changes), and a CIFAR network at 224 (cheap in
 # parameters, expensive in multiply-adds: nothing shrinks the image early).
+
+# %% [markdown]
+# ## 11. From the code to the paper's Table 1
 #
+# Table 1 of He et al. ([*Deep Residual Learning*](https://arxiv.org/abs/1512.03385)) describes
+# all five networks on one page. Here it is rendered from our modules: each cell is read from
+# the built network (kernel sizes and filters of the first block of each stage, the number of
+# blocks, the output size by the formula, multiply-adds by arithmetic). The paper's network
+# is v1, so the FLOPs row counts v1:
+
+# %%
+from resnet_teach.lessons import table1 as t1
+
+rendered = t1.table1()
+print(format_table(rendered["rows"]))
+
+# %% [markdown]
+# Then every number is asserted against the paper's, quoted in `t1.PAPER_TABLE1`: output sizes,
+# blocks per stage, the filters of each block, and the FLOPs (to the paper's one decimal,
+# within 2%, as in section 5):
+
+# %%
+paper = t1.PAPER_TABLE1
+assert rendered["output size"] == paper["output size"]
+assert rendered["blocks"] == paper["blocks"]
+for depth, filters in rendered["filters"].items():
+    assert filters == paper["bottleneck filters" if depth >= 50 else "basic filters"], depth
+for depth, gmacs in rendered["GMACs"].items():
+    assert abs(gmacs - paper["GFLOPs"][depth]) / paper["GFLOPs"][depth] < 0.02, depth
+print("output sizes, blocks, filters and FLOPs: as in the paper's Table 1")
+
+# %% [markdown]
+# ## 12. Memory, not only parameters
+#
+# ResNet-50's weights are 25.6 million float32 numbers, about 100 MB. Why then does a batch
+# of 256 not fit in a laptop's memory for training? Because training keeps every layer's
+# output for the backward pass, and those scale with the batch (CS231n's
+# [memory arithmetic](https://cs231n.github.io/convolutional-networks/#case)). Per stage,
+# the values output by the conv, BN, pooling and fc layers (ReLUs and the additions work in
+# place), at 224x224, in float32, traced on the meta device (shapes only, no memory):
+
+# %%
+mem_1, mem_64 = t1.activation_memory(50, batch_size=1), t1.activation_memory(50, batch_size=64)
+print(format_table([{"stage": a["stage"], "values, batch 1": a["values"], "MB, batch 1": a["MB"],
+                     "MB, batch 64": b["MB"]} for a, b in zip(mem_1, mem_64)]))
+assert all(b["values"] == 64 * a["values"] for a, b in zip(mem_1, mem_64))
+per_image = sum(a["values"] for a in mem_1) * 4
+weights = count_parameters(lesson.meta_network("ResNet-50")) * 4
+print(f"weights: {weights / 1e6:.0f} MB;  outputs kept per image: {per_image / 1e6:.0f} MB;  "
+      f"for a batch of 256: {256 * per_image / 1e9:.1f} GB")
+
+# %% [markdown]
+# The numbers come from shapes. The check: a real forward pass of ResNet-18 (smaller, so fast)
+# with hooks that add up `output.numel()` of the real tensors, stage by stage:
+
+# %%
+real_counts = t1.counted_output_values(resnet18().eval(), torch.zeros(1, 3, 224, 224))
+from_shapes = {r["stage"]: r["values"] for r in t1.activation_memory(18, batch_size=1)}
+print(real_counts)
+assert real_counts == from_shapes
+
+# %% [markdown]
+# One image's layer outputs take nearly as much memory as all of ResNet-50's weights, and a
+# batch of 256 needs over 20 GB for them, 200 times the weights, before counting the gradients
+# (as large as the weights) and Adam's two running averages (twice that). Most of it sits in
+# the early stages, where the maps are large: layer1 alone holds more than layer3 and layer4
+# together.
+
+# %%
+stage_values = {r["stage"]: r["values"] for r in mem_1}
+assert 0.8 * weights < per_image and 256 * per_image > 20e9 and 256 * per_image > 200 * weights
+assert stage_values["layer1"] > stage_values["layer3"] + stage_values["layer4"]
+
+# %% [markdown]
+# ## 13. The receptive field, stage by stage
+#
+# Notebook 01 computed the receptive field of a stack with `receptive_field_steps` and measured
+# it with autograd. The same for the main path of ResNet-18 and ResNet-50 (each block's
+# branch; the shortcut sees less), read from the modules:
+
+# %%
+rf_18 = t1.stage_receptive_fields(lesson.meta_network("ResNet-18"))
+rf_50 = t1.stage_receptive_fields(lesson.meta_network("ResNet-50"))
+print(format_table([{"stage": a["stage"], "jump": a["jump"], "ResNet-18": a["receptive field"],
+                     "ResNet-50": b["receptive field"]} for a, b in zip(rf_18, rf_50)]))
+assert all(r["receptive field"] == r["measured"] for r in rf_18 + rf_50)  # autograd agrees
+
+# %% [markdown]
+# Araujo et al. ([*Computing Receptive Fields of Convolutional Neural
+# Networks*](https://distill.pub/2019/computing-receptive-fields/), Distill 2019, Table 1)
+# list **483** pixels for TF-Slim's `resnet_v1_50`; ours (torchvision's v1.5) is smaller. The
+# difference is where the stride sits. A 3x3 conv adds `2 · jump` pixels, so a 3x3 that runs
+# *after* a stride-2 layer adds twice as much as one before it. torchvision puts the stride on
+# the first block's 3x3; the paper's v1 puts it on the first block's 1x1, one layer earlier,
+# so that block's 3x3 already runs at the doubled jump; TF-Slim puts the stride on the last
+# block of the previous stage, with the same effect. Both give 483, from the formula and from
+# autograd:
+
+# %%
+from resnet_teach import receptive_field, resnet50
+
+rf_v1 = t1.stage_receptive_fields(lesson.build_on_meta(resnet50, stride_in_1x1=True))
+slim = t1.tf_slim_v1_layers()
+print(f"ResNet-50 v1.5 (torchvision): {rf_50[-1]['receptive field']}")
+print(f"ResNet-50 v1 (stride_in_1x1=True): {rf_v1[-1]['receptive field']}")
+print(f"TF-Slim resnet_v1_50 (stride at the end of each stage): {receptive_field(slim)}")
+assert rf_v1[-1]["receptive field"] == receptive_field(slim) == 483 == rf_v1[-1]["measured"]
+# in v1, the first 3x3 of layer2, layer3, layer4 runs at jump 2j instead of j (j = 4, 8, 16):
+# each adds 2·2j instead of 2·j pixels
+assert 483 - rf_50[-1]["receptive field"] == sum(2 * (2 * j) - 2 * j for j in (4, 8, 16))
+
+# %% [markdown]
 # ## Exercises
 #
 # Replace the `...` with your answer and run the cell; the checker computes the right answer
@@ -504,6 +619,44 @@ lesson.check_macs_ratio(answer)
 # ```
 # </details>
 #
+# ### Exercise 6 · One layer's output, in bytes
+#
+# A batch of 64 images of 224x224 goes through a ResNet's conv1. How many bytes does conv1's
+# output take in float32?
+
+# %%
+answer = ...
+t1.check_stem_activation_bytes(answer)
+
+# %% [markdown]
+# <details><summary>Show solution</summary>
+#
+# The output is (64, 64, 112, 112): 51,380,224 values of 4 bytes.
+#
+# ```python
+# answer = 64 * 64 * 112 * 112 * 4
+# ```
+# </details>
+#
+# ### Exercise 7 · One more 3x3 in layer3
+#
+# In layer3 of a ResNet the jump is 16 input pixels. By how many pixels does one more 3x3 conv
+# with stride 1 grow the receptive field?
+
+# %%
+answer = ...
+t1.check_rf_growth(answer)
+
+# %% [markdown]
+# <details><summary>Show solution</summary>
+#
+# `r_out = r_in + (k - 1) · jump = r_in + 2 · 16`.
+#
+# ```python
+# answer = 32
+# ```
+# </details>
+#
 # ## Summary
 #
 # - A ResNet is a stem (7x7/2 conv, BN, ReLU, 3x3/2 max pool), four stages of residual blocks
@@ -519,6 +672,11 @@ lesson.check_macs_ratio(answer)
 # - The fc outputs logits; softmax belongs to the loss (or to reading probabilities).
 # - On 32x32 images the ImageNet stem leaves layer4 a single pixel; the paper's CIFAR
 #   networks use a 3x3 stem without max pool instead, and shortcut option A.
+# - Table 1 rendered from our modules matches the paper's output sizes, blocks, filters and
+#   FLOPs. Training memory is dominated by the layer outputs kept for the backward pass, which
+#   grow with the batch: far more than the weights.
+# - The receptive field grows by `(k - 1) · jump` per layer: 435 pixels for ResNet-18 and 427
+#   for ResNet-50 (v1.5); v1 and TF-Slim place the stride one 3x3 earlier and reach 483.
 #
 # **Next:** [05 · The degradation problem](05_degradation.ipynb) trains plain and residual
 # networks side by side to show why the shortcuts matter.
