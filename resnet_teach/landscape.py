@@ -8,7 +8,8 @@ same filter in w:  d[i] <- d[i] / ||d[i]|| * ||w[i]||  (i = an output channel of
 row of the fc). Biases and BN parameters are not perturbed (their direction is 0), as in the
 paper's treatment of them.
 
-The loss uses batch statistics (BN in train mode) on a fixed subset of the training data: a
+The loss uses batch statistics (BN in train mode; our choice: Li et al.'s code evaluates with
+``net.eval()``, the stored running statistics) on a fixed subset of the training data: a
 perturbed network's BN running statistics belong to the unperturbed weights, and in eval mode
 they mismatch so badly that the loss explodes far from the centre. Train-mode BN recomputes
 the statistics for the weights being evaluated, which is what the network would see if it were
@@ -96,18 +97,26 @@ def loss_surface(
     return surface
 
 
-def local_minima(surface: Tensor) -> int:
-    """How many grid points are strictly lower than all their neighbours (8, fewer at the border)."""
+def local_minima(surface: Tensor, margin: float = 0.05) -> int:
+    """How many interior grid points lie at least ``margin`` below all 8 of their neighbours.
+
+    Border points are not counted: with only 3 or 5 neighbours, a point on the edge of the slice
+    looks like a minimum whenever the loss happens to fall towards the edge. ``margin`` (in loss
+    units) ignores dips too shallow to matter. A dip in a 2-D slice is still not a minimum in
+    weight space: the other directions are not looked at.
+    """
     if not isinstance(surface, Tensor) or surface.dim() != 2:
         raise TypeError("surface must be a 2-D tensor (from loss_surface)")
-    padded = nn.functional.pad(surface[None, None], (1, 1, 1, 1), value=float("inf"))[0, 0]
+    margin = check_float("margin", margin)
+    if margin < 0:
+        raise ValueError(f"margin={margin} must be >= 0 (a depth in loss units)")
     h, w = surface.shape
     count = 0
-    for i in range(h):
-        for j in range(w):
-            window = padded[i : i + 3, j : j + 3].flatten()
+    for i in range(1, h - 1):
+        for j in range(1, w - 1):
+            window = surface[i - 1 : i + 2, j - 1 : j + 2].flatten()
             others = torch.cat([window[:4], window[5:]])
-            count += bool((surface[i, j] < others).all())
+            count += bool((surface[i, j] + margin <= others).all())
     return count
 
 

@@ -1,5 +1,6 @@
 """Notebook 07: the exercise checkers (every likely mistake gets its own message) and the widgets."""
 
+import math
 import re
 
 import pytest
@@ -38,16 +39,22 @@ def test_worst_lesion_stage():
     msgs = messages(lambda a: lesson.check_worst_lesion_stage(a, LESIONS), [2, 3, 4, "x"])
     assert len(set(msgs)) == 4
     assert "nearest the output" in msgs[1] and "1, 2 or 3" in msgs[2]
+    assert "middle stage" in msgs[0] and "not in the study" in msgs[0]  # per-stage feedback
+    # a worst lesion in stage 3: answering 1 gets its own message, which names the worst block
+    late = {"none": 0.9, "layer1.0": 0.8, "layer2.1": 0.85, "layer3.1": 0.1}
+    msgs = messages(lambda a: lesson.check_worst_lesion_stage(a, late), [1, 2])
+    assert "nearest the input" in msgs[0] and "layer3.1" in msgs[0] and "layer3.1" in msgs[1]
     # the expected stage comes from the results, not from a constant
     assert lesson.check_worst_lesion_stage(3, {"none": 0.9, "layer1.0": 0.8, "layer3.1": 0.1})
 
 
 def test_path_count():
-    assert lesson.check_path_count(455) and lesson.check_path_count(455.0)
-    wrong = [2**15, 45, 15**3, 2730, 3**15, 286, 7, "x", 455.5]
+    assert lesson.check_path_count(24804) and lesson.check_path_count(24804.0)  # ResNet-110: C(54, 3)
+    wrong = [2**54, 162, 54**3, 148824, 3**54, 22100, 455, 816, math.comb(110, 3), 7, "x", 24804.5]
     msgs = messages(lesson.check_path_count, wrong)
-    assert len(set(msgs[:6])) == 6  # each likely mistake named
-    assert "2^15" in msgs[0] and "13 blocks" in msgs[5]
+    assert len(set(msgs[:9])) == 9  # each likely mistake named
+    assert "2^54" in msgs[0] and "52 blocks" in msgs[5] and "resnet-32" in msgs[6] and "one stage" in msgs[7]
+    assert lesson.check_path_count(455, n=15)  # the checker's answer comes from n and k
 
 
 def test_blocks_per_stage_1001():
@@ -56,6 +63,7 @@ def test_blocks_per_stage_1001():
     msgs = messages(lesson.check_blocks_per_stage_1001, wrong)
     assert len(set(msgs[:6])) == 6
     assert "basic-block rule" in msgs[0] and "all three stages" in msgs[3]
+    assert "projection shortcuts" in lesson.check_blocks_per_stage_1001((1001 - 5) / 9).message
 
 
 def test_filter_norm():
@@ -63,6 +71,12 @@ def test_filter_norm():
     msgs = messages(lesson.check_filter_norm, [3.0, 1.0, 1.5, 6.0, 0.5 / 3, 2.0, "a"])
     assert len(set(msgs)) == 7
     assert "before normalization" in msgs[0]
+
+
+def test_lag1_verdict_uses_the_notebooks_bound():
+    assert lesson.lag1_verdict(0.9) == "smooth" and lesson.lag1_verdict(0.3) == "rough"
+    assert lesson.lag1_verdict(0.24).startswith("shattered") and lesson.lag1_verdict(-0.24).startswith("shattered")
+    assert lesson.lag1_verdict(-0.3).startswith("anti-correlated")
 
 
 def test_signal_view_and_its_messages(data):

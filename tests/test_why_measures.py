@@ -224,5 +224,16 @@ def test_local_minima_and_edge_rise_on_known_surfaces():
     )
     egg = torch.tensor([[math.cos(2 * i) + math.cos(2 * j) for j in range(7)] for i in range(7)])
     assert local_minima(egg) > 1
+    # border points are not counted, however low: a slope falling towards the edge is no minimum
+    slope = torch.arange(25, dtype=torch.float32).view(5, 5)
+    assert local_minima(slope) == 0 and local_minima(-slope) == 0
+    # a dip shallower than the margin is not counted; one deeper than it is
+    flat = torch.full((5, 5), 2.3)
+    flat[2, 2] = 2.29
+    assert local_minima(flat) == 0 and local_minima(flat, margin=0.0) == 1
+    flat[2, 2] = 2.2
+    assert local_minima(flat) == 1
+    with pytest.raises(ValueError, match="margin=-0.1 must be >= 0"):
+        local_minima(flat, margin=-0.1)
     with pytest.raises(ValueError, match="odd size"):
         edge_rise(torch.zeros(4, 4))

@@ -40,6 +40,18 @@ SIGNAL_DEPTHS = (8, 56)
 KIND_NAMES = {"plain": "plain", "residual": "resnet (v1)", "preact": "pre-activation (v2)"}
 
 
+def lag1_verdict(lag1: float) -> str:
+    """Words for a lag-1 autocorrelation. |lag-1| < 0.25 is the notebook's asserted bound for
+    white noise (256 samples scatter by about 0.06); below -0.25 neighbours flip sign."""
+    if lag1 > 0.5:
+        return "smooth"
+    if lag1 >= 0.25:
+        return "rough"
+    if lag1 > -0.25:
+        return "shattered: close to white noise"
+    return "anti-correlated: neighbouring points tend to flip sign, not white noise"
+
+
 def signal_view(depth: int, kind: str, data: Split, seed: int = 0) -> Dict[str, Any]:
     """The signal widget: check the choice, measure, and describe it in one line.
 
@@ -56,7 +68,7 @@ def signal_view(depth: int, kind: str, data: Split, seed: int = 0) -> Dict[str, 
     check_int("seed", seed, 0)
     result = shattering(depth, kind, data, seed=seed)
     lag1 = result["lag1"]
-    verdict = "smooth" if lag1 > 0.5 else "rough" if lag1 > 0.2 else "shattered: close to white noise"
+    verdict = lag1_verdict(lag1)
     result["question"] = f"{KIND_NAMES[kind]}, depth {depth}, seed {seed}: lag-1 autocorrelation"
     result["answer"] = f"{lag1:+.2f} ({verdict})"
     result["text"] = f"{result['question']} {result['answer']}"
@@ -151,38 +163,55 @@ def check_worst_lesion_stage(answer: Any, lesions: Mapping[str, float]) -> Feedb
         stage = int(answer)
     except (TypeError, ValueError):
         return Feedback(False, f"You answered {answer!r}. Answer the stage's number: 1, 2 or 3.")
+    if stage not in (1, 2, 3):
+        return Feedback(False, f"You answered {answer!r}. A CIFAR ResNet has three stages: answer 1, 2 or 3.")
+    excluded = (
+        " (The first blocks of stages 2 and 3 change the shape and are not in the study: the "
+        "identity cannot replace them.)"
+    )
+    if expected == 1:
+        reason = (
+            "A likely reason (we have not measured it): the earliest blocks work on the stem's raw "
+            "features, every later block builds on what they produce, and in a small, briefly "
+            "trained network no other path has learned to do their work."
+        )
+        hint = " Which blocks does every later block depend on, so that no other path can stand in for them?"
+    else:
+        reason = "In this run a later stage mattered most; the paper's ResNet-110 shows no such stage."
+        hint = f" In this run the worst lesion is {worst}: look at the bar chart below."
     if stage == expected:
         return Feedback(
             True,
-            f"Deleting {worst} costs the most: the accuracy falls by {drop:.2f}. The first "
-            f"blocks work on the raw features of the stem and every later block builds on "
-            f"what they produce, so at our small scale they are the least replaceable; "
-            f"the late blocks only refine, and the other paths cover for them.",
+            f"Deleting {worst} costs the most: the accuracy falls by {drop:.2f}. " + reason + excluded,
         )
-    if stage not in (1, 2, 3):
-        return Feedback(False, f"You answered {answer!r}. A CIFAR ResNet has three stages: answer 1, 2 or 3.")
-    if stage == 3:
+    if stage == 1:
         return Feedback(
             False,
-            "You answered 3: the blocks nearest the output. In a plain chain every layer "
-            "is essential, so the last ones look the most important; but a residual block "
-            "only adds a correction to what flows past it. Look at the bar chart below: "
-            "which blocks did the network learn to lean on?",
+            f"You answered 1: the blocks nearest the input. A fair guess, but in this run the "
+            f"worst lesion is in stage {expected} ({worst}). Look at the bar chart below: which "
+            f"blocks did this network lean on?{excluded}",
+        )
+    if stage == 2:
+        return Feedback(
+            False,
+            "You answered 2: the middle stage. Its blocks are neither the first to see the "
+            "features nor the last before the head." + hint + excluded,
         )
     return Feedback(
         False,
-        f"You answered {stage}: the middle stage. Think about which blocks every later "
-        f"block depends on, and which ones only refine a result that is mostly there.",
+        "You answered 3: the blocks nearest the output. In a plain chain every layer "
+        "is essential, so the last ones look the most important; but a residual block "
+        "only adds a correction to what flows past it." + hint + excluded,
     )
 
 
-def check_path_count(answer: Any, n: int = 15, k: int = 3) -> Feedback:
-    """How many of the paths through resnet-32's n = 15 blocks pass through exactly k = 3 branches?"""
+def check_path_count(answer: Any, n: int = 54, k: int = 3) -> Feedback:
+    """How many of the paths through ResNet-110's n = 54 blocks pass through exactly k = 3 branches?"""
     if is_unanswered(answer):
         return Feedback(False, NOT_ANSWERED)
     counts = path_length_counts(n)
     expected = counts[k]
-    deletable = 13  # the stride-1 blocks of resnet-32: 15 minus the two that change shape
+    deletable = n - 2  # the stride-1 blocks: all but the two that change shape
     known = {
         2**n: f"{2**n} is the number of all paths (2^{n}), of every length; how many of them go "
         f"through exactly {k} branches?",
@@ -192,8 +221,14 @@ def check_path_count(answer: Any, n: int = 15, k: int = 3) -> Feedback:
         f"block once, in the network's order: choose a set of {k} blocks.",
         math.perm(n, k): f"{math.perm(n, k)} counts ordered choices; the network fixes the order, so "
         f"divide by {k}! = {math.factorial(k)}.",
-        k**n: f"{k**n} = {k}^{n} would give each block {k} options; each block has 2: branch or skip.",
-        math.comb(deletable, k): f"{math.comb(deletable, k)} = C({deletable}, {k}) counts only the 13 blocks "
+        k**n: f"{k}^{n} would give each block {k} options; each block has 2: branch or skip.",
+        math.comb(15, k): f"{math.comb(15, k)} = C(15, {k}) is resnet-32's count (15 blocks); ResNet-110 "
+        f"has n = (110 - 2) / 6 = 18 blocks per stage, {n} in all.",
+        math.comb(n // 3, k): f"{math.comb(n // 3, k)} = C({n // 3}, {k}) counts one stage; the paths run "
+        f"through all three stages: {n} blocks.",
+        math.comb(110, k): f"C(110, {k}) counts layers; a path chooses blocks (branch or skip), and "
+        f"ResNet-110 has (110 - 2) / 2 = {n} of them.",
+        math.comb(deletable, k): f"{math.comb(deletable, k)} = C({deletable}, {k}) counts only the {deletable} blocks "
         f"that keep the shape; the two that change it still have a skip "
         f"(option A zero-pads), so all {n} count.",
     }
@@ -247,6 +282,11 @@ def check_blocks_per_stage_1001(answer: Any) -> Feedback:
         (333, "333 is the number of blocks in all three stages together; the question asks per stage."),
         (499.5, "(1001 - 2) / 2 assumes 2 convs per block and forgets the stages."),
         (1001 / 9, "Subtract the two layers that are not in a block (the first conv and the fc) first."),
+        (
+            (1001 - 5) / 9,
+            "You took the three 1x1 projection shortcuts off the depth too; a ResNet's depth does "
+            "not count them (it counts the blocks' convs, the first conv and the fc).",
+        ),
         (1001 / 6, "Subtract the two layers that are not in a block first, and use 3 convs per block."),
     ]
     try:
