@@ -109,7 +109,8 @@ def momentum_trajectory(momentum: Optional[float] = 0.1, steps: int = 50, batch_
     if batch_size * size * size == 1:
         raise ValueError("batch_size=1 with size=1 gives each channel a single value: "
                          "nn.BatchNorm2d refuses it in training ('Expected more than 1 value per "
-                         "channel when training'), since one value has no variance. "
+                         "channel when training'): one value normalizes to beta whatever it was, and its "
+                         "unbiased variance would be 0/0. "
                          "Make batch_size or size at least 2.")
 
     gen = torch.Generator().manual_seed(seed)
