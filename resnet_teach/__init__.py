@@ -13,7 +13,8 @@ from .data import Split, cifar10_from_disk, digits, placed_digits, sample_photo
 from .degradation import DegradationSettings, gradient_norms_at_init, run_degradation, run_degradation_cifar10
 from .exercises import Feedback
 from .preact import PreActBasicBlock, PreActBottleneck, PreActCifarResNet, preact_cifar_resnet
-from .resnet import STAGES, ResNet, resnet18, resnet34, resnet50, resnet101, resnet152
+from .resnet import (STAGES, ResNet, resnet18, resnet34, resnet50, resnet101, resnet152, resnext50_32x4d,
+                     resnext101_32x8d, resnext101_64x4d, wide_resnet50_2, wide_resnet101_2)
 from .scratch import ScratchBatchNorm2d, scratch_conv2d, scratch_pad
 from .trace import ShapeTrace, TraceRow, build_on_meta, count_macs, count_parameters, trace_shapes
 from .train import TrainConfig, evaluate, train
@@ -30,6 +31,7 @@ __all__ = [
     "Feedback",
     "PreActBasicBlock", "PreActBottleneck", "PreActCifarResNet", "preact_cifar_resnet",
     "STAGES", "ResNet", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
+    "resnext50_32x4d", "resnext101_32x8d", "resnext101_64x4d", "wide_resnet50_2", "wide_resnet101_2",
     "ScratchBatchNorm2d", "scratch_conv2d", "scratch_pad",
     "ShapeTrace", "TraceRow", "build_on_meta", "count_macs", "count_parameters", "trace_shapes",
     "TrainConfig", "evaluate", "train",

@@ -17,7 +17,7 @@ from ._checks import check_int, check_pair
 from .data import Split
 
 __all__ = ["CamResult", "class_activation_maps", "upsample_maps", "peak_positions", "peaks_inside",
-           "chance_share", "ink_peaks", "CamEvaluation", "evaluate_cams"]
+           "chance_share", "ink_peaks", "CamEvaluation", "evaluate_cams", "peak_share", "cam_baselines"]
 
 
 @dataclass
@@ -136,3 +136,44 @@ def evaluate_cams(model: nn.Module, data: Split) -> CamEvaluation:
     accuracy = float((cam.classes == data.labels).double().mean())
     return CamEvaluation(float(inside.double().mean()), chance_share(data.boxes, size), accuracy,
                          inside, peaks, maps, cam.classes)
+
+
+def peak_share(maps: Tensor, boxes: Tensor, size: tuple[int, int]) -> float:
+    """Share of (N, h, w) maps whose peak, after upsampling to ``size``, lies inside its box."""
+    return float(peaks_inside(peak_positions(upsample_maps(maps, size)), boxes).double().mean())
+
+
+@torch.no_grad()
+def cam_baselines(model: nn.Module, data: Split, seed: int = 0) -> dict[str, float]:
+    """How often the peak lands in the digit's box for the CAM of the predicted class, and for
+    three baselines that show what the class weights add:
+
+    - ``"class-agnostic"``: the plain sum of the last map's channels, no class weights at all;
+    - ``"runner-up class"``: the CAM of the class with the second-highest logit;
+    - ``"random other class"``: the CAM of a class drawn at random among the nine others
+      (``seed`` fixes the draw).
+    """
+    if not isinstance(data, Split) or data.boxes is None:
+        raise TypeError("data must be a Split with boxes (from placed_digits or digits_with_decoy)")
+    check_int("seed", seed, 0)
+    _check_gap_model(model)
+    size = tuple(data.images.shape[-2:])
+    was_training = model.training
+    model.eval()
+    try:
+        features = model.forward_features(data.images)  # (N, K, h, w)
+        logits = model.forward_head(features)  # (N, classes)
+    finally:
+        model.train(was_training)
+    top2 = logits.topk(2, dim=1).indices  # (N, 2)
+    num_classes = logits.shape[1]
+    g = torch.Generator().manual_seed(seed)
+    other = (top2[:, 0] + torch.randint(1, num_classes, (len(logits),), generator=g)) % num_classes
+
+    def cam_of(classes: Tensor) -> Tensor:
+        return torch.einsum("nk,nkhw->nhw", model.fc.weight[classes], features)  # (N, h, w)
+
+    return {"CAM of the predicted class": peak_share(cam_of(top2[:, 0]), data.boxes, size),
+            "class-agnostic (sum of channels)": peak_share(features.sum(1), data.boxes, size),
+            "CAM of the runner-up class": peak_share(cam_of(top2[:, 1]), data.boxes, size),
+            "CAM of a random other class": peak_share(cam_of(other), data.boxes, size)}

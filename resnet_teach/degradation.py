@@ -18,14 +18,14 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 import torch
 from torch import nn
 
-from ._checks import check_choice, check_int
+from ._checks import check_choice, check_float, check_int
 from .cifar import cifar_resnet
 from .data import Split, cifar10_from_disk, digits
 from .text import text_table
 from .train import History, TrainConfig, fixed_threads, train
 
 __all__ = ["DegradationSettings", "run_degradation", "run_degradation_cifar10", "check_depths",
-           "run_names", "final_numbers", "format_final_table", "ordering_margins",
+           "run_names", "epochs_to_reach", "final_numbers", "format_final_table", "ordering_margins",
            "gradient_norms_at_init"]
 
 Results = Dict[str, History]
@@ -173,6 +173,38 @@ def run_degradation(depths: Optional[Sequence[int]] = None, seed: Optional[int] 
     return results
 
 
+def epochs_to_reach(depths: Optional[Sequence[int]] = None, error: float = 0.05, max_epochs: int = 20,
+                    seed: int = 0, *, settings: Optional[DegradationSettings] = None,
+                    progress: Optional[bool] = None) -> Dict[str, Optional[int]]:
+    """How many epochs each of the four networks needs to bring its training error below ``error``.
+
+    The same networks, data and optimizer as ``run_degradation``, but a constant learning rate
+    (a cosine schedule would tie the answer to the planned run length), and each network stops
+    at the first epoch whose training error (averaged over the epoch's batches) is below
+    ``error``. ``None``: not reached within ``max_epochs``. A number that stays meaningful when
+    every network ends near 0% training error: how *fast* each one got there.
+    """
+    settings = settings if settings is not None else DegradationSettings()
+    if not isinstance(settings, DegradationSettings):
+        raise TypeError(f"settings must be a DegradationSettings, got {type(settings).__name__}")
+    check_float("error", error, 0.0, 1.0, low_inclusive=False)
+    settings = replace(settings, schedule="constant", epochs=check_int("max_epochs", max_epochs, 1),
+                       seed=check_int("seed", seed, 0),
+                       depths=check_depths(depths) if depths is not None else settings.depths)
+    data = digits("train", size=settings.image_size)
+    reached: Dict[str, Optional[int]] = {}
+    with fixed_threads(settings.num_threads):
+        for name in run_names(settings.depths):
+            kind, depth = name.split("-")
+            torch.manual_seed(settings.seed)  # the same start as run_degradation's
+            model = cifar_resnet(int(depth), residual=(kind == "resnet"), num_classes=int(data.labels.max()) + 1,
+                                 shortcut=settings.shortcut, in_channels=data.images.shape[1])
+            history = train(model, data, config=settings, progress=progress, desc=name,
+                            stop_below_error=error)
+            reached[name] = len(history["train_error"]) if history["train_error"][-1] < error else None
+    return reached
+
+
 def run_degradation_cifar10(root: Optional[str] = None, depths: Optional[Sequence[int]] = None,
                             seed: Optional[int] = None,
                             epochs: Optional[int] = None, device: Optional[str] = None,
@@ -254,14 +286,19 @@ def ordering_margins(results: Results) -> Dict[str, float]:
 
 def gradient_norms_at_init(depth: int = 32, residual: bool = False, seed: int = 0, batch_size: int = 128,
                            shortcut: str = "A", data: Optional[Split] = None,
-                           num_threads: Optional[int] = 1) -> Dict[str, float]:
+                           num_threads: Optional[int] = 1, relative: bool = False) -> Dict[str, float]:
     """The L2 norm of the loss gradient for every weighted layer (conv and fc), before training.
 
     One batch (the first ``batch_size`` training digits), train mode (BN uses batch
     statistics, as in the first training step), cross-entropy. Returns
     ``{"conv1": ..., "layer1.0.conv1": ..., ..., "fc": ...}`` from input to output: ``depth``
-    entries, one per weighted layer.
+    entries, one per weighted layer. With ``relative=True`` each entry is ||grad|| / ||weight||
+    instead: with BN after a conv, scaling the conv's weights by a scales their gradient by 1/a,
+    so the raw norm also says how large the weights are (conv1, with one input channel, has
+    few and small ones).
     """
+    if not isinstance(relative, bool):
+        raise TypeError(f"relative={relative!r} must be True or False")
     check_int("depth", depth, 8)
     check_int("batch_size", batch_size, 1)
     check_int("seed", seed, 0)
@@ -277,5 +314,6 @@ def gradient_norms_at_init(depth: int = 32, residual: bool = False, seed: int = 
         loss = nn.functional.cross_entropy(model(x), y)
         loss.backward()
         # Projection shortcuts (options B, C) are not counted in the depth: skip them.
-        return {name: module.weight.grad.norm().item() for name, module in model.named_modules()
+        return {name: (module.weight.grad.norm() / (module.weight.norm() if relative else 1)).item()
+                for name, module in model.named_modules()
                 if isinstance(module, (nn.Conv2d, nn.Linear)) and "downsample" not in name}

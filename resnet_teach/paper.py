@@ -16,7 +16,7 @@ from .text import text_table
 
 __all__ = ["PAPER", "PaperTable", "CIFAR10_TABLE6", "CIFAR10_TABLE6_PARAMS_M", "CIFAR10_TABLE6_1202",
            "CIFAR10_TABLE6_1202_PARAMS_M", "IMAGENET_TABLE2", "PAPER_TABLE1_GFLOPS",
-           "PAPER_CIFAR10_TRAINING", "PAPER_IMAGENET_TRAINING"]
+           "PAPER_CIFAR10_TRAINING", "PAPER_IMAGENET_TRAINING", "PAPER_TABLE1_ARCHITECTURE"]
 
 PAPER = "He et al. 2015, https://arxiv.org/abs/1512.03385"
 
@@ -47,14 +47,14 @@ CIFAR10_TABLE6 = PaperTable(
 # Table 6's "# params" column, in millions, for the same networks (option-A shortcuts, RGB input).
 CIFAR10_TABLE6_PARAMS_M: Mapping[int, float] = {20: 0.27, 32: 0.46, 44: 0.66, 56: 0.85, 110: 1.7}
 
-# Table 6's last row, kept apart because it goes the other way: ResNet-1202 trains as well as
-# ResNet-110 (training error below 0.1%, section 4.2 and Figure 6 right) but tests worse. That is
-# overfitting, the opposite signature of degradation (where the training error itself is worse).
+# Table 6's last row, kept apart because it goes the other way: ResNet-1202 trains about as well
+# as ResNet-110 (its training error is below 0.1%, section 4.2 and Figure 6 right) but tests worse.
+# That is overfitting, the opposite signature of degradation (where the training error itself is worse).
 CIFAR10_TABLE6_1202 = PaperTable(
     table="Table 6", dataset="CIFAR-10", metric="test error %",
     rows={"ResNet-110": 6.43, "ResNet-1202": 7.93},
-    note="Both reach a training error below 0.1% (section 4.2); the paper on the 1202-layer net: "
-         "\"We argue that this is because of overfitting.\"")
+    note="ResNet-1202 reaches a training error below 0.1% (section 4.2, Figure 6 right), similar to "
+         "ResNet-110's; the paper on the 1202-layer net: \"We argue that this is because of overfitting.\"")
 # Table 6, "# params" of ResNet-1202, in millions.
 CIFAR10_TABLE6_1202_PARAMS_M = 19.4
 
@@ -65,6 +65,16 @@ IMAGENET_TABLE2 = PaperTable(
 
 # Table 1, last row: "FLOPs" (multiply-adds) / 1e9 at 224x224.
 PAPER_TABLE1_GFLOPS: Mapping[int, float] = {18: 1.8, 34: 3.6, 50: 3.8, 101: 7.6, 152: 11.3}
+
+# Table 1, the rest: output size of each stage at 224x224, blocks per stage, and the (kernel,
+# filters) of each conv in a stage's block, for the BasicBlock (18, 34) and Bottleneck networks.
+PAPER_TABLE1_ARCHITECTURE = {
+    "output size": {"conv1": 112, "conv2_x": 56, "conv3_x": 28, "conv4_x": 14, "conv5_x": 7, "head": 1},
+    "blocks": {18: [2, 2, 2, 2], 34: [3, 4, 6, 3], 50: [3, 4, 6, 3], 101: [3, 4, 23, 3], 152: [3, 8, 36, 3]},
+    "basic filters": [[(3, 64), (3, 64)], [(3, 128), (3, 128)], [(3, 256), (3, 256)], [(3, 512), (3, 512)]],
+    "bottleneck filters": [[(1, 64), (3, 64), (1, 256)], [(1, 128), (3, 128), (1, 512)],
+                           [(1, 256), (3, 256), (1, 1024)], [(1, 512), (3, 512), (1, 2048)]],
+}
 
 # How much the paper trained (section 4.2 for CIFAR-10, section 3.4 for ImageNet).
 PAPER_CIFAR10_TRAINING = {"train_images": 50_000, "image_shape": (3, 32, 32), "iterations": 64_000,

@@ -19,8 +19,11 @@ from torch import Tensor, nn
 from ._checks import IntOrPair, check_choice, check_int, check_pair
 from .blocks import BasicBlock, Bottleneck, NormLayer, init_weights, make_shortcut
 from .sizes import feature_map_size
+from .variants import make_deep_stem, make_shortcut_d
 
-__all__ = ["ResNet", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "STAGES"]
+__all__ = ["ResNet", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "STAGES",
+           "resnext50_32x4d", "resnext101_32x8d", "resnext101_64x4d", "wide_resnet50_2",
+           "wide_resnet101_2"]
 
 Block = Type[Union[BasicBlock, Bottleneck]]
 
@@ -57,6 +60,10 @@ class ResNet(nn.Module):
         changes; torchvision) or "C" (projection everywhere).
       residual: False gives the "plain" network of the same depth (no shortcuts).
       stride_in_1x1: Bottleneck only; True is the paper's v1, False torchvision's v1.5.
+      avg_down: ResNet-D (He et al. 2019): a strided projection shortcut becomes a 2x2 average
+        pool then a stride-1 1x1 conv, so it reads every pixel (``variants.make_shortcut_d``).
+      deep_stem: ResNet-C: the 7x7 stem conv becomes three 3x3 convs, 32-32-64 channels
+        (``variants.make_deep_stem``); conv1 is then an nn.Sequential.
     """
 
     def __init__(
@@ -75,6 +82,8 @@ class ResNet(nn.Module):
         shortcut: str = "B",
         residual: bool = True,
         stride_in_1x1: bool = False,
+        avg_down: bool = False,
+        deep_stem: bool = False,
     ) -> None:
         super().__init__()
         check_block(block)
@@ -92,6 +101,12 @@ class ResNet(nn.Module):
             raise TypeError(f"norm_layer={norm_layer!r} must be callable, e.g. nn.BatchNorm2d")
         if stride_in_1x1 and not issubclass(block, Bottleneck):
             raise ValueError(f"stride_in_1x1=True needs block=Bottleneck, got {block.__name__}")
+        for name, flag in (("avg_down", avg_down), ("deep_stem", deep_stem)):
+            if not isinstance(flag, bool):
+                raise TypeError(f"{name}={flag!r} must be a bool")
+        if avg_down and shortcut == "A":
+            raise ValueError("avg_down=True changes the projection shortcut; shortcut='A' has "
+                             "none (use 'B' or 'C')")
         if replace_stride_with_dilation is None:
             replace_stride_with_dilation = [False, False, False]
         if len(replace_stride_with_dilation) != 3:
@@ -112,8 +127,13 @@ class ResNet(nn.Module):
             self._block_kwargs["stride_in_1x1"] = stride_in_1x1
         self.shortcut = shortcut
         self.head = head
+        self._make_shortcut = make_shortcut_d if avg_down else make_shortcut
+        self.deep_stem = deep_stem
 
-        self.conv1 = nn.Conv2d(in_channels, self.inplanes, kernel_size=7, stride=2, padding=3, bias=False)
+        if deep_stem:  # ResNet-C: three 3x3 convs see the same 224 -> 112 as one 7x7/2
+            self.conv1: nn.Module = make_deep_stem(in_channels, self.inplanes, norm_layer)
+        else:
+            self.conv1 = nn.Conv2d(in_channels, self.inplanes, kernel_size=7, stride=2, padding=3, bias=False)
         self.bn1 = norm_layer(self.inplanes)
         self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
@@ -141,13 +161,13 @@ class ResNet(nn.Module):
         outplanes = planes * block.expansion
         layers: List[nn.Module] = [block(
             self.inplanes, planes, stride,
-            make_shortcut(self.inplanes, outplanes, stride, self.shortcut, self._norm_layer),
+            self._make_shortcut(self.inplanes, outplanes, stride, self.shortcut, self._norm_layer),
             self.groups, self.base_width, previous_dilation, self._norm_layer, **self._block_kwargs)]
         self.inplanes = outplanes
         for _ in range(1, blocks):
             layers.append(block(
                 self.inplanes, planes, 1,
-                make_shortcut(self.inplanes, outplanes, 1, self.shortcut, self._norm_layer),
+                self._make_shortcut(self.inplanes, outplanes, 1, self.shortcut, self._norm_layer),
                 self.groups, self.base_width, self.dilation, self._norm_layer, **self._block_kwargs))
         return nn.Sequential(*layers)
 
@@ -203,3 +223,32 @@ def resnet101(**kwargs: Any) -> ResNet:
 def resnet152(**kwargs: Any) -> ResNet:
     """ResNet-152: Bottleneck x [3, 8, 36, 3]."""
     return _resnet(152, **kwargs)
+
+
+# ResNeXt (Xie et al. 2017) and Wide ResNet (Zagoruyko & Komodakis 2016), as torchvision builds
+# them: the same Bottleneck network; only the 3x3 conv's width and groups change,
+# width = planes * width_per_group / 64 * groups.
+
+def resnext50_32x4d(**kwargs: Any) -> ResNet:
+    """ResNeXt-50 32x4d: 32 groups of 4 channels in layer1's 3x3; 25,028,904 parameters."""
+    return _resnet(50, groups=32, width_per_group=4, **kwargs)
+
+
+def resnext101_32x8d(**kwargs: Any) -> ResNet:
+    """ResNeXt-101 32x8d: 32 groups of 8 channels in layer1's 3x3."""
+    return _resnet(101, groups=32, width_per_group=8, **kwargs)
+
+
+def resnext101_64x4d(**kwargs: Any) -> ResNet:
+    """ResNeXt-101 64x4d: 64 groups of 4 channels in layer1's 3x3."""
+    return _resnet(101, groups=64, width_per_group=4, **kwargs)
+
+
+def wide_resnet50_2(**kwargs: Any) -> ResNet:
+    """Wide ResNet-50-2: every Bottleneck's inner width doubled; 68,883,240 parameters."""
+    return _resnet(50, width_per_group=64 * 2, **kwargs)
+
+
+def wide_resnet101_2(**kwargs: Any) -> ResNet:
+    """Wide ResNet-101-2: every Bottleneck's inner width doubled."""
+    return _resnet(101, width_per_group=64 * 2, **kwargs)

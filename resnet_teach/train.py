@@ -108,14 +108,17 @@ def evaluate(model: nn.Module, data: Data, batch_size: int = 512) -> Dict[str, f
 
 def train(model: nn.Module, data: Data, epochs: Optional[int] = None, *,
           config: Optional[TrainConfig] = None, test_data: Optional[Data] = None,
-          progress: Optional[bool] = None, desc: str = "training", **overrides) -> History:
+          progress: Optional[bool] = None, desc: str = "training",
+          stop_below_error: Optional[float] = None, **overrides) -> History:
     """Train ``model`` on ``data`` with cross-entropy; return the per-epoch history.
 
     Settings come from ``config`` (a TrainConfig), then ``epochs`` and any keyword that names
     a TrainConfig field (``lr=0.01``, ``seed=1``, ...). The history has ``train_loss`` and
     ``train_accuracy`` / ``train_error`` (averaged over the epoch's batches, measured in train
     mode while the weights change), and ``test_loss`` / ``test_accuracy`` / ``test_error``
-    if ``test_data`` is given (in eval mode, after each epoch).
+    if ``test_data`` is given (in eval mode, after each epoch). With ``stop_below_error``,
+    training stops after the first epoch whose training error is below it (the history is
+    then shorter than ``epochs``).
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
@@ -128,6 +131,8 @@ def train(model: nn.Module, data: Data, epochs: Optional[int] = None, *,
     if epochs is not None:
         overrides["epochs"] = epochs
     cfg = replace(config if config is not None else TrainConfig(), **overrides)  # checked again
+    if stop_below_error is not None:
+        check_float("stop_below_error", stop_below_error, 0.0, 1.0, low_inclusive=False)
     x, y = _as_tensors("data", data)
 
     with fixed_threads(cfg.num_threads):
@@ -178,6 +183,8 @@ def train(model: nn.Module, data: Data, epochs: Optional[int] = None, *,
                     history["test_accuracy"].append(ev["accuracy"])
                     history["test_error"].append(1 - ev["accuracy"])
                     model.train()
+                if stop_below_error is not None and history["train_error"][-1] < stop_below_error:
+                    break
         finally:
             if bar is not None:
                 bar.close()

@@ -1,7 +1,8 @@
 """The classroom deck (notebooks/classroom.ipynb) without a browser: what it contains and how it starts.
 
 * every explorer a lesson shows is in the deck, in predict mode, after a one-line question;
-* its widget cells are tagged nbval-ignore-output, and nothing trains when it starts;
+* its widget cells are tagged nbval-ignore-output, and nothing trains when it starts (the
+  rerun of notebook 05 waits for Run, the lesion explorer of notebook 07 for Train);
 * its header and the README give the same one command that opens it in Voilà;
 * the Large font switch (resnet_teach.widgets.classroom).
 """
@@ -44,7 +45,7 @@ def lesson_explorers() -> set[tuple[str, str]]:
 
 def test_every_lesson_explorer_is_in_the_deck_in_predict_mode():
     explorers = lesson_explorers()
-    assert len(explorers) >= 7, explorers  # 01: three; 02, 04, 05, 06: one each
+    assert len(explorers) >= 9, explorers  # 01: three; 02, 04, 05, 06: one each; 07: two
     source = "\n".join(code_cells(deck()))
     for module, name in sorted(explorers):
         imported = any(name in [n.strip() for n in names.split(",")]
@@ -66,12 +67,15 @@ def test_each_explorer_has_a_section_with_a_question_for_the_class():
 
 
 def test_widget_cells_are_tagged_and_nothing_trains_at_start(monkeypatch):
-    from resnet_teach.widgets import degradation
+    from resnet_teach.lessons import why as why_lesson
+    from resnet_teach.widgets import degradation, why
 
     def no_training(*args, **kwargs):
         raise AssertionError("the deck trained at start-up")
 
     monkeypatch.setattr(degradation, "rerun", no_training)
+    monkeypatch.setattr(why, "train_lesion_networks", no_training)
+    monkeypatch.setattr(why_lesson, "train", no_training)
     namespace: dict = {}
     for source, cell in zip(code_cells(deck()), [c for c in deck()["cells"] if c["cell_type"] == "code"]):
         assert "nbval-ignore-output" in cell["metadata"].get("tags", []), source[:80]

@@ -10,7 +10,8 @@ every explorer with its Reveal button and no error. Then, in the output-size exp
 * moving a slider again hides the answer.
 
 Every other Reveal button must reveal its explorer's answer; the rerun widget's waits for Run
-(one epoch here), then shows the run. The Large font switch must enlarge the cells, and the
+(one epoch here), then shows the run; the lesion explorer's waits for Train (notebook 07's two
+networks), then hides the accuracy without a block until Reveal. The Large font switch must enlarge the cells, and the
 sliders must still answer the keyboard.
 Screenshots go to tests/artifacts/ (and, with RESNET_TEACH_UPDATE_SCREENSHOTS=1, the README's
 images in docs/images/). Skips without Chromium or Playwright, except under CI (CI=true).
@@ -176,25 +177,27 @@ def _box(locator) -> dict:
 
 @pytest.mark.browser
 def test_every_reveal_button_reveals(deck):
-    """Each explorer hides something behind its Reveal; one click shows it all. The rerun widget's
-    Reveal waits for a run (nothing trains at start-up); after Run, Reveal shows the run."""
+    """Each explorer hides something behind its Reveal; one click shows it all. Two Reveals wait
+    for training (nothing trains at start-up): the rerun's for Run, the lesion explorer's for Train.
+    After Run, Reveal shows the run; after Train, a block's accuracies wait for Reveal."""
     page = deck
     cells = page.locator(".jp-Cell").filter(has=page.locator(".rt-reveal"))
     assert cells.count() == explorers_in_deck()
-    waiting_for_a_run = 0
+    waiting = {}  # the label of the button that trains -> the explorer's index
     for i in range(cells.count()):
         cell = cells.nth(i)
         button = cell.locator(".rt-reveal")
         cell.scroll_into_view_if_needed()
         if button.is_disabled():
-            assert cell.locator("button", has_text="Run").count() == 1, f"explorer {i}: Reveal disabled, no Run"
-            waiting_for_a_run += 1
+            starts = [label for label in ("Run", "Train") if cell.locator("button", has_text=label).count() == 1]
+            assert len(starts) == 1, f"explorer {i}: Reveal disabled, and no Run or Train button"
+            waiting[starts[0]] = i
             continue
         assert cell.locator(".rt-hidden").count() > 0, f"explorer {i} hides nothing"
         button.click()
         wait_until(lambda: cell.locator(".rt-hidden").count() == 0, 60, f"explorer {i} to reveal its answer")
         assert button.is_disabled()
-    assert waiting_for_a_run == 1
+    assert sorted(waiting) == ["Run", "Train"], waiting
     assert not page_problems(page), page_problems(page)
 
     # the rerun: one epoch is enough to see Run, then Reveal (a progress bar shows unless CI=true)
@@ -210,4 +213,21 @@ def test_every_reveal_button_reveals(deck):
     wait_until(lambda: "Rerun: depths (8, 32), 1 epoch(s)" in cell.inner_text(), 60, "Reveal to show the run")
     assert "Degradation" in cell.inner_text() and "plain-32" in cell.inner_text()
     wait_until(lambda: cell.locator(".jp-OutputArea-output img, .widget-output img").count() == 1, 30, "the curves")
+    assert not page_problems(page), page_problems(page)
+
+    # the lesion explorer: Train (resnet-32 and plain-32, as notebook 07), then the deletion controls
+    cell = cells.nth(waiting["Train"])
+    cell.scroll_into_view_if_needed()
+    assert cell.locator("select").count() == 0, "no deletion controls before the networks are trained"
+    cell.locator("button", has_text="Train").click()
+    wait_until(lambda: not cell.locator(".rt-reveal").is_disabled(), RUN_S, "the two networks to train")
+    assert cell.locator(".rt-hidden").count() == 1 and "(all blocks:" not in cell.inner_text()
+    assert "resnet-32 without layer3.4: test accuracy" in cell.inner_text()
+    cell.locator(".rt-reveal").click()
+    wait_until(lambda: "(all blocks:" in cell.inner_text(), 60, "Reveal to show the accuracies")
+    assert cell.locator(".rt-hidden").count() == 0 and cell.locator(".rt-reveal").is_disabled()
+    save_screenshot(page, "classroom-lesion", clip=_box(cell))
+    cell.locator("select").nth(1).select_option("layer1.0")  # delete another block: predict again
+    wait_until(lambda: "resnet-32 without layer1.0" in cell.inner_text(), 60, "the new question")
+    assert cell.locator(".rt-hidden").count() == 1 and "(all blocks:" not in cell.inner_text()
     assert not page_problems(page), page_problems(page)

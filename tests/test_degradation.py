@@ -7,8 +7,8 @@ import torch
 
 from resnet_teach import cifar_resnet, count_parameters, digits
 from resnet_teach.data import Split
-from resnet_teach.degradation import (CLAIM_MARGINS, DegradationSettings, check_depths, final_numbers, format_final_table,
-                                      gradient_norms_at_init, ordering_margins, run_degradation,
+from resnet_teach.degradation import (CLAIM_MARGINS, DegradationSettings, check_depths, epochs_to_reach, final_numbers,
+                                      format_final_table, gradient_norms_at_init, ordering_margins, run_degradation,
                                       run_degradation_cifar10, run_names)
 from resnet_teach.lessons import degradation as lesson
 from resnet_teach.paper import (CIFAR10_TABLE6, CIFAR10_TABLE6_1202, CIFAR10_TABLE6_1202_PARAMS_M,
@@ -254,7 +254,8 @@ def test_resnet1202_row_is_worse_than_110_and_has_the_papers_parameter_count():
 
 DEPTH_VALUES = [8, 9, 14, 30, 50, 56, 62]
 def test_plan_rerun_sweep_gives_a_plan_or_a_readable_message():
-    for shallow, deep, epochs, seed in itertools.product(DEPTH_VALUES, DEPTH_VALUES, [0, 1, 10, 11],
+    for shallow, deep, epochs, seed in itertools.product(DEPTH_VALUES, DEPTH_VALUES,
+                                                         [0, 1, lesson.WIDGET_MAX_EPOCHS, lesson.WIDGET_MAX_EPOCHS + 1],
                                                          [-1, 0, 99, 100]):
         try:
             plan = lesson.plan_rerun(shallow, deep, epochs, seed)
@@ -264,7 +265,7 @@ def test_plan_rerun_sweep_gives_a_plan_or_a_readable_message():
             assert "Traceback" not in text and len(text) < 250
             continue
         assert shallow < deep <= 56 and (shallow - 2) % 6 == 0 == (deep - 2) % 6
-        assert 1 <= epochs <= 10 and 0 <= seed <= 99
+        assert 1 <= epochs <= lesson.WIDGET_MAX_EPOCHS and 0 <= seed <= 99
         assert plan.names == run_names((shallow, deep))
         assert f"{epochs} epoch(s)" in plan.describe()
 
@@ -275,7 +276,7 @@ def test_plan_rerun_sweep_gives_a_plan_or_a_readable_message():
     ((8, 30, 3, 0), "deep depth 30 is not 6n+2"),
     ((8, 62, 3, 0), "deep=62 is above 56"),
     ((8, 32, 0, 0), "epochs=0 must be >= 1"),
-    ((8, 32, 11, 0), "epochs=11 must be <= 10"),
+    ((8, 32, 41, 0), "epochs=41 must be <= 40"),
     ((8, 32, 3, 100), "seed=100 must be <= 99"),
     ((8.5, 32, 3, 0), "shallow=8.5 must be an int"),
 ])
@@ -333,9 +334,19 @@ def test_plots_build():
 
     fig = plot_degradation(_fake({"plain-8": 1.0, "resnet-8": 0.8, "plain-32": 2.0, "resnet-32": 0.1}))
     assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 4
-    fig = plot_gradient_norms({"plain-14": gradient_norms_at_init(14),
-                               "resnet-14": gradient_norms_at_init(14, True)})
-    assert len(fig.axes[0].lines) == 2 and len(fig.axes[0].lines[0].get_xdata()) == 14
+    norms = {"plain-14": gradient_norms_at_init(14), "resnet-14": gradient_norms_at_init(14, True)}
+    fig = plot_gradient_norms(norms)
+    curves = [line for line in fig.axes[0].lines if line.get_label() in norms]
+    assert len(curves) == 2 and len(curves[0].get_xdata()) == 14
+    assert len(fig.axes[0].lines) == 2 + 3  # and a dotted line where each of the 3 stages starts
+    rel = {name: gradient_norms_at_init(14, name.startswith("resnet"), relative=True) for name in norms}
+    weights = {name: {k: norms[name][k] / rel[name][k] for k in norms[name]} for name in norms}
+    fig = plot_gradient_norms(norms, weight_norms=weights)
+    assert len(fig.axes) == 2
+    relative_curve = [line for line in fig.axes[1].lines if line.get_label() == "plain-14"][0]
+    assert list(relative_curve.get_ydata()) == pytest.approx(list(rel["plain-14"].values()), rel=1e-5)
+    with pytest.raises(ValueError, match="same networks"):
+        plot_gradient_norms(norms, weight_norms={"plain-14": weights["plain-14"]})
     with pytest.raises(ValueError):
         plot_degradation({})
     with pytest.raises(ValueError):
@@ -347,15 +358,24 @@ def test_plots_build():
 
 def test_check_identity_block():
     assert "Replace the ..." in str(lesson.check_identity_block(...))
-    assert lesson.check_identity_block((0.0, 0.0)).correct
-    assert lesson.check_identity_block([0, 0]).correct
-    assert not lesson.check_identity_block((1.0, 0.0)).correct  # the branch is still there
-    assert not lesson.check_identity_block((0.0, -0.5)).correct  # relu(x - 0.5) != x
+    assert lesson.check_identity_block({"b", "c", "e"}).correct
+    assert lesson.check_identity_block(["e", "c", "b"]).correct
+    assert not lesson.check_identity_block({"c"}).correct
     assert not lesson.check_identity_block("zero").correct
+    assert not lesson.check_identity_block(0).correct
+
+
+def test_identity_choices_do_what_the_notebook_says():
+    """Item 1 of issue 12: shrinking conv2's weights cannot make the block the identity; exactly
+    zero weights do, in train and in eval mode, and so do a zero bn2 (gamma = beta = 0) and a zero bn1."""
+    works = {c: lesson.returns_input(c) for c in lesson.IDENTITY_CHOICES}
+    assert works["b"] == works["c"] == works["e"] == {"train": True, "eval": True}
+    assert works["a"] == works["d"] == {"train": False, "eval": False}
+    with pytest.raises(ValueError, match="choice"):
+        lesson.returns_input("z")
 
 
 def test_check_shortcut_parameters():
-    # option B: 1x1 conv 16->32 + BN(32), 1x1 conv 32->64 + BN(64), written out by hand
     by_hand = (16 * 32 + 2 * 32) + (32 * 64 + 2 * 64)
     assert lesson.check_shortcut_parameters((0, by_hand)).correct
     assert lesson.check_shortcut_parameters([0, by_hand]).correct
@@ -364,10 +384,35 @@ def test_check_shortcut_parameters():
     assert not lesson.check_shortcut_parameters(...).correct
 
 
-def test_check_largest_gradient_layer():
-    assert lesson.check_largest_gradient_layer("conv1").correct
-    assert not lesson.check_largest_gradient_layer("fc").correct
-    assert not lesson.check_largest_gradient_layer("layer3.4.conv2").correct
+def test_check_largest_gradient_ratio():
+    norms = gradient_norms_at_init(56, residual=False)
+    convs = [v for k, v in norms.items() if k != "fc"]
+    assert lesson.check_largest_gradient_ratio(convs[0] / convs[-1]).correct
+    assert lesson.check_largest_gradient_ratio(round(convs[0] / convs[-1])).correct
+    assert not lesson.check_largest_gradient_ratio(1.0).correct
+    assert not lesson.check_largest_gradient_ratio(True).correct
+    assert convs[0] / convs[-1] > 100  # the deeper plain net: gradients grow towards the input
+
+
+def test_relative_gradient_norms_divide_by_the_weight_norm():
+    raw = gradient_norms_at_init(8, residual=False)
+    rel = gradient_norms_at_init(8, residual=False, relative=True)
+    torch.manual_seed(0)
+    model = cifar_resnet(8, residual=False, num_classes=10, shortcut="A", in_channels=1)
+    assert rel["conv1"] == pytest.approx(raw["conv1"] / model.conv1.weight.norm().item(), rel=1e-5)
+    with pytest.raises(TypeError, match="relative"):
+        gradient_norms_at_init(8, relative=1)
+
+
+def test_check_reach_prediction():
+    assert "prediction" in str(lesson.check_reach_prediction(..., 14))
+    assert lesson.check_reach_prediction(13, 14).correct
+    assert lesson.check_reach_prediction("never", None).correct
+    assert "Too few" in str(lesson.check_reach_prediction(4, 14))
+    assert "Too many" in str(lesson.check_reach_prediction(40, 14))
+    assert "does get there" in str(lesson.check_reach_prediction("never", 14))
+    assert not lesson.check_reach_prediction(True, 14).correct
+    assert not lesson.check_reach_prediction("soon", 14).correct
 
 
 def test_check_valid_depths():
@@ -377,3 +422,24 @@ def test_check_valid_depths():
     assert not lesson.check_valid_depths([8, 20, 44, 56, 110]).correct  # 50 = 6 * 8 + 2 is valid
     assert not lesson.check_valid_depths([8, 18, 20, 34, 44, 50, 56, 110]).correct
     assert not lesson.check_valid_depths(8).correct
+
+
+def test_epochs_to_reach_stops_each_network_at_the_threshold():
+    reached = epochs_to_reach((8, 14), error=0.9, max_epochs=2, seed=0, progress=False)
+    assert list(reached) == run_names((8, 14))
+    assert all(n in (1, 2, None) for n in reached.values())
+    with pytest.raises(ValueError, match="error=0"):
+        epochs_to_reach((8, 14), error=0.0)
+    with pytest.raises(ValueError, match="max_epochs=0"):
+        epochs_to_reach((8, 14), max_epochs=0)
+
+
+def test_train_stops_below_error():
+    from resnet_teach import train
+
+    data = _small_data(64)
+    torch.manual_seed(0)
+    history = train(cifar_resnet(8, in_channels=1, num_classes=10), data, 5, stop_below_error=1.0)
+    assert len(history["train_error"]) == 1  # any error is below 100%
+    with pytest.raises(ValueError, match="stop_below_error"):
+        train(cifar_resnet(8, in_channels=1), data, 1, stop_below_error=1.5)

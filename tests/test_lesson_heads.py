@@ -401,9 +401,12 @@ def test_check_flatten_input_range():
     with torch.no_grad():
         ok = [n for n in range(150, 260) if trunk(torch.zeros(1, 1, n, n)).shape[-1] == 7]
     right = (min(ok), max(ok))
-    assert H.check_flatten_input_range(right).correct
-    assert H.check_flatten_input_range(list(right)).correct
-    assert not H.check_flatten_input_range((224, 224)).correct
+    assert H.check_flatten_input_range(right, built_for=224).correct
+    assert H.check_flatten_input_range(list(right), built_for=224).correct
+    assert not H.check_flatten_input_range((224, 224), built_for=224).correct
+    # the notebook's exercise: a head built for 160 (the band for 224 is on screen in section 5)
+    assert H.check_flatten_input_range((129, 160)).correct
+    assert "built for 224" in str(H.check_flatten_input_range(right))
     assert not H.check_flatten_input_range(224).correct
     assert H.check_flatten_input_range(...).message == NOT_ANSWERED
 
@@ -432,7 +435,12 @@ def test_check_cam():
     assert H.check_cam(right, features, fc, 3).correct
     wrong = torch.einsum("k,khw->hw", fc.weight[4], features[0])
     fb = H.check_cam(wrong, features, fc, 3)
-    assert not fb.correct and "(6, 6)" in fb.message
+    assert not fb.correct and "(6, 6)" in fb.message and "row 3" in fb.message
+    # a wrong map of the right shape: the message must not contradict itself (issue 12)
+    fb = H.check_cam(torch.zeros(6, 6), features, fc, 3)
+    assert "shape (6, 6)" in fb.message and "shape is right, the values are not" in fb.message
+    assert "shape (32, 6, 6)" in H.check_cam(features[0], features, fc, 3).message
+    assert "bias belongs to the logit" in H.check_cam(right + fc.bias[3], features, fc, 3).message
     # A (1, 6, 6) map (e.g. computed on the whole batch of one) is the same map: accepted.
     assert H.check_cam(right[None], features, fc, 3).correct
     assert not H.check_cam(right.flatten(), features, fc, 3).correct  # 36 numbers, no layout
@@ -455,7 +463,7 @@ def test_plots_draw():
     model = rt.cifar_resnet(8, in_channels=1, widths=(8, 16, 32))
     ev = H.evaluate_cams(model, data)
     fig3 = P.plot_cams(data.images, ev.maps, data.boxes, ev.peaks, data.labels, ev.predicted)
-    assert len(fig3.axes) == 6
+    assert len(fig3.axes) == 12  # the raw image above each overlay
     with pytest.raises(ValueError):
         P.plot_head_support([])
     with pytest.raises(ValueError, match="indices=\\[\\] must name at least one image"):

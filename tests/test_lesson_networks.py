@@ -333,7 +333,8 @@ def test_explorer_rejects_bad_values(args, error, message):
 CHECKERS = [
     (lesson.check_layer4_size, 5, 7),
     (lesson.check_fc_params, 2048 * 10 + 10, 512 * 10 + 10),
-    (lesson.check_main_path_convs, 1 + 3 * (3 + 4 + 23 + 3), 101),
+    (lesson.check_main_path_convs, 1 + 3 * (3 + 24 + 36 + 3), 200),
+    (lesson.check_macs_ratio, 3.9992, 2),
     (lesson.check_smallest_input, 33, 32),
 ]
 

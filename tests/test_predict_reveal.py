@@ -7,6 +7,7 @@ Once revealed, an explorer shows exactly what the same explorer with ``predict=F
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -22,11 +23,16 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from resnet_teach import conv_output_size
+from resnet_teach import conv_output_size, digits
+from resnet_teach.data import Split
+from resnet_teach.lesion import deletable_blocks
 from resnet_teach.lessons.heads import explore_input_size
 from resnet_teach.lessons.networks import explore_network
+from resnet_teach.lessons.why import lesion_parts, signal_view
+from resnet_teach.shattered import make_network
 from resnet_teach.widgets import batchnorm as bn_widget
 from resnet_teach.widgets import degradation as rerun_widget
+from resnet_teach.widgets import why as why_widget
 from resnet_teach.widgets._common import HIDDEN_HTML, Reveal, answer, hide_answers, strip_answer_marks
 from resnet_teach.widgets.conv import groups_explorer, output_size_explorer, padding_mode_explorer
 from resnet_teach.widgets.heads import input_size_explorer
@@ -105,6 +111,36 @@ def _groups_weight(w) -> list:
     return list(nn.Conv2d(v["in_channels"], v["out_channels"], v["k"], groups=v["groups"]).weight.shape)
 
 
+@functools.cache
+def _digits() -> Split:
+    train = digits("train")
+    return Split(train.images[:600], train.labels[:600])
+
+
+@functools.cache
+def _why_models() -> dict:
+    # untrained twins are enough here: the contract is about what shows, not how good they are
+    return {"resnet-14": make_network(14, "residual", 0), "plain-14": make_network(14, "plain", 0)}
+
+
+def _small_test() -> Split:
+    return Split(_digits().images[-64:], _digits().labels[-64:])
+
+
+def _next_block(w) -> None:
+    blocks = deletable_blocks(_why_models()["resnet-14"])
+    block = w.controls["block"]
+    block.value = blocks[(blocks.index(block.value) + 1) % len(blocks)] if block.value in blocks else blocks[0]
+
+
+def _signal(w) -> dict:
+    return {name: w.controls[name].value for name in ("depth", "kind", "seed")}
+
+
+def _lesion(w) -> tuple:
+    return (w.controls["network"].value, w.controls["block"].value)
+
+
 CASES = {
     "output size": Case(output_size_explorer, lambda w: w.text.value, lambda w: _step(w.controls["n"]),
                         lambda w: f"floor(({w.controls['n'].value} + 2·", lambda w: 'class="rt-result"',
@@ -124,6 +160,14 @@ CASES = {
     "input size": Case(input_size_explorer, lambda w: w.report.value, lambda w: _step(w.controls["height"], 32),
                        lambda w: f"input {w.controls['height'].value}&times;",
                        lambda w: str(explore_input_size(w.controls["height"].value, 224).map_shape)),
+    "gradient signal": Case(lambda predict=False: why_widget.signal_explorer(_digits(), depth=8, draw=False,
+                                                                              predict=predict),
+                            lambda w: w.text.value, lambda w: _step(w.controls["seed"]),
+                            lambda w: "plain, depth 8, seed {seed}: lag-1 autocorrelation".format(**_signal(w)),
+                            lambda w: signal_view(data=_digits(), **_signal(w))["answer"]),
+    "lesion": Case(lambda predict=False: why_widget.lesion_explorer(_why_models(), _small_test(), predict=predict),
+                   lambda w: w.text.value, _next_block, lambda w: "{} without {}: test accuracy".format(*_lesion(w)),
+                   lambda w: lesion_parts(_why_models(), *_lesion(w), _small_test())[1]),
 }
 
 
@@ -189,6 +233,48 @@ def test_padding_input_switch_hides_the_answer():
     w.reveal.button.click()
     w.controls["input"].value = w.controls["input"].options[1]  # the photo: pad's range changes too
     assert HIDDEN in w.text.value and w.image.layout.display == "none" and not w.reveal.button.disabled
+
+
+def test_signal_drawing_waits_for_reveal():
+    w = why_widget.signal_explorer(_digits(), depth=8, predict=True)
+    twin = why_widget.signal_explorer(_digits(), depth=8)
+    assert w.output.layout.display == "none" and twin.output.layout.display is None
+    w.reveal.button.click()
+    assert w.output.layout.display is None
+    w.controls["kind"].value = "residual"
+    assert w.output.layout.display == "none" and HIDDEN in w.text.value
+    assert "resnet (v1), depth 8, seed 0: lag-1 autocorrelation" in w.text.value
+
+
+def test_lesion_explorer_message_in_predict_mode():
+    w = why_widget.lesion_explorer(_why_models(), _small_test(), predict=True)
+    w.controls["block"].value = "layer2.0"  # changes the shape: nothing to predict, a message
+    assert 'class="rt-message"' in w.text.value and "changes the shape" in w.text.value
+    assert HIDDEN not in w.text.value
+
+
+@pytest.mark.parametrize("predict", [True, False])
+def test_lesion_explorer_trains_only_when_asked(monkeypatch, predict):
+    trained = []
+    monkeypatch.setattr(why_widget, "train_lesion_networks", lambda: trained.append(1) or _why_models())
+    w = why_widget.lesion_explorer(data=_small_test(), predict=predict)
+    assert not trained and w.models is None and w.controls == {} and w.row.children == ()
+    assert _has_button(w, w.train_button) and "Press Train to train resnet-32 and plain-32" in w.text.value
+    assert _has_button(w, w.reveal.button) == predict and (w.reveal.button.disabled or not predict)
+
+    w.train_button.click()
+    assert trained == [1] and w.train_button.layout.display == "none"
+    assert list(w.row.children) == [w.controls["network"], w.controls["block"]]
+    network, block = _lesion(w)
+    assert (network, block) == ("resnet-14", "layer3.1")
+    shown = lesion_parts(_why_models(), network, block, _small_test())
+    if predict:
+        assert HIDDEN in w.text.value and shown[0] in w.text.value and shown[1] not in w.text.value
+        assert not w.reveal.button.disabled
+        w.reveal.button.click()
+    assert w.text.value == f"<pre>{shown[0]} {shown[1]}</pre>"  # what the notebook's explorer shows
+    w.controls["network"].value = "plain-14"
+    assert (HIDDEN in w.text.value) == predict and "plain-14 without layer3.1" in w.text.value
 
 
 # ----------------------------------------------------------------- the rerun widget: Run, then Reveal

@@ -144,3 +144,69 @@ def test_plots_draw_and_reject_empty_input(data):
     for plot in (P.plot_signals, P.plot_lesions, P.plot_layer_norms):
         with pytest.raises(ValueError, match="must name at least one network"):
             plot({})
+
+
+def test_views_split_into_question_and_answer(models, data):
+    view = lesson.signal_view(8, "plain", data)
+    assert view["question"] == "plain, depth 8, seed 0: lag-1 autocorrelation"
+    assert view["text"] == f"{view['question']} {view['answer']}"
+    assert re.fullmatch(r"[+-]\d\.\d\d \((smooth|rough|shattered: close to white noise)\)", view["answer"])
+    assert float(view["answer"].split()[0]) == pytest.approx(view["lag1"], abs=0.005)
+
+    from resnet_teach.lesion import lesioned
+    from resnet_teach.train import evaluate
+
+    small = Split(data.images[:64], data.labels[:64])
+    question, answer = lesson.lesion_parts(models, "resnet-14", "layer3.1", small)
+    assert question == "resnet-14 without layer3.1: test accuracy"
+    assert lesson.lesion_view(models, "resnet-14", "layer3.1", small) == f"{question} {answer}"
+    base = evaluate(models["resnet-14"], small)["accuracy"]
+    without = evaluate(lesioned(models["resnet-14"], "layer3.1"), small)["accuracy"]
+    assert answer == f"{without:.2f} (all blocks: {base:.2f}; change {without - base:+.2f})"
+
+
+def test_train_lesion_networks_is_the_notebooks_recipe(data):
+    from resnet_teach import train
+
+    small = Split(data.images[:256], data.labels[:256])
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(123)
+        before = torch.get_rng_state()
+        models = lesson.train_lesion_networks(small, depth=8, epochs=1, seed=0, progress=False)
+        assert torch.equal(before, torch.get_rng_state()), "the caller's global RNG must be left alone"
+        assert list(models) == ["resnet-8", "plain-8"]
+        assert models["resnet-8"].residual and not models["plain-8"].residual
+        for name, kind in (("resnet-8", "residual"), ("plain-8", "plain")):
+            twin = make_network(8, kind, seed=0)
+            init = {k: v.clone() for k, v in twin.state_dict().items()}
+            train(twin, small, 1, seed=0, progress=False)  # what notebook 07's cell does, at depth 8
+            trained = models[name].state_dict()
+            assert all(torch.equal(trained[k], v) for k, v in twin.state_dict().items()), name
+            assert not all(torch.equal(trained[k], v) for k, v in init.items()), f"{name} was not trained"
+
+
+def test_train_lesion_networks_bad_inputs(data):
+    for kwargs, error, match in [
+        ({"depth": 9}, ValueError, r"depth=9 must be a CIFAR depth 6n\+2"),
+        ({"depth": True}, TypeError, "depth=True"),
+        ({"epochs": 0}, ValueError, "epochs=0 must be >= 1"),
+        ({"seed": -1}, ValueError, "seed=-1 must be >= 0"),
+        ({"data": "digits"}, TypeError, "data must be a resnet_teach.Split"),
+    ]:
+        with pytest.raises(error, match=match):
+            lesson.train_lesion_networks(**kwargs)
+    with pytest.raises(TypeError, match="epochs=2.0"):
+        lesson.lesion_training_plan(epochs=2.0)
+
+
+def test_the_deck_trains_what_notebook_07_trains():
+    """The lesion networks of the deck (train_lesion_networks' defaults) are notebook 07's."""
+    from pathlib import Path
+
+    source = (Path(__file__).resolve().parent.parent / "notebooks" / "src"
+              / "07_why_residual_networks_train.py").read_text()
+    assert f"make_network({lesson.LESION_DEPTH}, kind, seed=0)" in source
+    assert f"train(model, train_split, {lesson.LESION_EPOCHS}, seed=0)" in source
+    plan = lesson.lesion_training_plan()
+    assert f"resnet-{lesson.LESION_DEPTH} and plain-{lesson.LESION_DEPTH}" in plan
+    assert f"{lesson.LESION_EPOCHS} epoch(s) each" in plan

@@ -9,12 +9,15 @@
 # - the "identity block" and the "conv block" (projection shortcut) of the blog posts, and the
 #   paper's shortcut options A, B and C, with their parameters counted for ResNet-34;
 # - ResNet v1 vs v1.5: where the stride goes; same parameters, more multiply-adds for v1.5,
-#   which NVIDIA (who named it) reports as slightly more accurate;
+#   which NVIDIA (who named it) reports as about 0.5 points more accurate (top-1);
 # - `zero_init_residual`: every block starts out as its shortcut, most of them as the identity;
 # - two bugs from the blog posts, run in our own code: `run` instead of `forward`, and a ReLU
-#   on the residual branch before the addition.
+#   on the residual branch before the addition;
+# - ResNeXt (grouped 3x3) and Wide ResNet, built exactly as torchvision builds them;
+# - ResNet-C/D from the "bag of tricks": the deep stem, and the average-pool shortcut that
+#   reads every pixel; the family tree of these variants.
 #
-# **Time on a laptop CPU:** about 30 minutes to read; the cells run in about 15 seconds.
+# **Time on a laptop CPU:** about 40 minutes to read; the cells run in about 18 seconds.
 #
 # **Before this:** [00 · Start here](00_start_here.ipynb) and
 # [02 · Batch normalization](02_batch_norm.ipynb); [01 · Convolution arithmetic](01_conv_arithmetic.ipynb)
@@ -53,7 +56,7 @@ torch.set_num_threads(1)
 #
 # If the best thing a block can do is leave its input alone, its layers only have to output
 # zero, which is easy to reach. A plain stack would have to build the identity map out of
-# convolutions and ReLUs. He et al. (2015) argue this is why very deep plain networks are hard
+# convolutions and ReLUs. [He et al. (2015)](https://arxiv.org/abs/1512.03385) argue this is why very deep plain networks are hard
 # to optimize while residual ones are not ([notebook 05](05_degradation.ipynb) measures it).
 #
 # Here is the whole `forward` of the package's BasicBlock, printed from its source:
@@ -123,8 +126,19 @@ assert blocks_50 == 16
 
 # %% [markdown]
 # That is how ResNet-50 can have 16 blocks working on 256 to 2048 channels and still cost
-# little more than ResNet-34 ([notebook 04](04_building_resnets.ipynb) counts both). The two
-# blocks, drawn from their traces (the shapes in the boxes are the traced output shapes):
+# little more than ResNet-34. `network_macs` counts a whole network's multiply-adds by
+# arithmetic on a shapes-only copy (`build_on_meta`, section 4 says more; [notebook
+# 04](04_building_resnets.ipynb) explains both and checks them against a real forward pass):
+
+# %%
+macs_34, macs_50 = network_macs(build_on_meta(resnet34)), network_macs(build_on_meta(resnet50))
+print(f"multiply-adds at 224x224: ResNet-34 {macs_34 / 1e9:.2f} G, ResNet-50 {macs_50 / 1e9:.2f} G "
+      f"({macs_50 / macs_34 - 1:.0%} more for {50 - 34} more layers)")
+assert macs_34 < macs_50 < 1.2 * macs_34
+
+# %% [markdown]
+# The two blocks, drawn from their traces (the shapes in the boxes are the traced output
+# shapes):
 
 # %%
 fig = draw_blocks([basic_diagram, bottleneck_diagram])
@@ -133,8 +147,9 @@ plt.show()
 # %% [markdown]
 # ## 4. "Identity block" and "conv block": the projection shortcut
 #
-# The blog posts call the two kinds of block "Identity Block" and "Conv Block". In an
-# **identity block** the shape stays the same and the shortcut is x itself. The first block of
+# Blog post 001 calls the two kinds of block "Identity Block" and "Conv Block", and this
+# notebook uses its meaning. In an **identity block** the shape stays the same and the
+# shortcut is x itself. The first block of
 # a stage changes the shape: its stride 2 halves H and W, and it outputs more channels. Then
 # x cannot be added as it is. Here is a Bottleneck with stride 2 and no shortcut to fix that:
 
@@ -158,6 +173,17 @@ print("F(x):", tuple(f_x.shape), "  x:", tuple(x256.shape))  # (N, C, H, W) each
 # F(x) has twice the channels and half the height and width of x. The fix is a **projection shortcut**:
 # a 1x1 conv with the block's stride and the new channel count, then BN. A block with one is
 # the **conv block**. (`make_shortcut` builds it; the networks call it for every block.)
+#
+# **Careful: "conv block" means three different things in the blog posts.**
+#
+# | post | what its "conv block" is |
+# |---|---|
+# | 001 | a block with a projection shortcut (the meaning used here) |
+# | 000 | `ConvBlock`, the class name of *every* Bottleneck, identity blocks included |
+# | 004 | "convblock" is the residual *branch* (the convolutions), and "identityblock" the *shortcut* beside it |
+#
+# When you read "conv block", check which one is meant: in post 004's sense every block has
+# both parts.
 
 # %%
 projection = make_shortcut(256, 128 * Bottleneck.expansion, stride=2, shortcut="B",
@@ -227,16 +253,20 @@ assert by_option["B"]["total params"] == count_parameters(build_on_meta(resnet34
 assert by_option["B"]["total params"] - by_option["A"]["total params"] == by_option["B"]["shortcut params"]
 
 # %% [markdown]
-# In the paper's ImageNet comparison (its Table 3), B was slightly better than A, whose
-# zero-padded channels learn nothing, and C marginally better than B. The authors judged C's
-# extra parameters not worth the small gain and used B for the deeper networks; their CIFAR-10
-# networks use A. Exercise 3 asks how many parameters C adds.
+# In the paper's ImageNet comparison ([He et al. 2015](https://arxiv.org/abs/1512.03385),
+# Table 3: ResNet-34, top-1 error with 10-crop testing) A gave 25.03%, B 24.52% and C 24.19%:
+# B slightly better than A, whose zero-padded channels learn nothing, and C marginally better
+# than B. The authors judged C's extra parameters not worth the small gain and used B for the
+# deeper networks; their CIFAR-10 networks use A. Exercise 3 asks how many parameters C adds.
 #
 # ## 6. ResNet v1 vs v1.5: where the stride goes
 #
-# In the paper's Bottleneck the stride 2 of a conv block sits on the **first 1x1 conv**
-# ("v1"; blog post 001 does this). torchvision puts it on the **3x3 conv** ("v1.5"). The
-# weights are the same shapes, so the parameter counts agree; the cost does not.
+# The paper's text does not say which conv of a downsampling Bottleneck carries the stride 2.
+# The models its authors released (the Caffe prototxt files of
+# [KaimingHe/deep-residual-networks](https://github.com/KaimingHe/deep-residual-networks))
+# put it on the **first 1x1 conv**: that is "v1", and blog post 001 does the same.
+# torchvision puts it on the **3x3 conv** ("v1.5"). The weights are the same shapes, so the
+# parameter counts agree; the cost does not.
 
 # %%
 placement = lesson.stride_placement(256, 128, size=56)
@@ -267,8 +297,10 @@ print(f"values wiped: {(wiped == 0).float().mean():.0%}")
 # %% [markdown]
 # So v1.5 costs more but lets the branch of the downsampling block see every pixel. The
 # projection shortcut is a 1x1 conv with stride 2 in both versions, so it still skips three
-# pixels in four. NVIDIA, who named the variant, report v1.5 slightly more accurate and
-# slightly slower. For the whole ResNet-50 the
+# pixels in four. NVIDIA, who named the variant, report v1.5 "slightly more accurate (~0.5%
+# top1)" and about 5% slower in images per second
+# ([NVIDIA DeepLearningExamples, ResNet50 v1.5](https://pytorch.org/hub/nvidia_deeplearningexamples_resnet50/));
+# that is their training recipe's measurement, which a laptop cannot repeat. For the whole ResNet-50 the
 # difference sits in the three blocks with stride 2 (layer2.0, layer3.0, layer4.0).
 # `network_macs` counts a whole network by arithmetic (notebook 04 explains it and checks it
 # against a real forward pass); the difference must equal what the three traced blocks give:
@@ -411,8 +443,137 @@ assert torch.equal(out_ours, out_reference) and (out_buggy >= x_in).all()
 # every block can only **add**. Stacked through all 16 Bottlenecks of ResNet-50 (section 3
 # counted them), activations can only pile up, and a block can no longer learn to damp a
 # feature. Our block (like torchvision's) lowers a good share of its
-# inputs. He et al.'s follow-up paper, *Identity Mappings in Deep Residual Networks* (2016),
-# tried exactly this "ReLU before addition" variant and found it trains to a worse result.
+# inputs. He et al.'s follow-up paper, [*Identity Mappings in Deep Residual
+# Networks*](https://arxiv.org/abs/1603.05027) (2016), tried exactly this "ReLU before
+# addition" variant: on CIFAR-10 its ResNet-110 reached 7.84% test error against 6.61% for
+# the original block (their Table 2).
+#
+# ## 10. ResNeXt: groups inside the Bottleneck
+#
+# Notebook 01 split a convolution's channels into `groups`. ResNeXt (Xie et al. 2017,
+# [*Aggregated Residual Transformations*](https://arxiv.org/abs/1611.05431), Table 1) puts a
+# grouped 3x3 into the same Bottleneck network: `resnext50_32x4d` has 32 groups ("cardinality")
+# of 4 channels each in layer1's 3x3. torchvision's `ResNet` (and ours) builds it with two
+# arguments, `groups` and `width_per_group`, which set the inner width of every Bottleneck:
+# `width = int(planes · width_per_group / 64) · groups`. Wide ResNet (Zagoruyko & Komodakis
+# 2016, [*Wide Residual Networks*](https://arxiv.org/abs/1605.07146)) keeps one group and
+# doubles `width_per_group` to 128. Counted on the meta device, with multiply-adds at 224x224:
+
+# %%
+from resnet_teach.lessons import variants
+from resnet_teach.resnet import resnext50_32x4d, wide_resnet50_2
+
+print(format_table(variants.variant_table()))
+rows = {r["network"]: r for r in variants.variant_table()}
+assert rows["resnext50_32x4d"]["params"] == 25_028_904 and rows["resnet50"]["params"] == 25_557_032
+assert rows["wide_resnet50_2"]["params"] == 68_883_240
+assert rows["resnext50_32x4d"]["layer1 3x3 width"] == int(64 * 4 / 64) * 32
+
+# %% [markdown]
+# ResNeXt-50's 3x3 is twice as wide as ResNet-50's, yet the network has slightly *fewer*
+# parameters. The first block of layer1, conv by conv: with 32 groups each output channel of
+# the 3x3 reads only 4 input channels, so the 3x3's weight shrinks 8-fold, while the two 1x1s,
+# which are dense, double:
+
+# %%
+for name in ("resnet50", "resnext50_32x4d"):
+    print(name)
+    print(format_table(variants.bottleneck_convs(name)))
+dense = {r["conv"]: r["params"] for r in variants.bottleneck_convs("resnet50")}
+grouped = {r["conv"]: r["params"] for r in variants.bottleneck_convs("resnext50_32x4d")}
+assert grouped["conv2"] == 128 * (128 // 32) * 3 * 3 == dense["conv2"] // 8
+assert grouped["conv1"] == 2 * dense["conv1"] and grouped["conv3"] == 2 * dense["conv3"]
+print("block total:", sum(dense.values()), "(ResNet-50) vs", sum(grouped.values()), "(ResNeXt-50)")
+macs = {name: r["GMACs at 224"] for name, r in rows.items()}
+assert abs(macs["resnext50_32x4d"] / macs["resnet50"] - 1) < 0.05  # "about the same"
+print(f"Wide ResNet-50-2 / ResNet-50 parameters: {rows['wide_resnet50_2']['params'] / rows['resnet50']['params']:.1f}")
+
+# %% [markdown]
+# So the wider 3x3 costs about the same because grouping divides it by 32: the paper chose
+# 32x4d to match ResNet-50's complexity. The multiply-adds stay within 5 % of ResNet-50's (the
+# table above). Wide ResNet pays the full price, in parameters and in multiply-adds.
+#
+# Our builders are torchvision's: `resnext50_32x4d`, `resnext101_32x8d`, `resnext101_64x4d`,
+# `wide_resnet50_2` and `wide_resnet101_2` load torchvision's state_dict with `strict=True`
+# and give its outputs (tests/test_variants.py checks all five, both ways). One of them here:
+
+# %%
+parity = variants.torchvision_parity("resnext50_32x4d", size=64)
+print({k: parity[k] for k in ("network", "missing keys", "unexpected keys", "params", "torchvision params")})
+assert parity["missing keys"] == parity["unexpected keys"] == 0
+assert parity["params"] == parity["torchvision params"]
+assert parity["max |difference|"] <= 1e-5 * max(1.0, parity["output scale"])
+print("outputs equal to float32 rounding: True")
+
+# %% [markdown]
+# ## 11. ResNet-C and ResNet-D: the "bag of tricks"
+#
+# Section 6 showed that a 1x1 conv with stride 2 never looks at three pixels in four, and that
+# v1.5's projection shortcut still does exactly that. He et al. 2019
+# ([*Bag of Tricks for Image Classification*](https://arxiv.org/abs/1812.01187), Figure 2 and
+# Table 5; fastbook's chapter 14 uses it too) fix it in **ResNet-D**: a 2x2 average pool
+# with stride 2, then a 1x1 conv with stride 1. Every pixel goes into an average. Which input
+# pixels reach the shortcut's output, asked of autograd on the package's two shortcuts
+# (`make_shortcut` and `variants.make_shortcut_d`):
+
+# %%
+from resnet_teach.plots.variants import draw_projection_pixels
+
+plain_mask = variants.projection_pixels(avg_down=False)
+d_mask = variants.projection_pixels(avg_down=True)
+assert int(plain_mask.sum()) == plain_mask.numel() // 4 and bool(d_mask.all())
+draw_projection_pixels({"1x1 conv, stride 2 (v1.5)": plain_mask,
+                        "2x2 avg pool, then 1x1 conv (ResNet-D)": d_mask})
+plt.show()
+
+# %% [markdown]
+# **ResNet-C** replaces the 7x7 stem conv by three 3x3 convs (32, 32, 64 channels; the first
+# with stride 2), which see the same 224 → 112. Both are options of our `ResNet`:
+# `resnet50(deep_stem=True, avg_down=True)` is ResNet-50-D. What they cost (`count_macs`
+# counts convs and fc; an average pool only adds):
+
+# %%
+print(format_table(variants.trick_table()))
+tricks = variants.trick_table()
+assert tricks[2]["params"] == tricks[0]["params"] and tricks[2]["MACs at 224"] == tricks[0]["MACs at 224"]
+assert tricks[1]["MACs at 224"] > tricks[0]["MACs at 224"]
+net_d = resnet50(deep_stem=True, avg_down=True)
+print(net_d.layer2[0].downsample)
+assert net_d(torch.zeros(1, 3, 64, 64)).shape == (1, 1000)
+extra_params = tricks[1]["params"] - tricks[0]["params"]
+extra_macs = tricks[1]["MACs at 224"] - tricks[0]["MACs at 224"]
+print(f"the deep stem adds {extra_params:,} parameters and {extra_macs:,} multiply-adds")
+assert 15_000 < extra_params < 25_000 and 0.2e9 < extra_macs < 0.3e9
+
+# %% [markdown]
+# The avg-pool shortcut is free: the same weights, the same multiply-adds, and every pixel
+# seen. The deep stem adds about 19 thousand parameters and a quarter of a billion
+# multiply-adds: at 112x112, three 3x3 convs do more work than one 7x7. The paper reports
+# ResNet-50-D about one point more accurate on ImageNet than ResNet-50 at a few percent more
+# time.
+#
+# ## 12. The family tree
+#
+# Each entry: what changes, the paper, the call, and the line of resnet_teach that makes the
+# difference (read from the code by `inspect`, so it is the line that runs).
+
+# %%
+for e in variants.family_tree():
+    print(f"{e.name}: {e.change}\n    paper: {e.paper}\n    build: {e.code}")
+    if e.where:
+        print(f"    the line: {e.where}")
+
+# %% [markdown]
+# * **v1** (He et al. 2015) → **v1.5** (torchvision, stride on the 3x3) → **ResNet-D**
+#   (He et al. 2019, avg-pool shortcut, often with the deep stem of ResNet-C).
+# * **Pre-activation ResNet** (He et al. 2016): BN and ReLU move before each conv, the
+#   addition is the block's last step
+#   ([07 · Why residual networks train](07_why_residual_networks_train.ipynb)).
+# * **ResNeXt** (Xie et al. 2017): the Bottleneck's 3x3 becomes grouped and wider.
+# * **Wide ResNet** (Zagoruyko & Komodakis 2016): the Bottleneck's inner width doubles.
+#
+# All but pre-activation are the network of this notebook with different arguments;
+# pre-activation moves the BN and ReLU inside the block (`resnet_teach.preact`).
 #
 # ## Exercises
 #
@@ -502,6 +663,76 @@ lesson.check_zero_gammas(answer)
 # ```
 # </details>
 #
+# ### Exercise 5 · Predict, then run: what v1 never sees
+#
+# Section 6 showed that a 1x1 conv with stride 2 never reads three pixels in four. Now the
+# whole block. Take a **v1** Bottleneck that downsamples (stride 2 on its first 1x1 conv,
+# with its 1x1 projection shortcut), and wipe every odd row and column of its input. Does the
+# block's output change? Write `True` or `False` *before* you run anything, then check.
+
+# %%
+answer = ...  # True (the output changes) or False (it does not)
+lesson.check_v1_wipe_prediction(answer)
+
+# %% [markdown]
+# <details><summary>Show solution</summary>
+#
+# `False`: both paths of a v1 downsampling block begin with a 1x1 conv of stride 2 (conv1 on
+# the branch, the projection on the shortcut), so both read only the even rows and columns.
+# The wiped pixels never reach the output. In v1.5 the branch's 3x3 conv reads them. Run it:
+#
+# ```python
+# torch.manual_seed(0)
+# shortcut = make_shortcut(256, 128 * Bottleneck.expansion, 2, "B", nn.BatchNorm2d)
+# v1_block = Bottleneck(256, 128, stride=2, downsample=shortcut, stride_in_1x1=True).eval()
+# x8 = torch.relu(torch.randn(1, 256, 8, 8))  # (N, C, H, W)
+# x8_wiped = x8.clone()
+# x8_wiped[:, :, 1::2, :] = 0
+# x8_wiped[:, :, :, 1::2] = 0
+# with torch.no_grad():
+#     print("output changed?", not torch.equal(v1_block(x8), v1_block(x8_wiped)))
+# answer = False
+# ```
+# </details>
+#
+# ### Exercise 6 · The 3x3 of ResNeXt's layer3
+#
+# In `resnext50_32x4d`, layer3's blocks have `planes = 256`. How many channels does their
+# 3x3 conv have?
+
+# %%
+answer = ...
+variants.check_resnext_width(answer)
+
+# %% [markdown]
+# <details><summary>Show solution</summary>
+#
+# `width = int(256 · 4 / 64) · 32 = 512`: 32 groups of 16 channels.
+#
+# ```python
+# answer = 512
+# ```
+# </details>
+#
+# ### Exercise 7 · What a strided projection reads
+#
+# What fraction of its input pixels does v1.5's projection shortcut (1x1 conv, stride 2) read?
+# Answer with a number between 0 and 1.
+
+# %%
+answer = ...
+variants.check_projection_fraction(answer)
+
+# %% [markdown]
+# <details><summary>Show solution</summary>
+#
+# One row in two and one column in two: a quarter.
+#
+# ```python
+# answer = 0.25
+# ```
+# </details>
+#
 # ## Summary
 #
 # - A residual block computes `ReLU(F(x) + shortcut(x))`. The branch F ends with BN and no
@@ -519,6 +750,11 @@ lesson.check_zero_gammas(answer)
 # - Bugs to recognise: a method called `run` instead of `forward` (PyTorch raises
 #   `NotImplementedError`), and a ReLU on the branch before the addition (the block can
 #   only add, and its outputs differ from torchvision's with the same weights).
+- **ResNeXt** groups the Bottleneck's 3x3 (`groups=32, width_per_group=4`): twice as wide,
+  8 times fewer weights in the 3x3, about ResNet-50's cost. **Wide ResNet** doubles
+  `width_per_group`. Our five builders load torchvision's weights.
+- **ResNet-D** averages 2x2 before the 1x1 projection, so the shortcut reads every pixel at
+  no cost; **ResNet-C**'s deep stem is three 3x3 convs.
 #
 # Next, [04 · Building ResNet-18/34/50/101/152](04_building_resnets.ipynb) stacks these blocks
 # into whole networks.

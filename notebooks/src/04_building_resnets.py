@@ -11,14 +11,20 @@
 # - proof that our networks are torchvision's: same weights in, same outputs out;
 # - what the last layer outputs: logits, not probabilities;
 # - what the ImageNet stem does to a 32x32 image, and the CIFAR stem that avoids it;
-# - a network explorer: any depth, input size and number of input channels.
+# - a network explorer: any depth, input size and number of input channels;
+# - the paper's Table 1 rendered from our modules and asserted against the paper; activation
+#   memory per stage at batch 1 and 64, and why training needs far more memory than the weights;
+# - the receptive field stage by stage, checked with autograd, and why TF-Slim's ResNet-50 sees
+#   483 pixels where torchvision's sees fewer.
 #
-# **Time on a laptop CPU:** about 30 minutes to read; the cells run in about 20 seconds.
+# **Time on a laptop CPU:** about 40 minutes to read; the cells run in about 22 seconds.
 #
 # **Before this:** [03 · Residual blocks](03_residual_blocks.ipynb) (the blocks this notebook
 # stacks); [01 · Convolution arithmetic](01_conv_arithmetic.ipynb) for the output-size formula.
 
 # %%
+import math
+
 import torch
 import torch.nn.functional as F
 import torchinfo
@@ -44,7 +50,9 @@ torch.set_num_threads(1)
 #   stride 2. Together they divide the height and width by 4.
 # - **four stages** `layer1` to `layer4`, each a stack of residual blocks (notebook 03). The
 #   first block of `layer2`, `layer3` and `layer4` has stride 2 and a projection shortcut.
-#   The stages are 64, 128, 256 and 512 wide; Bottleneck blocks output 4 times that.
+#   The stages are 64, 128, 256 and 512 wide; Bottleneck blocks output 4 times that, so in
+#   ResNet-50/101/152 `layer1.0` needs a projection too (64 → 256 channels at stride 1):
+#   four projections in all, which section 6 counts.
 # - **head**: global average pooling (one number per channel), flatten, and one fc layer.
 
 # %%
@@ -90,10 +98,21 @@ print(ShapeTrace(r for r in trace if r.name.startswith("layer2")).table(max_dept
 
 # %% [markdown]
 # Blog post 002 prints the shapes of a ResNet-18 for **one-channel** images and **10
-# classes**. `resnet18(in_channels=1, num_classes=10)` gives the same shapes, though not quite
-# the same network: post 002's convs keep PyTorch's default `bias=True`, and its 1x1 shortcut
-# convs have no BN after them. Our tracer and torchinfo, side by side, then the difference
-# in parameters counted on our network:
+# classes**. Its code is the one of the book *Dive into Deep Learning* (d2l), with other
+# names than torchvision's:
+#
+# | post 002 (d2l) | torchvision / this package |
+# |---|---|
+# | `b1` (7x7 conv, BN, ReLU, max pool) | the stem: `conv1`, `bn1`, `relu`, `maxpool` |
+# | `b2` … `b5` | `layer1` … `layer4` |
+# | `Residual(..., use_1x1conv=True, strides=2)` | a `BasicBlock` with a `downsample` |
+# | `Residual.conv3`: the 1x1 shortcut conv, **no BN** after it | `downsample.0` (1x1 conv) and `downsample.1` (its BN) |
+# | every `nn.Conv2d` keeps `bias=True` | `bias=False`: the BN after each conv has its own shift |
+#
+# Careful with `conv3`: in a torchvision **Bottleneck**, `conv3` is the last 1x1 conv of the
+# branch (the one that expands the channels), not a shortcut. So
+# `resnet18(in_channels=1, num_classes=10)` gives post 002's shapes, though not quite its
+# network. Our tracer first, then the difference in parameters, counted on our network:
 
 # %%
 small = resnet18(in_channels=1, num_classes=10)
@@ -110,6 +129,10 @@ theirs = count_parameters(small) + conv_biases - shortcut_bn_params
 print(f"ours {count_parameters(small):,} + {conv_biases:,} biases of {len(convs)} convs "
       f"- {shortcut_bn_params:,} of {len(shortcut_bns)} shortcut BNs = post 002's {theirs:,} parameters")
 
+# %% [markdown]
+# The same table from torchinfo, a popular summary tool, agrees on every shape and on the
+# total (the appendix compares the two tools further):
+
 # %%
 info = torchinfo.summary(small, input_size=(1, 1, 224, 224), depth=1, verbose=0,
                          col_names=("output_size", "num_params"))
@@ -118,19 +141,6 @@ print(text[: text.index("Total mult-adds")].rstrip())  # the table and the param
 torchinfo_rows = [(layer.var_name, layer.output_size) for layer in info.summary_list if layer.depth == 1]
 assert torchinfo_rows == [(r.name, list(r.output_shape)) for r in ours if r.depth == 1]
 assert info.total_params == count_parameters(small)
-
-# %% [markdown]
-# Same shapes, same parameters. The tools disagree on multiply-adds, and the difference is
-# instructive: torchinfo also counts one operation per BN parameter and per fc bias, while
-# `count_macs` (like the paper) counts only the multiply-adds of the conv and fc weights.
-
-# %%
-our_macs = count_macs(small, (1, 1, 224, 224))
-bn_params = sum(count_parameters(m) for m in small.modules() if isinstance(m, nn.BatchNorm2d))
-print(f"torchinfo {info.total_mult_adds:,}  count_macs {our_macs:,}  "
-      f"difference {info.total_mult_adds - our_macs:,}")
-print(f"          = BN parameters {bn_params:,} + fc biases {small.fc.bias.numel()}")
-assert info.total_mult_adds - our_macs == bn_params + small.fc.bias.numel()
 
 # %% [markdown]
 # ## 3. 224 → 112 → 56 → 28 → 14 → 7 → 1, from the formula
@@ -152,7 +162,7 @@ assert len(changed) == 6
 traced = [trace.by_name(name).output_shape[-1]
           for name in ("conv1", "maxpool", "layer1", "layer2", "layer3", "layer4", "avgpool")]
 assert [s.size for s in steps] == traced
-assert all(lesson.spatial_steps(n)[-2].size == -(-n // 32) for n in range(1, 513))  # ceil(n / 32)
+assert all(lesson.spatial_steps(n)[-2].size == math.ceil(n / 32) for n in range(1, 513))
 
 # %% [markdown]
 # The padding is chosen so that each stride-2 layer computes `ceil(n / 2)`: 224 is halved five
@@ -211,7 +221,7 @@ for stage in ("layer1", "layer2"):
 # %% [markdown]
 # ## 5. Multiply-adds beside the paper's Table 1
 #
-# The paper's Table 1 lists "FLOPs", but counts **multiply-adds**. `count_macs` measures them
+# The paper's Table 1 ([He et al. 2015](https://arxiv.org/abs/1512.03385)) lists "FLOPs", but counts **multiply-adds**. `count_macs` measures them
 # with hooks on a real forward pass. Running ResNet-152 at 224x224 to count would be slow, so
 # `network_macs` gets them by arithmetic: it walks the conv layers and applies the output-size
 # formula to each. First, the two must agree:
@@ -228,9 +238,8 @@ assert measured == by_arithmetic
 # section 6), beside the paper's numbers and torchvision's published ones. torchvision's
 # model pages list theirs under the heading "GFLOPS", but they are multiply-adds as well (the
 # first assert below checks that they equal ours); counting one multiply and one add as two
-# floating-point operations would give about twice as many FLOPs. We read them from the
-# metadata that ships with torchvision's weight enums (`ResNet50_Weights.IMAGENET1K_V1.meta`,
-# key `_ops`: private, but the only place torchvision keeps them), so nothing is downloaded.
+# floating-point operations would give about twice as many FLOPs. torchvision ships them with
+# its weights' metadata, so nothing is downloaded (the appendix shows where).
 
 # %%
 rows = lesson.flops_table()
@@ -246,7 +255,8 @@ for r in rows:
     assert abs(r["v1 (paper)"] / 1e9 - r["paper Table 1"]) / r["paper Table 1"] < 0.02
 print("largest gap to Table 1:",
       f"{max(abs(r['v1 (paper)'] / 1e9 - r['paper Table 1']) / r['paper Table 1'] for r in rows):.1%}")
-r34, r50 = (next(r for r in rows if r["depth"] == d) for d in (34, 50))
+by_depth = {r["depth"]: r for r in rows}
+r34, r50 = by_depth[34], by_depth[50]
 print(f"ResNet-50 has {r50['depth'] - r34['depth']} more layers than ResNet-34 and costs "
       f"{r50['v1.5 (torchvision)'] / r34['v1.5 (torchvision)'] - 1:.0%} more multiply-adds (v1.5)")
 
@@ -393,7 +403,118 @@ network_explorer()
 # Things to try: ResNet-152 at 224 (where do its multiply-adds go?), any network at 16
 # or at 1, channels 1 vs 4 (only conv1 changes), and a CIFAR network at 224 (cheap in
 # parameters, expensive in multiply-adds: nothing shrinks the image early).
+
+# %% [markdown]
+# ## 11. From the code to the paper's Table 1
 #
+# Table 1 of He et al. ([*Deep Residual Learning*](https://arxiv.org/abs/1512.03385)) describes
+# all five networks on one page. Here it is rendered from our modules: each cell is read from
+# the built network (kernel sizes and filters of the first block of each stage, the number of
+# blocks, the output size by the formula, multiply-adds by arithmetic). The paper's network
+# is v1, so the FLOPs row counts v1:
+
+# %%
+from resnet_teach.lessons import table1 as t1
+
+rendered = t1.table1()
+print(format_table(rendered["rows"]))
+
+# %% [markdown]
+# Then every number is asserted against the paper's, quoted in `t1.PAPER_TABLE1`: output sizes,
+# blocks per stage, the filters of each block, and the FLOPs (to the paper's one decimal,
+# within 2%, as in section 5):
+
+# %%
+paper = t1.PAPER_TABLE1
+assert rendered["output size"] == paper["output size"]
+assert rendered["blocks"] == paper["blocks"]
+for depth, filters in rendered["filters"].items():
+    assert filters == paper["bottleneck filters" if depth >= 50 else "basic filters"], depth
+for depth, gmacs in rendered["GMACs"].items():
+    assert abs(gmacs - paper["GFLOPs"][depth]) / paper["GFLOPs"][depth] < 0.02, depth
+print("output sizes, blocks, filters and FLOPs: as in the paper's Table 1")
+
+# %% [markdown]
+# ## 12. Memory, not only parameters
+#
+# ResNet-50's weights are 25.6 million float32 numbers, about 100 MB. Why then does a batch
+# of 256 not fit in a laptop's memory for training? Because training keeps every layer's
+# output for the backward pass, and those scale with the batch (CS231n's
+# [memory arithmetic](https://cs231n.github.io/convolutional-networks/#case)). Per stage,
+# the values output by the conv, BN, pooling and fc layers (ReLUs and the additions work in
+# place), at 224x224, in float32, traced on the meta device (shapes only, no memory):
+
+# %%
+mem_1, mem_64 = t1.activation_memory(50, batch_size=1), t1.activation_memory(50, batch_size=64)
+print(format_table([{"stage": a["stage"], "values, batch 1": a["values"], "MB, batch 1": a["MB"],
+                     "MB, batch 64": b["MB"]} for a, b in zip(mem_1, mem_64)]))
+assert all(b["values"] == 64 * a["values"] for a, b in zip(mem_1, mem_64))
+per_image = sum(a["values"] for a in mem_1) * 4
+weights = count_parameters(lesson.meta_network("ResNet-50")) * 4
+print(f"weights: {weights / 1e6:.0f} MB;  outputs kept per image: {per_image / 1e6:.0f} MB;  "
+      f"for a batch of 256: {256 * per_image / 1e9:.1f} GB")
+
+# %% [markdown]
+# The numbers come from shapes. The check: a real forward pass of ResNet-18 (smaller, so fast)
+# with hooks that add up `output.numel()` of the real tensors, stage by stage:
+
+# %%
+real_counts = t1.counted_output_values(resnet18().eval(), torch.zeros(1, 3, 224, 224))
+from_shapes = {r["stage"]: r["values"] for r in t1.activation_memory(18, batch_size=1)}
+print(real_counts)
+assert real_counts == from_shapes
+
+# %% [markdown]
+# One image's layer outputs take nearly as much memory as all of ResNet-50's weights, and a
+# batch of 256 needs over 20 GB for them, 200 times the weights, before counting the gradients
+# (as large as the weights) and Adam's two running averages (twice that). Most of it sits in
+# the early stages, where the maps are large: layer1 alone holds more than layer3 and layer4
+# together.
+
+# %%
+stage_values = {r["stage"]: r["values"] for r in mem_1}
+assert 0.8 * weights < per_image and 256 * per_image > 20e9 and 256 * per_image > 200 * weights
+assert stage_values["layer1"] > stage_values["layer3"] + stage_values["layer4"]
+
+# %% [markdown]
+# ## 13. The receptive field, stage by stage
+#
+# Notebook 01 computed the receptive field of a stack with `receptive_field_steps` and measured
+# it with autograd. The same for the main path of ResNet-18 and ResNet-50 (each block's
+# branch; the shortcut sees less), read from the modules:
+
+# %%
+rf_18 = t1.stage_receptive_fields(lesson.meta_network("ResNet-18"))
+rf_50 = t1.stage_receptive_fields(lesson.meta_network("ResNet-50"))
+print(format_table([{"stage": a["stage"], "jump": a["jump"], "ResNet-18": a["receptive field"],
+                     "ResNet-50": b["receptive field"]} for a, b in zip(rf_18, rf_50)]))
+assert all(r["receptive field"] == r["measured"] for r in rf_18 + rf_50)  # autograd agrees
+
+# %% [markdown]
+# Araujo et al. ([*Computing Receptive Fields of Convolutional Neural
+# Networks*](https://distill.pub/2019/computing-receptive-fields/), Distill 2019, Table 1)
+# list **483** pixels for TF-Slim's `resnet_v1_50`; ours (torchvision's v1.5) is smaller. The
+# difference is where the stride sits. A 3x3 conv adds `2 · jump` pixels, so a 3x3 that runs
+# *after* a stride-2 layer adds twice as much as one before it. torchvision puts the stride on
+# the first block's 3x3; the paper's v1 puts it on the first block's 1x1, one layer earlier,
+# so that block's 3x3 already runs at the doubled jump; TF-Slim puts the stride on the last
+# block of the previous stage, with the same effect. Both give 483, from the formula and from
+# autograd:
+
+# %%
+from resnet_teach import receptive_field, resnet50
+
+rf_v1 = t1.stage_receptive_fields(lesson.build_on_meta(resnet50, stride_in_1x1=True))
+slim = t1.tf_slim_v1_layers()
+print(f"ResNet-50 v1.5 (torchvision): {rf_50[-1]['receptive field']}")
+print(f"ResNet-50 v1 (stride_in_1x1=True): {rf_v1[-1]['receptive field']}")
+print(f"TF-Slim resnet_v1_50 (stride at the end of each stage): {receptive_field(slim)}")
+assert rf_v1[-1]["receptive field"] == receptive_field(slim) == 483 == rf_v1[-1]["measured"]
+# in v1, the first 3x3 of layer2, layer3, layer4 runs at jump 2j instead of j (j = 4, 8, 16):
+# each adds 2·2j instead of 2·j pixels
+assert 483 - rf_50[-1]["receptive field"] == sum(2 * (2 * j) - 2 * j for j in (4, 8, 16))
+
+# %% [markdown]
 # ## Exercises
 #
 # Replace the `...` with your answer and run the cell; the checker computes the right answer
@@ -436,10 +557,12 @@ lesson.check_fc_params(answer)
 # ```
 # </details>
 #
-# ### Exercise 3 · Counting ResNet-101's convs
+# ### Exercise 3 · Counting a ResNet-200's convs
 #
-# How many conv layers does ResNet-101 have on its main path (projection
-# convs not counted)?
+# He et al.'s follow-up paper ([Identity Mappings in Deep Residual
+# Networks](https://arxiv.org/abs/1603.05027), 2016) trains a ResNet-200 on ImageNet: Bottleneck
+# blocks in four stages of `[3, 24, 36, 3]`. How many conv layers does it have on its main
+# path (projection convs not counted)? Section 6's rule then gives its name.
 
 # %%
 answer = ...
@@ -448,10 +571,10 @@ lesson.check_main_path_convs(answer)
 # %% [markdown]
 # <details><summary>Show solution</summary>
 #
-# conv1 plus 3 convs in each of 3 + 4 + 23 + 3 = 33 Bottlenecks; with the fc, 101.
+# conv1 plus 3 convs in each of 3 + 24 + 36 + 3 = 66 Bottlenecks: 199; with the fc, 200.
 #
 # ```python
-# answer = 1 + 3 * (3 + 4 + 23 + 3)
+# answer = 1 + 3 * (3 + 24 + 36 + 3)
 # ```
 # </details>
 #
@@ -475,6 +598,65 @@ lesson.check_smallest_input(answer)
 # ```
 # </details>
 #
+# ### Exercise 5 · Predict, then run: twice the side
+#
+# First write down your prediction, *then* run the code. ResNet-18 at 448x448 instead of
+# 224x224: how many times as many multiply-adds? Answer a number (the ratio).
+
+# %%
+answer = ...
+lesson.check_macs_ratio(answer)
+
+# %% [markdown]
+# <details><summary>Show solution</summary>
+#
+# Every map doubles its height and its width, so every conv does its work at 4 times as many
+# positions; only the fc, after global pooling, costs the same. So a little under 4. Run it
+# (`lesson.network_macs(model, size)` counts by arithmetic):
+#
+# ```python
+# answer = lesson.network_macs(model, 448) / lesson.network_macs(model, 224)
+# ```
+# </details>
+#
+# ### Exercise 6 · One layer's output, in bytes
+#
+# A batch of 64 images of 224x224 goes through a ResNet's conv1. How many bytes does conv1's
+# output take in float32?
+
+# %%
+answer = ...
+t1.check_stem_activation_bytes(answer)
+
+# %% [markdown]
+# <details><summary>Show solution</summary>
+#
+# The output is (64, 64, 112, 112): 51,380,224 values of 4 bytes.
+#
+# ```python
+# answer = 64 * 64 * 112 * 112 * 4
+# ```
+# </details>
+#
+# ### Exercise 7 · One more 3x3 in layer3
+#
+# In layer3 of a ResNet the jump is 16 input pixels. By how many pixels does one more 3x3 conv
+# with stride 1 grow the receptive field?
+
+# %%
+answer = ...
+t1.check_rf_growth(answer)
+
+# %% [markdown]
+# <details><summary>Show solution</summary>
+#
+# `r_out = r_in + (k - 1) · jump = r_in + 2 · 16`.
+#
+# ```python
+# answer = 32
+# ```
+# </details>
+#
 # ## Summary
 #
 # - A ResNet is a stem (7x7/2 conv, BN, ReLU, 3x3/2 max pool), four stages of residual blocks
@@ -484,12 +666,47 @@ lesson.check_smallest_input(answer)
 #   `ceil(n / 2)` by the output-size formula, then global pooling.
 # - Parameters: ResNet-18 11,689,512; ResNet-34 21,797,672; ResNet-50 25,557,032, exactly
 #   torchvision's. Multiply-adds ("FLOPs" in the paper) match torchvision's published numbers
-#   (v1.5) and the paper's Table 1 (v1) within 2%. Tools differ in what they count.
+#   (v1.5) and the paper's Table 1 (v1) within 2%. Tools differ in what they count (appendix).
 # - "50" counts the 49 main-path convs plus the fc; the 4 projection convs are not counted.
 # - Our networks load torchvision's `state_dict` strictly and give the same outputs.
 # - The fc outputs logits; softmax belongs to the loss (or to reading probabilities).
 # - On 32x32 images the ImageNet stem leaves layer4 a single pixel; the paper's CIFAR
 #   networks use a 3x3 stem without max pool instead, and shortcut option A.
+# - Table 1 rendered from our modules matches the paper's output sizes, blocks, filters and
+#   FLOPs. Training memory is dominated by the layer outputs kept for the backward pass, which
+#   grow with the batch: far more than the weights.
+# - The receptive field grows by `(k - 1) · jump` per layer: 435 pixels for ResNet-18 and 427
+#   for ResNet-50 (v1.5); v1 and TF-Slim place the stride one 3x3 earlier and reach 483.
 #
 # **Next:** [05 · The degradation problem](05_degradation.ipynb) trains plain and residual
 # networks side by side to show why the shortcuts matter.
+
+# %% [markdown]
+# ## Appendix: two details for the curious
+#
+# **What torchinfo counts.** torchinfo and `count_macs` agree on every shape and every
+# parameter (section 2), but not on multiply-adds. torchinfo also counts one operation per
+# BN parameter and per fc bias, while `count_macs` (like the paper) counts only the
+# multiply-adds of the conv and fc weights. The difference is exactly that:
+
+# %%
+our_macs = count_macs(small, (1, 1, 224, 224))
+bn_params = sum(count_parameters(m) for m in small.modules() if isinstance(m, nn.BatchNorm2d))
+print(f"torchinfo {info.total_mult_adds:,}  count_macs {our_macs:,}  "
+      f"difference {info.total_mult_adds - our_macs:,}")
+print(f"          = BN parameters {bn_params:,} + fc biases {small.fc.bias.numel()}")
+assert info.total_mult_adds - our_macs == bn_params + small.fc.bias.numel()
+
+# %% [markdown]
+# **Where torchvision keeps its numbers.** Each weight enum carries metadata, downloaded
+# weights or not. The parameter count is under `num_params`; the "GFLOPS" of the model pages
+# are under the key `_ops`, whose leading underscore marks it private: torchvision may rename
+# it, but keeps the number nowhere else. Section 5 read it through
+# `lesson.torchvision_reference`:
+
+# %%
+import torchvision
+
+meta = torchvision.models.ResNet50_Weights.IMAGENET1K_V1.meta
+print({key: meta[key] for key in ("num_params", "_ops")})
+assert meta["_ops"] == lesson.torchvision_reference(50)["gflops"]

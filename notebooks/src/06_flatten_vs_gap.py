@@ -10,8 +10,10 @@
 # - why one GAP network takes 160x160, 224x224, 320x320 and non-square images, while a Flatten
 #   head and blog post 001's fixed `AvgPool2d(7)` break: sometimes with an error, sometimes
 #   silently;
-# - class activation maps (CAMs): a GAP network shows where it found its evidence, and we
-#   measure how often it points at the right place.
+# - class activation maps (CAMs): a GAP network shows where it found its evidence; we
+#   measure how often it points at the right place, and what the class weights add to what
+#   the features alone find;
+# - that a network which *runs* at any input size does not *perform* at any size, measured.
 #
 # **Time on a laptop CPU:** about 30 minutes to read; the cells run in about 20 seconds.
 #
@@ -21,9 +23,11 @@
 
 # %%
 import copy
+import math
 
 import matplotlib.pyplot as plt
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from resnet_teach import (cifar_resnet, count_parameters, evaluate, resnet18, resnet50, train,
@@ -92,9 +96,9 @@ assert trace50.by_name("fc").output_shape == (1, 1000)
 # %% [markdown]
 # The answer to blog post 000, then: in ResNet-50 the flatten turns `(N, 2048, 1, 1)` into
 # `(N, 2048)`. The work of squeezing the 7x7 positions away is done by the average before it.
-# Global average pooling comes from *Network in Network* (Lin, Chen and Yan, 2013), which
-# proposed it instead of big fully connected layers; the next section shows how big those
-# would be.
+# Global average pooling comes from [*Network in Network*](https://arxiv.org/abs/1312.4400)
+# (Lin, Chen and Yan, 2013, section 3.2), which proposed it instead of big fully connected
+# layers; the next section shows how big those would be.
 #
 # ## 2. What a Flatten head would cost
 #
@@ -161,9 +165,17 @@ with torch.no_grad():
 for name, (a, b) in lesson.size_steps(160, 320):
     print(f"{name:22s} {a}x{b}")
 # ceil(n / 32) on each side, for every size the explorer below offers
-assert all(lesson.last_map_size(n, n) == (-(-n // 32),) * 2 for n in range(1, 1025))
+assert all(lesson.last_map_size(n, n) == (math.ceil(n / 32),) * 2 for n in range(1, 1025))
 
 # %% [markdown]
+# **Runs is not performs.** GAP lets the network *run* at any size; it does not make a
+# trained network *perform* equally well at every size. A network learns features at the
+# scale of the objects it was trained on: show it the objects at another scale and its
+# accuracy changes, although every shape is right. On ImageNet, Touvron et al. 2019
+# ([*Fixing the train-test resolution discrepancy*](https://arxiv.org/abs/1906.06423)) show
+# that accuracy depends on the test resolution, and that the best one depends on how large
+# the objects looked during training. Section 7 trains a small network and measures it.
+#
 # ## 4. A Flatten head works only where its map is 7x7
 #
 # The Flatten network was built for 224x224, so its fc expects 512 x 7 x 7 = 25088 numbers. At
@@ -199,7 +211,8 @@ for hw, layer4_map in maps.items():
 
 # %% [markdown]
 # "Only at 224" is not quite true, though: any input whose map comes out 7x7 works, because
-# the size is rounded on the way down (exercise 2 asks which sides). And a map with the same
+# the size is rounded on the way down (section 5's plot shows the band; exercise 2 asks the
+# same for a head built for another size). And a map with the same
 # number of positions in another layout fools PyTorch completely. Take a Flatten head built
 # for a 256x256 input and give it a 128x512 input, a wide image with as many pixels:
 
@@ -339,10 +352,12 @@ check_flatten_fc_params(answer)
 # </details>
 
 # %% [markdown]
-# ### Exercise 2 · Which sizes does the Flatten head accept?
+# ### Exercise 2 · Which sizes does a Flatten head accept?
 #
-# The Flatten ResNet-18 built for 224x224 runs whenever the last map is 7x7. What are the
-# smallest and the largest square side it accepts? Answer with a pair `(smallest, largest)`.
+# A Flatten ResNet-18 built for 224x224 runs whenever the last map is 7x7 (section 5's plot
+# shows that band). Now build it for 160x160: `resnet18(head="flatten", input_size=160)`.
+# What are the smallest and the largest square side it accepts? Answer with a pair
+# `(smallest, largest)`.
 
 # %%
 from resnet_teach.lessons.heads import check_flatten_input_range
@@ -354,11 +369,11 @@ check_flatten_input_range(answer)
 # <details><summary>Show solution</summary>
 #
 # ```python
-# answer = (193, 224)
+# answer = (129, 160)
 # ```
-# Each stride-2 layer computes `ceil(n / 2)`, so the map is `ceil(n / 32)`: 7 for every side
-# from 6 x 32 + 1 = 193 to 7 x 32 = 224. One way to find it:
-# `[n for n in range(150, 260) if lesson.last_map_size(n, n) == (7, 7)]`.
+# Each stride-2 layer computes `ceil(n / 2)`, so the map is `ceil(n / 32)`: at 160 it is 5x5,
+# and 5 for every side from 4 x 32 + 1 = 129 to 5 x 32 = 160. One way to find it:
+# `[n for n in range(100, 200) if lesson.last_map_size(n, n) == (5, 5)]`.
 # </details>
 
 # %% [markdown]
@@ -394,7 +409,8 @@ check_avgpool_fraction(answer)
 # `logit_c = b_c + sum_k w_ck * mean_xy A_k(x, y) = b_c + mean_xy [ sum_k w_ck * A_k(x, y) ]`
 #
 # because a mean and a weighted sum can be swapped. The map inside the brackets is the
-# **class activation map** `CAM_c(x, y) = sum_k w_ck * A_k(x, y)` (Zhou et al., 2016): how
+# **class activation map** `CAM_c(x, y) = sum_k w_ck * A_k(x, y)` ([Zhou et al.,
+# 2016](https://arxiv.org/abs/1512.04150), section 2): how
 # much the features at position `(x, y)` speak for class `c`. The logit is its average plus the
 # bias, so the map shows where the evidence was before GAP averaged the positions away. Every
 # position is scored with the *same* weights, which is what makes the map comparable across
@@ -479,26 +495,95 @@ assert result.share >= 5 * chance and result.share >= ink_share + 0.25
 # The CAM's peak lands inside the digit's box on at least 80% of the held-out images (the
 # exact share is printed above): more than five times chance, and far more often than the
 # ink finder, which the decoy fools (its share is printed above too). The network was only
-# told *which* digit each image shows, never *where* it is; the location comes for free from
-# the GAP head.
+# told *which* digit each image shows, never *where* it is.
 #
-# Each map is the CAM of the class the network *predicts*, right or wrong: it shows where the
-# evidence for that prediction sits. Below, green is the true box and the cross the CAM's
-# peak; the first four are hits on images the network classifies correctly, the last two are
-# misses (their titles say whether the prediction was right).
+# **What do the class weights add?** A CAM has two ingredients: the features `A_k` and the
+# class's weights `w_ck`. To see what each contributes, compare the CAM of the predicted class
+# with three other maps from the same features: the **class-agnostic** map (the plain sum of
+# the channels, no class weights), the CAM of the **runner-up** class (second-highest logit)
+# and the CAM of a **random other** class.
+
+# %% tags=["nbval-ignore-output"]
+with fixed_threads(1):
+    baselines = lesson.cam_baselines(cam_net, test_set, seed=0)
+for name, share in baselines.items():
+    print(f"{name:34s} peak inside the box: {share:.3f}")
+cam_share = baselines["CAM of the predicted class"]
+# Seeds 0-4: predicted 0.906-0.968, class-agnostic 0.942-0.972, runner-up 0.712-0.808, random 0.192-0.264.
+assert abs(cam_share - result.share) < 1e-9  # the same maps as above
+assert baselines["class-agnostic (sum of channels)"] > cam_share - 0.15  # the features alone find the digit
+assert cam_share > baselines["CAM of the runner-up class"] + 0.05
+assert cam_share > baselines["CAM of a random other class"] + 0.5
+
+# %% [markdown]
+# Measured, the answer is more modest than "the location comes for free from the GAP head":
+#
+# - The **class-agnostic** map finds the digit about as often as the CAM. So the location
+#   comes from the trained **features**: the network learned what digits look like, and its
+#   channels respond most strongly on the digit, not on the decoy.
+# - The **class weights** decide *whose* evidence the map shows. The CAM of the predicted class
+#   peaks on the digit far more often than the CAM of a random other class, and more often
+#   than the runner-up's: the evidence for a class the network does not believe in mostly
+#   sits outside the digit's box.
+#
+# So on this task a CAM shows where the evidence *for the predicted class* sits, and that
+# place is the digit; the features, not the class weights, do most of the finding. (Try a
+# decoy that looks more like a digit, shuffled in 4x4 tiles instead of single pixels,
+# `lesson.digits_with_decoy(..., tile=4)`, and compare the two maps again.)
+#
+# Each map is the CAM of the class the network *predicts*, right or wrong. Below, for each
+# image the raw digit on top and the CAM over it underneath, green the true box and the cross
+# the CAM's peak. The first four are hits on images the network classifies correctly; the last
+# two are misses of the map on images the network *still classifies correctly*: the
+# prediction is right, but the map's peak falls outside the box (look where).
 
 # %% tags=["nbval-ignore-output"]
 correct = result.predicted == test_set.labels
 print(f"hits: {int(result.inside.sum())}, of which classified correctly: {int((result.inside & correct).sum())}; "
       f"misses: {int((~result.inside).sum())}, of which classified correctly: {int((~result.inside & correct).sum())}")
 hits = (result.inside & correct).nonzero().flatten()[:4].tolist()
-misses = (~result.inside).nonzero().flatten()[:2].tolist()
-assert len(hits) == 4 and len(misses) == 2  # enough of each for the picture
+misses = (~result.inside & correct).nonzero().flatten()[:2].tolist()
+assert len(hits) == 4 and len(misses) == 2  # seeds 0-4: at least 16 such misses
 fig = plot_cams(test_set.images, result.maps, test_set.boxes, result.peaks, test_set.labels,
                 result.predicted, indices=hits + misses)
 plt.show()
 
 # %% [markdown]
+# ### Runs is not performs: the same digits, larger
+#
+# Section 3 promised a measurement. Our network was trained on digits 8 pixels tall on a
+# 24x24 canvas. GAP lets it run on any size, so show it the **same test images at twice the
+# size** (48x48, upsampled), and, for contrast, **more canvas around digits of the same
+# size** (new 32x32 images from `digits_with_decoy(..., canvas=32)`).
+#
+# **Predict first:** at twice the size, will the accuracy stay within 10 points of the
+# held-out accuracy above? Write `True` or `False`.
+
+# %%
+prediction = ...  # True: it keeps its accuracy at twice the size; False: it does not
+
+# %% tags=["nbval-ignore-output"]
+larger = F.interpolate(test_set.images, scale_factor=2, mode="bilinear", align_corners=False)  # (500, 1, 48, 48)
+wider = lesson.digits_with_decoy(500, canvas=32, digit_size=8, seed=0, split="test")  # (500, 1, 32, 32)
+with fixed_threads(1):
+    accuracy_larger = evaluate(cam_net, (larger, test_set.labels))["accuracy"]
+    accuracy_wider = evaluate(cam_net, wider)["accuracy"]
+print(f"held-out accuracy, 24x24 canvas:           {test_accuracy:.3f}")
+print(f"the same images at twice the size (48x48): {accuracy_larger:.3f}  (chance: {1 / 10:.2f})")
+print(f"digits of the same size, 32x32 canvas:     {accuracy_wider:.3f}")
+print(lesson.check_size_prediction(prediction, test_accuracy, accuracy_larger))
+# Seeds 0-4: twice the size 0.096-0.154, wider canvas 0.958-0.968.
+assert accuracy_larger < 0.3 and accuracy_wider > 0.9  # near chance (0.1) at twice the size
+
+# %% [markdown]
+# Every shape is right at 48x48, and the network answers close to chance level: its features
+# were learned for strokes and digits of one scale. More canvas around digits of the trained
+# size costs little (printed above): convolutions slide over any map, and GAP averages
+# whatever comes out.
+# So GAP makes a network *run* at any size, and it *performs* where the objects have the scale
+# it was trained on. ImageNet networks depend on scale more mildly, but they do (Touvron et
+# al. 2019, cited in section 3).
+#
 # ### Exercise 4 · Compute a class activation map yourself
 #
 # `features` is the last feature map of one held-out image, `(1, 32, 6, 6)`. Compute the CAM
@@ -532,9 +617,10 @@ check_cam(answer, features, cam_net.fc, 3)
 # - A Flatten head would need `Linear(512 * 7 * 7, 1000)`: 25,089,000 parameters in ResNet-18
 #   against 513,000, and 100,353,000 against 2,049,000 in ResNet-50 (more than the whole
 #   GAP network).
-# - GAP makes the network size-agnostic: 160, 224, 320 and non-square inputs all give 1000
-#   logits. A Flatten head works only where the map has the size it was built for (a narrow
-#   band of sides, exercise 2) and fails elsewhere with `mat1 and mat2 shapes cannot be
+# - GAP lets the network *run* at any size: 160, 224, 320 and non-square inputs all give 1000
+#   logits. Running is not performing: our digit network, shown its test images at twice the
+#   size, falls close to chance (section 7). A Flatten head works only where the map has the
+#   size it was built for (a narrow band of sides, exercise 2) and fails elsewhere with `mat1 and mat2 shapes cannot be
 #   multiplied`; a map with the same number of positions in another layout even passes
 #   silently. Blog post 001's fixed `AvgPool2d(7)` fails on maps smaller than 7x7 ("Output
 #   size is too small"), runs on maps from 8x8 to 13x13 but averages only their top-left 7x7,
@@ -542,7 +628,11 @@ check_cam(answer, features, cam_net.fc, 3)
 # - Because GAP is a mean, `logit_c = mean(CAM_c) + b_c` with `CAM_c = sum_k w_ck A_k`: a
 #   classifier trained only on labels shows where its evidence is. On digits with a decoy,
 #   the CAM's peak fell inside the digit's box on at least 80% of held-out images, far above
-#   chance and above a plain ink finder (section 7 prints and asserts the numbers).
+#   chance and above a plain ink finder. A class-agnostic map (the plain sum of channels)
+#   does about as well: the trained features find the digit, and the class weights choose
+#   whose evidence the map shows (a random other class's CAM peaks on the digit far less
+#   often).
+#   Section 7 prints and asserts the numbers.
 #
 # **Next:** [07 · Why residual networks train](07_why_residual_networks_train.ipynb): shattered
 # gradients, lesion studies, loss landscapes and pre-activation, measured. Or back to

@@ -7,8 +7,8 @@
 # (a show of hands, a shout, a note on paper), then click **Reveal**. Moving any control hides
 # the answer again: ask again.
 #
-# **Start-up on a laptop CPU:** the cells run in about 6 seconds; nothing trains until you
-# press **Run** in the last section.
+# **Start-up on a laptop CPU:** the cells run in about 7 seconds; nothing trains until you
+# press **Run** (section 7) or **Train** (section 9).
 #
 # **Show it:** `python3 -m voila notebooks/classroom.ipynb` opens it as a page without code
 # (the README's instructor section). **Large font** below enlarges everything for a projector.
@@ -96,3 +96,30 @@ input_size_explorer(depth=18, predict=True)
 from resnet_teach.widgets.degradation import degradation_rerun
 
 degradation_rerun(shallow=8, deep=32, predict=True)
+
+# %% [markdown]
+# ## 8. Does the gradient survive depth? *(notebook 07)*
+#
+# **Ask:** at initialization, walk a straight line between two digits and measure how fast one
+# logit changes, d logit / dt, at 256 points. In a plain network of 32 layers, is that signal
+# smooth (lag-1 autocorrelation near 1) or close to white noise (near 0)? And in its residual
+# twin (wiring **resnet (v1)**)? Then: at what depth does the plain network lose its smoothness?
+
+# %% tags=["nbval-ignore-output"]
+from resnet_teach.widgets.why import signal_explorer
+
+signal_explorer(depth=32, kind="plain", predict=True)
+
+# %% [markdown]
+# ## 9. What does deleting one block cost? *(notebook 07)*
+#
+# **Ask:** delete one block of a trained resnet-32 (replace it by the identity). Does the test
+# accuracy fall a little, or collapse? And the same block of its plain twin? Which block would
+# you miss most? Press **Train** (resnet-32 and plain-32, 6 epochs each as in notebook 07: about
+# 30 seconds on a 2-core laptop CPU; a progress bar shows each), let the class predict while they
+# train, then pick a block and **Reveal**.
+
+# %% tags=["nbval-ignore-output"]
+from resnet_teach.widgets.why import lesion_explorer
+
+lesion_explorer(predict=True)

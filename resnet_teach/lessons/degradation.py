@@ -6,26 +6,30 @@ wraps these functions, and pytest checks them at every slider position.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 import torch
 
-from .._checks import check_int
+from .._checks import check_choice, check_int
 from ..blocks import BasicBlock
 from ..cifar import cifar_resnet
 from ..degradation import (DegradationSettings, Results, check_depths, final_numbers, gradient_norms_at_init,
                            ordering_margins, run_degradation, run_names)
-from ..exercises import Feedback, compare
+from ..exercises import Feedback, compare, is_unanswered
+from ..mistakes import check
 from ..trace import count_parameters
 
 __all__ = ["WIDGET_DEPTHS", "WIDGET_MAX_EPOCHS", "RerunPlan", "plan_rerun", "rerun", "verdict",
-           "check_identity_block", "check_shortcut_parameters", "check_largest_gradient_layer",
+           "check_identity_block", "check_shortcut_parameters", "check_largest_gradient_ratio",
+           "check_reach_prediction", "returns_input", "IDENTITY_CHOICES",
            "check_valid_depths", "DEPTH_CANDIDATES"]
 
-# The widget's range: up to 56 layers (the paper's plain-56 of Figure 1) and 10 epochs keep a
-# rerun around a minute on a laptop CPU (8 vs 56 at 10 epochs is the slowest choice).
+# The widget's range: up to 56 layers (the paper's plain-56 of Figure 1) and 40 epochs, enough
+# to watch plain-32 catch up with plain-8 (8 vs 32 at 30 epochs takes a minute or two on a
+# laptop CPU; 8 vs 56 at 40 epochs, the slowest choice, several minutes).
 WIDGET_DEPTHS: Tuple[int, int] = (8, 56)
-WIDGET_MAX_EPOCHS = 10
+WIDGET_MAX_EPOCHS = 40
+REACH_ERROR = 0.05  # the training error whose first epoch verdict() reports
 WIDGET_MAX_SEED = 99
 
 
@@ -86,37 +90,119 @@ def verdict(results: Results) -> str:
     fixed = margins["residual_gain"] > 0
     second = (f"Residual fix {'seen' if fixed else 'NOT seen'}: resnet-{deep} ended at "
               f"{loss[f'resnet-{deep}']:.4f}, {'below' if fixed else 'not below'} plain-{deep}.")
-    return first + "\n" + second
+    reach = []
+    for name, h in results.items():
+        first_epoch = next((i + 1 for i, e in enumerate(h["train_error"]) if e < REACH_ERROR), None)
+        reach.append(f"{name} from epoch {first_epoch}" if first_epoch else f"{name} not within this run")
+    third = f"Training error below {REACH_ERROR:.0%}: " + ", ".join(reach) + "."
+    return first + "\n" + second + "\n" + third
 
 
 # ---------------------------------------------------------------------------------------------
 # Exercises
 # ---------------------------------------------------------------------------------------------
 
-def _block_is_identity(gamma_beta: Any) -> bool:
-    gamma, beta = (float(v) for v in gamma_beta)
-    torch.manual_seed(0)
-    block = BasicBlock(16, 16)
+# What a student might do to a fresh residual BasicBlock(16, 16) to make it return its input.
+IDENTITY_CHOICES: Dict[str, str] = {
+    "a": "multiply conv2's weights by 0.001",
+    "b": "set conv2's weights to exactly 0",
+    "c": "set bn2's gamma and beta to 0",
+    "d": "set bn2's gamma to 0 and its beta to 0.1",
+    "e": "set bn1's gamma and beta to 0",
+}
+
+
+def _apply_choice(block: BasicBlock, choice: str) -> None:
     with torch.no_grad():
-        block.bn2.weight.fill_(gamma)
-        block.bn2.bias.fill_(beta)
-    # The input of a block is the output of a ReLU, so it is never negative.
-    x = torch.relu(torch.randn(4, 16, 8, 8))  # (N, C, H, W)
+        if choice == "a":
+            block.conv2.weight.mul_(0.001)
+        elif choice == "b":
+            block.conv2.weight.zero_()
+        elif choice == "c":
+            block.bn2.weight.zero_()
+            block.bn2.bias.zero_()
+        elif choice == "d":
+            block.bn2.weight.zero_()
+            block.bn2.bias.fill_(0.1)
+        elif choice == "e":
+            block.bn1.weight.zero_()
+            block.bn1.bias.zero_()
+
+
+def returns_input(choice: str) -> Dict[str, bool]:
+    """Apply one of IDENTITY_CHOICES to a fresh residual BasicBlock(16, 16) and test
+    ``block(x) == x`` exactly, in train mode and in eval mode, on a non-negative input."""
+    check_choice("choice", choice, tuple(IDENTITY_CHOICES))
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        block = BasicBlock(16, 16)
+        x = torch.relu(torch.randn(4, 16, 8, 8))  # (N, C, H, W): a block's input comes out of a ReLU
+    _apply_choice(block, choice)
     with torch.no_grad():
-        same_in_train = torch.equal(block.train()(x), x)
-        same_in_eval = torch.equal(block.eval()(x), x)
-    return same_in_train and same_in_eval
+        return {"train": torch.equal(block.train()(x), x), "eval": torch.equal(block.eval()(x), x)}
 
 
 def check_identity_block(answer: Any) -> Feedback:
-    """Exercise: which (gamma, beta) of a BasicBlock's last BN make the block return its input exactly?"""
-    return compare(answer, None, equal=lambda a, _: _block_is_identity(a),
-                   why="With gamma = beta = 0 the residual branch outputs zeros, so the block computes "
-                       "relu(0 + x) = x: its input is a ReLU output, never negative. Two numbers per "
-                       "channel make the block 'do nothing' (zero_init_residual=True starts every block "
-                       "there); the conv weights cannot, because BN divides out their scale.",
-                   hint="Give a pair (gamma, beta). What must the residual branch output so that "
-                        "relu(branch + x) equals x?")
+    """Exercise: which of IDENTITY_CHOICES make a fresh residual block return its input exactly?"""
+    if is_unanswered(answer):
+        return compare(answer, None, "")
+    works = {c for c in IDENTITY_CHOICES if all(returns_input(c).values())}
+
+    def as_set(a: Any) -> set:
+        return {str(v).strip().lower() for v in ([a] if isinstance(a, str) else a)}
+
+    def given(a: Any) -> set:
+        try:
+            return as_set(a)
+        except TypeError:
+            return set()
+
+    return check(answer, works,
+                 f"{sorted(works)}. Zero γ and β of bn2 is the robust one: whatever the convs and the "
+                 f"running statistics, the branch outputs β = 0 (zero_init_residual starts there). Exactly "
+                 f"zero conv2 weights also work, and so does a zero bn1 (then conv2 sees only zeros): the "
+                 f"BN after them normalizes an all-zero batch to its β, 0. Shrinking is not zeroing: in "
+                 f"train mode BN divides the scale back out. And gradient descent, which nudges weights "
+                 f"by small steps, practically never lands on exact zeros.",
+                 hint="Answer a set of letters, e.g. {'a', 'd'}. returns_input(letter) runs each one.",
+                 equal=lambda a, e: as_set(a) == e,
+                 mistakes=[(lambda a: not given(a) <= set(IDENTITY_CHOICES),
+                            f"Use the letters {sorted(IDENTITY_CHOICES)}."),
+                           (lambda a: "a" in given(a), "(a) shrinks conv2's weights without zeroing them: "
+                                                       "in train mode bn2 divides the scale back out."),
+                           (lambda a: "d" in given(a), "(d) leaves β = 0.1, which bn2 adds to every output."),
+                           (lambda a: "b" not in given(a), "Look again at (b): what does bn2 make of an "
+                                                          "all-zero batch? returns_input('b') runs it."),
+                           (lambda a: "e" not in given(a), "Look again at (e): if bn1 outputs zeros, what "
+                                                          "does conv2 see? returns_input('e') runs it.")])
+
+
+def check_reach_prediction(prediction: Any, reached: Optional[int]) -> Feedback:
+    """Predict-then-run: how many epochs plain-32 needs to reach 5% training error ("never":
+    not within the run). ``reached`` is what the run measured (None: not reached); within a
+    third of it (or "never" for None) counts as a good prediction."""
+    if is_unanswered(prediction):
+        return Feedback(False, "Write your prediction in `prediction` first (a number of epochs, or "
+                               "\"never\"), then run this cell again.")
+    if reached is not None and (isinstance(reached, bool) or not isinstance(reached, int)):
+        raise TypeError(f"reached={reached!r} must be the measured number of epochs (an int) or None")
+    measured = "never within the run" if reached is None else f"after {reached} epochs"
+    never = isinstance(prediction, str) and prediction.strip().lower() == "never"
+    if not never and (isinstance(prediction, bool) or not isinstance(prediction, (int, float))):
+        return Feedback(False, f"You predicted {prediction!r}: give a number of epochs, or \"never\".")
+    if never or reached is None:
+        ok = never and reached is None
+    else:
+        ok = abs(prediction - reached) <= reached / 3
+    if ok:
+        return Feedback(True, f"Measured: {measured}. Your prediction, {prediction!r}, was close.")
+    if never:
+        return Feedback(False, f"You predicted \"never\"; measured: {measured}. It is slow, but it does "
+                               f"get there.")
+    too = ("" if reached is None else
+           " Too few: depth made plain-32 slower than you expected." if prediction < reached else
+           " Too many: it is slow, but not that slow.")
+    return Feedback(False, f"You predicted {prediction!r}; measured: {measured}.{too}")
 
 
 def _shortcut_extra_parameters(depth: int = 32) -> Tuple[int, int]:
@@ -128,28 +214,62 @@ def _shortcut_extra_parameters(depth: int = 32) -> Tuple[int, int]:
 
 def check_shortcut_parameters(answer: Any) -> Feedback:
     """Exercise: how many parameters do option-A and option-B shortcuts add to plain-32?"""
+    if is_unanswered(answer):
+        return compare(answer, None, "")
     expected = _shortcut_extra_parameters(32)
-    return compare(tuple(answer) if isinstance(answer, (list, tuple)) else answer, expected,
-                   why=f"Option A adds {expected[0]} parameters (zero padding needs none); option B adds "
-                       f"{expected[1]}: two 1x1 projections with their BN, 16->32 and 32->64 channels. "
-                       f"With option A the comparison is fair: same weights, only the wiring differs.",
-                   hint="Answer a pair (extra_A, extra_B); count_parameters and cifar_resnet(32, "
-                        "residual=..., shortcut=..., in_channels=1) give all three counts.")
+    net_b = cifar_resnet(32, residual=True, shortcut="B", in_channels=1)
+    projection_convs = sum(m.weight.numel() for name, m in net_b.named_modules() if name.endswith("downsample.0"))
+    bn_params = expected[1] - projection_convs
+
+    def pair(target: Tuple[int, int]):
+        return lambda a: tuple(int(v) for v in a) == target
+
+    return check(tuple(answer) if isinstance(answer, (list, tuple)) else answer, expected,
+                 why=f"Option A adds {expected[0]} parameters (zero padding needs none); option B adds "
+                     f"{expected[1]}: two 1x1 projections with their BN, 16->32 and 32->64 channels. "
+                     f"With option A the comparison is fair: same weights, only the wiring differs.",
+                 hint="Answer a pair (extra_A, extra_B); count_parameters and cifar_resnet(32, "
+                      "residual=..., shortcut=..., in_channels=1) give all three counts.",
+                 mistakes=[(lambda a: not isinstance(a, tuple), "Answer a pair: (extra_A, extra_B)."),
+                           (lambda a: len(a) == 2 and int(a[0]) != 0,
+                            "Option A pads with zeros and takes every second pixel: nothing to learn."),
+                           (pair((0, projection_convs)), "The 1x1 convs only: each projection has a BN "
+                                                         "too (γ and β per channel)."),
+                           (pair((0, projection_convs + 2 * bn_params)),
+                            "BN's running mean and variance are buffers, not parameters."),
+                           (pair((0, expected[1] + 32 + 64)), "The projection convs have bias=False, "
+                                                              "like every conv before a BN.")])
 
 
-def check_largest_gradient_layer(answer: Any) -> Feedback:
-    """Exercise: in plain-32 at initialization, which layer gets the largest gradient norm?"""
-    norms = gradient_norms_at_init(32, residual=False, seed=0)
-    expected = max(norms, key=norms.get)
-    last_conv = [name for name in norms if name != "fc"][-1]
-    ratio = norms[expected] / norms[last_conv]
-    return compare(answer, expected,
-                   why=f"{expected!r} gets the largest gradient, {ratio:.1f} times that of the last conv "
-                       f"{last_conv!r}. The gradients GROW towards the input instead of vanishing: with "
-                       f"BN, vanishing gradients do not explain why the plain net trains worse (shortcuts "
-                       f"still help the gradients: they keep every layer's norm in a narrower band).",
-                   hint="Answer a layer name such as 'conv1' or 'layer3.4.conv2': the keys of "
-                        "gradient_norms_at_init(32, residual=False).")
+def check_largest_gradient_ratio(answer: Any) -> Feedback:
+    """Exercise: in plain-56 at initialization, how many times larger is the first conv's
+    gradient norm than the last conv's? (Within 5%: the norms come from long float sums.)"""
+    if is_unanswered(answer):
+        return compare(answer, None, "")
+    norms = gradient_norms_at_init(56, residual=False, seed=0)
+    convs = [v for k, v in norms.items() if k != "fc"]
+    expected = convs[0] / convs[-1]
+    at_32 = [v for k, v in gradient_norms_at_init(32, residual=False, seed=0).items() if k != "fc"]
+    resnet = [v for k, v in gradient_norms_at_init(56, residual=True, seed=0).items() if k != "fc"]
+
+    def near(target: float):
+        return lambda a: abs(float(a) - target) <= 0.05 * abs(target)
+
+    return check(answer, expected,
+                 f"About {expected:,.0f}: the first conv of plain-56 gets a gradient that many times "
+                 f"larger than its last conv (plain-32: about {at_32[0] / at_32[-1]:,.0f}). The deeper the "
+                 f"plain net, the more the gradients grow towards the input: no sign of vanishing.",
+                 hint="A number: first conv's norm / last conv's norm, from "
+                      "gradient_norms_at_init(56, residual=False) (the last conv is the entry just "
+                      "before 'fc').",
+                 equal=lambda a, e: not isinstance(a, bool) and abs(float(a) - e) <= 0.05 * e,
+                 mistakes=[(near(1 / expected), "Upside down: divide the first conv's norm by the last "
+                                                "conv's."),
+                           (near(at_32[0] / at_32[-1]), "That is plain-32's ratio: the question is about "
+                                                        "depth 56."),
+                           (near(resnet[0] / resnet[-1]), "That is the residual net: use residual=False."),
+                           (near(convs[0] / norms["fc"]), "The fc is not a conv: take the last entry "
+                                                          "before 'fc'.")])
 
 
 DEPTH_CANDIDATES: Tuple[int, ...] = (8, 16, 18, 20, 34, 44, 50, 56, 110)
@@ -165,16 +285,29 @@ def _buildable(depth: int) -> bool:
 
 def check_valid_depths(answer: Any, candidates: Sequence[int] = DEPTH_CANDIDATES) -> Feedback:
     """Exercise: which of ``candidates`` can a CIFAR ResNet (6n+2) have?"""
+    if is_unanswered(answer):
+        return compare(answer, None, "")
     expected = sorted(d for d in candidates if _buildable(d))
     others = sorted(d for d in candidates if d not in expected)
+
+    def depths(a: Any) -> set:
+        return {int(v) for v in a}
 
     def same(a: Any, e: Any) -> bool:
         return sorted(int(v) for v in a) == e
 
-    return compare(answer, expected, equal=same,
-                   why=f"{expected}: depth - 2 must split into 3 stages x n blocks x 2 convs, so (depth - 2) "
-                       f"must divide by 6; {others} fail that." + (
-                           " 50 passes (n = 8), yet a CIFAR net of depth 50 is not ImageNet's ResNet-50: "
-                           "that one has bottleneck blocks and four stages." if 50 in expected else ""),
-                   hint="Give a list of depths. Depth = 6n + 2: subtract 2 and check divisibility by 6.")
-
+    return check(answer, expected, equal=same,
+                 why=f"{expected}: depth - 2 must split into 3 stages x n blocks x 2 convs, so (depth - 2) "
+                     f"must divide by 6; {others} fail that." + (
+                         " 50 passes (n = 8), yet a CIFAR net of depth 50 is not ImageNet's ResNet-50: "
+                         "that one has bottleneck blocks and four stages." if 50 in expected else ""),
+                 hint="Give a list of depths. Depth = 6n + 2: subtract 2 and check divisibility by 6.",
+                 mistakes=[(lambda a: bool(depths(a) & {18, 34}),
+                            "18 and 34 are ImageNet depths (four stages of BasicBlocks): is depth - 2 "
+                            "divisible by 6?"),
+                           (lambda a: 16 in depths(a), "(16 - 2) / 6 is not a whole number of blocks."),
+                           (lambda a: 50 not in depths(a) and 50 in expected,
+                            "50 is missing: (50 - 2) / 6 = 8 blocks per stage. A CIFAR net of depth 50 "
+                            "is not ImageNet's ResNet-50, but it exists."),
+                           (lambda a: bool(depths(a) - set(candidates)),
+                            f"Pick from the list given: {list(candidates)}.")])

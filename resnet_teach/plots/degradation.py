@@ -29,25 +29,51 @@ def plot_degradation(results: Mapping[str, Mapping[str, list]],
     return plot_histories(results, metrics=metrics, styles=styles, title=title)
 
 
-def plot_gradient_norms(norms: Mapping[str, Mapping[str, float]], title: str | None = None):
+def _stage_starts(layer_names: Sequence[str]) -> Dict[str, int]:
+    """The 1-based position of the first layer of each stage (``layer2.0.conv1`` starts layer2)."""
+    starts: Dict[str, int] = {}
+    for position, name in enumerate(layer_names, start=1):
+        stage = name.split(".")[0]
+        if stage.startswith("layer") and stage not in starts:
+            starts[stage] = position
+    return starts
+
+
+def plot_gradient_norms(norms: Mapping[str, Mapping[str, float]], title: str | None = None,
+                        weight_norms: Mapping[str, Mapping[str, float]] | None = None):
     """One line per network: the gradient norm of each weighted layer, input (left) to output (right).
 
     ``norms`` maps a network's name (e.g. ``"plain-32"``) to ``gradient_norms_at_init(...)``.
-    Log scale, because the point is the ratio between layers.
+    With ``weight_norms`` (the same keys, each layer's weight norm) a second panel shows the
+    relative gradient ||g|| / ||W||: with BN after a conv, scaling the conv's weights by a
+    scales its gradient by 1/a, so the raw norm alone also reflects the weights' size.
+    Dotted lines mark where each stage begins. Log scale: the point is the ratio between layers.
     """
     if not norms:
         raise ValueError("norms={} must name at least one network")
-    fig, ax = plt.subplots(figsize=(8, 3.5))
-    for name, per_layer in norms.items():
-        layers = range(1, len(per_layer) + 1)
-        style = {"color": _DEEP if name.startswith("plain") else "tab:green"}
-        ax.plot(layers, list(per_layer.values()), marker="o", markersize=3, label=name, **style)
-    ax.set_yscale("log")
-    ax.set_xlabel("weighted layer (1 = first conv, last = fc)")
-    ax.set_ylabel("gradient norm at initialization")
-    ax.grid(alpha=0.3, which="both")
-    ax.legend()
+    if weight_norms is not None and set(weight_norms) != set(norms):
+        raise ValueError(f"weight_norms names {sorted(weight_norms)}, norms names {sorted(norms)}: "
+                         f"they must name the same networks")
+    panels = 1 if weight_norms is None else 2
+    fig, axes = plt.subplots(1, panels, figsize=(6 * panels, 3.6), squeeze=False)
+    for p, ax in enumerate(axes[0]):
+        for name, per_layer in norms.items():
+            values = list(per_layer.values())
+            if p == 1:
+                values = [g / weight_norms[name][layer] for layer, g in per_layer.items()]
+            style = {"color": _DEEP if name.startswith("plain") else "tab:green"}
+            ax.plot(range(1, len(values) + 1), values, marker="o", markersize=3, label=name, **style)
+        layer_names = list(next(iter(norms.values())))
+        for stage, position in _stage_starts(layer_names).items():
+            ax.axvline(position - 0.5, color="gray", linestyle=":", linewidth=1)
+            ax.annotate(stage, (position - 0.3, 1.0), xycoords=("data", "axes fraction"),
+                        va="top", fontsize=8, color="gray")
+        ax.set_yscale("log")
+        ax.set_xlabel("weighted layer (1 = first conv, last = fc)")
+        ax.set_ylabel("gradient norm ||g||" if p == 0 else "relative gradient ||g|| / ||W||")
+        ax.grid(alpha=0.3, which="both")
+    axes[0][0].legend(loc="lower left")
     if title:
-        ax.set_title(title)
+        fig.suptitle(title)
     fig.tight_layout()
     return fig

@@ -68,18 +68,24 @@ def plot_digits_with_boxes(images: Tensor, boxes: Tensor, labels: Tensor, count:
 
 def plot_cams(images: Tensor, maps: Tensor, boxes: Tensor, peaks: Tensor, labels: Tensor,
               predicted: Tensor, indices: Optional[Sequence[int]] = None):
-    """The digit in gray, the class activation map on top, the true box (green) and the peak (x)."""
+    """Two rows: the raw image (top), and below it the class activation map on top of the
+    image, with the true box (green) and the map's peak (x)."""
     indices = list(range(min(6, len(images)))) if indices is None else list(indices)
     if not indices or not all(0 <= i < len(images) for i in indices):
         raise ValueError(f"indices={indices} must name at least one image, each in 0..{len(images) - 1}")
-    fig, axes = plt.subplots(1, len(indices), figsize=(1.9 * len(indices), 2.3), squeeze=False)
-    for ax, i in zip(axes[0], indices):
-        ax.imshow(images[i, 0].numpy(), cmap="gray_r", vmin=0, vmax=1)
-        ax.imshow(maps[i].numpy(), cmap="jet", alpha=0.45)
-        _draw_box(ax, boxes[i], "#1a7f37")
-        ax.plot(float(peaks[i, 0]), float(peaks[i, 1]), "wx", markersize=9, markeredgewidth=2.5)
-        ax.plot(float(peaks[i, 0]), float(peaks[i, 1]), "kx", markersize=7, markeredgewidth=1.2)
-        ax.set_title(f"label {int(labels[i])}, predicted {int(predicted[i])}", fontsize=8)
-        ax.axis("off")
+    fig, axes = plt.subplots(2, len(indices), figsize=(1.9 * len(indices), 4.3), squeeze=False)
+    for column, i in enumerate(indices):
+        raw, overlay = axes[0][column], axes[1][column]
+        raw.imshow(images[i, 0].numpy(), cmap="gray_r", vmin=0, vmax=1)
+        raw.set_title(f"label {int(labels[i])}, predicted {int(predicted[i])}", fontsize=8)
+        overlay.imshow(images[i, 0].numpy(), cmap="gray_r", vmin=0, vmax=1)
+        overlay.imshow(maps[i].numpy(), cmap="jet", alpha=0.45)
+        _draw_box(overlay, boxes[i], "#1a7f37")
+        overlay.plot(float(peaks[i, 0]), float(peaks[i, 1]), "wx", markersize=9, markeredgewidth=2.5)
+        overlay.plot(float(peaks[i, 0]), float(peaks[i, 1]), "kx", markersize=7, markeredgewidth=1.2)
+        inside = bool(boxes[i, 0] <= peaks[i, 0] < boxes[i, 2] and boxes[i, 1] <= peaks[i, 1] < boxes[i, 3])
+        overlay.set_title("peak in the box" if inside else "peak outside", fontsize=8)
+        raw.axis("off")
+        overlay.axis("off")
     fig.tight_layout()
     return fig

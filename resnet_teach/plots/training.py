@@ -33,8 +33,10 @@ def plot_histories(histories: Mapping[str, Mapping[str, List[float]]],
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no "epoch 1.25" ticks on short runs
         ax.set_ylabel(LABELS.get(metric, metric))
         ax.grid(alpha=0.3)
-    axes[0][0].legend()
+    # The legend sits below the panels, so it never hides a point of a curve.
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 4), frameon=False)
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
     return fig

@@ -1,37 +1,54 @@
 """Notebook 07's widgets: the gradient signal of any network at initialization, and the lesion of
-any block of the two trained networks. The logic is in ``resnet_teach.lessons.why``."""
+any block of the two trained networks. The logic is in ``resnet_teach.lessons.why``.
+
+With ``predict=True`` the network and the block show, while the measurement (the
+autocorrelation, the accuracies) and the drawing wait for the Reveal button; moving a control
+hides them again. ``lesion_explorer()`` without trained networks (the classroom deck) trains
+nothing until its Train button is pressed, then shows the deletion controls.
+"""
 
 from __future__ import annotations
 
 import html
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 import ipywidgets as widgets
 from torch import nn
 
-from ..data import Split
+from ..data import Split, digits
 from ..lesion import block_names
-from ..lessons.why import SIGNAL_DEPTHS, lesion_view, signal_view
-from ._common import message_html
+from ..lessons.why import (SIGNAL_DEPTHS, lesion_parts, lesion_training_plan, signal_view,
+                           train_lesion_networks)
+from ._common import Reveal, answer, message_html
 
-__all__ = ["signal_explorer", "lesion_explorer"]
+__all__ = ["signal_explorer", "lesion_explorer", "LesionExplorer"]
 
 
-def _render(view: Callable[[], str]) -> str:
+def _render(parts: Callable[[], Tuple[str, str]]) -> str:
+    """``<pre>question answer</pre>``, the answer marked (see ``_common.answer``)."""
     try:
-        return f"<pre>{html.escape(view())}</pre>"
+        question, result = parts()
     except (ValueError, TypeError) as exc:  # a readable message, never a traceback
         return message_html(str(exc))
+    return f"<pre>{html.escape(question)} {answer(html.escape(result))}</pre>"
 
 
 def signal_explorer(
-    data: Split, depth: int = 32, kind: str = "plain", seed: int = 0, draw: bool = True
+    data: Optional[Split] = None,
+    depth: int = 32,
+    kind: str = "plain",
+    seed: int = 0,
+    draw: bool = True,
+    predict: bool = False,
 ) -> widgets.VBox:
     """Depth, wiring and seed -> the signal d logit / dt along the line and its autocorrelation.
 
+    ``data``: the images the line runs between (default: the digits' training split).
     ``box.text`` (HTML) carries the measurement in words, or the message for a nonsense choice;
-    ``box.output`` the figure (``draw=False`` skips it, for tests).
+    ``box.output`` the figure (``draw=False`` skips it, for tests); ``box.reveal`` the
+    predict-then-reveal state (``predict=True``: see the module docstring).
     """
+    data = digits("train") if data is None else data
     low, high = SIGNAL_DEPTHS
     controls = {
         "depth": widgets.IntSlider(
@@ -47,55 +64,127 @@ def signal_explorer(
         ),
     }
     text, output = widgets.HTML(), widgets.Output()
+    last = {"text": ""}  # what was last computed, shown with or without its answer
+
+    def show() -> None:
+        text.value = reveal.html(last["text"])
+        output.layout.display = None if reveal.shows_answer else "none"
+
+    reveal = Reveal(predict, refresh=show)
 
     def update(_change: Any = None) -> None:
-        result = {}
+        if _change is not None:
+            reveal.hide()  # a new question: the class predicts again
+        result: Dict[str, Any] = {}
 
-        def measure() -> str:
+        def measure() -> Tuple[str, str]:
             result.update(
                 signal_view(controls["depth"].value, controls["kind"].value, data, controls["seed"].value)
             )
-            return result["text"]
+            return result["question"], result["answer"]
 
-        text.value = _render(measure)
-        if not draw:
-            return
-        output.clear_output(wait=True)
-        if result:
-            import matplotlib.pyplot as plt
+        last["text"] = _render(measure)
+        if draw:
+            output.clear_output(wait=True)
+            if result:
+                import matplotlib.pyplot as plt
 
-            from ..plots.why import plot_signals
+                from ..plots.why import plot_signals
 
-            with output:
-                plot_signals({result["text"].split(":")[0]: result})
-                plt.show()
-
-    for control in controls.values():
-        control.observe(update, names="value")
-    update()
-    box = widgets.VBox([widgets.HBox(list(controls.values())), text, output])
-    box.controls, box.text, box.output = controls, text, output
-    return box
-
-
-def lesion_explorer(models: Mapping[str, nn.Module], data: Split) -> widgets.VBox:
-    """Pick a trained network and one of its blocks: the test accuracy without that block (``box.text``)."""
-    first = next(iter(models))
-    names = block_names(models[first])
-    controls = {
-        "network": widgets.Dropdown(options=list(models), value=first, description="network"),
-        "block": widgets.Dropdown(options=names, value=names[-1], description="delete"),
-    }
-    text = widgets.HTML()
-
-    def update(_change: Any = None) -> None:
-        text.value = _render(
-            lambda: lesion_view(models, controls["network"].value, controls["block"].value, data)
-        )
+                with output:
+                    plot_signals({result["text"].split(":")[0]: result})
+                    plt.show()
+        show()
 
     for control in controls.values():
         control.observe(update, names="value")
     update()
-    box = widgets.VBox([widgets.HBox(list(controls.values())), text])
-    box.controls, box.text = controls, text
+    box = widgets.VBox([widgets.HBox(list(controls.values()))] + ([reveal.button] if predict else [])
+                       + [text, output])
+    box.controls, box.text, box.output, box.reveal = controls, text, output, reveal
     return box
+
+
+class LesionExplorer(widgets.VBox):
+    """Pick a trained network and one of its blocks: the test accuracy without that block.
+
+    ``controls`` (network, block: empty until there are trained networks), ``text`` (HTML),
+    ``reveal``; without networks also ``train_button`` and ``progress`` (the training's
+    progress bars), and ``models`` once trained.
+    """
+
+    def __init__(self, models: Optional[Mapping[str, nn.Module]] = None, data: Optional[Split] = None,
+                 predict: bool = False) -> None:
+        self.reveal = Reveal(predict, refresh=self.show)
+        self.data = digits("test") if data is None else data
+        self.models: Optional[Dict[str, nn.Module]] = None
+        self.controls: Dict[str, widgets.Dropdown] = {}
+        self.row, self.text = widgets.HBox(), widgets.HTML()
+        self.train_button = widgets.Button(description="Train", icon="play", button_style="primary",
+                                           tooltip="Train the two networks (a progress bar shows each)")
+        self.progress = widgets.Output()
+        self._text = ""
+        rows = [self.row] + ([self.reveal.button] if predict else []) + [self.text]
+        if models is None:
+            rows = [widgets.HBox([self.train_button]), self.progress] + rows
+        super().__init__(rows)
+        if models is None:  # nothing trains until the button is pressed
+            self.train_button.on_click(self.train)
+            self._text = f"<span>{html.escape(lesion_training_plan())}</span>"
+            self.show()
+        else:
+            self.install(models)
+
+    def train(self, _button: Any = None) -> None:
+        """Train notebook 07's two networks (progress bars in ``progress``), then offer the controls."""
+        self.train_button.disabled = True
+        try:
+            with self.progress:
+                models = train_lesion_networks()
+            self.progress.clear_output()
+        finally:
+            self.train_button.disabled = False
+        self.train_button.layout.display = "none"
+        self.install(models)
+
+    def install(self, models: Mapping[str, nn.Module]) -> None:
+        """Show the deletion controls for ``models`` and the first question."""
+        if not isinstance(models, Mapping) or not models:
+            raise TypeError(f"models must be a non-empty dict of trained networks, got {models!r}")
+        self.models = dict(models)
+        first = next(iter(self.models))
+        names = block_names(self.models[first])
+        self.controls = {
+            "network": widgets.Dropdown(options=list(self.models), value=first, description="network"),
+            "block": widgets.Dropdown(options=names, value=names[-1], description="delete"),
+        }
+        for control in self.controls.values():
+            control.observe(self.update, names="value")
+        self.row.children = list(self.controls.values())
+        self.reveal.hide()  # a question to predict (and a Reveal button that works) from now on
+        self.update()
+
+    def update(self, change: Optional[dict] = None) -> None:
+        if change is not None:
+            self.reveal.hide()  # a new question: the class predicts again
+        self._text = _render(lambda: lesion_parts(self.models, self.controls["network"].value,
+                                                  self.controls["block"].value, self.data))
+        self.show()
+
+    def show(self) -> None:
+        """Draw what was last computed, with or without the answer (see ``Reveal``)."""
+        self.text.value = self.reveal.html(self._text)
+        if self.models is None:
+            self.reveal.button.disabled = True  # nothing to reveal before the networks are trained
+
+
+def lesion_explorer(models: Optional[Mapping[str, nn.Module]] = None, data: Optional[Split] = None,
+                    predict: bool = False) -> LesionExplorer:
+    """Pick a trained network and one of its blocks: the test accuracy without that block (``box.text``).
+
+    ``models``: the trained networks, e.g. ``{"resnet-32": ..., "plain-32": ...}``; without them a
+    Train button trains notebook 07's two (``lessons.why.train_lesion_networks``) when pressed.
+    ``data``: the held-out images (default: the digits' test split). ``predict=True``: see the
+    module docstring.
+    """
+    return LesionExplorer(models, data, predict)

@@ -13,7 +13,8 @@ from ...text import format_table
 from ...trace import build_on_meta
 from .building import (CHANNEL_RANGE, IMAGENET_BUILDERS, NETWORKS, SIZE_RANGE, compare_with_torchvision, flops_table,
                        layer_counts, meta_network, stage_table, torchvision_reference)
-from .exercises import check_fc_params, check_layer4_size, check_main_path_convs, check_smallest_input
+from .exercises import (RESNET200_LAYERS, check_fc_params, check_layer4_size, check_macs_ratio,
+                        check_main_path_convs, check_smallest_input)
 from .explorer import NetworkReport, explore_network
 from .spatial import SpatialStep, spatial_steps
 
@@ -23,4 +24,5 @@ __all__ = [
     "layer_counts", "StageRow", "stage_report", "network_macs", "torchvision_reference", "flops_table",
     "compare_with_torchvision", "NetworkReport", "explore_network",
     "check_layer4_size", "check_fc_params", "check_main_path_convs", "check_smallest_input",
+    "check_macs_ratio", "RESNET200_LAYERS",
 ]

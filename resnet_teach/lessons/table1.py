@@ -1,0 +1,217 @@
+"""Notebook 04: the paper's Table 1 rendered from our modules, activation memory, and the
+receptive field stage by stage.
+
+Everything is read from the networks (built on the meta device: shapes, no memory); the only
+constants are the paper's numbers, quoted in ``PAPER_TABLE1`` to be compared with.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Sequence
+
+import torch
+from torch import nn
+
+from .._checks import check_choice, check_int
+from ..arithmetic import conv_output_size, receptive_field_steps
+from ..blocks import Bottleneck
+from ..resnet import ResNet
+from ..trace import trace_shapes
+from ..exercises import Feedback
+from ..paper import PAPER_TABLE1_ARCHITECTURE, PAPER_TABLE1_GFLOPS
+from .conv import measured_receptive_field
+from .mistakes import check_with_mistakes
+from .networks import IMAGENET_BUILDERS, build_on_meta, network_macs, stage_report
+
+__all__ = ["PAPER_TABLE1", "STAGE_NAMES", "table1", "activation_memory", "counted_output_values",
+           "main_path_layers",
+           "stage_receptive_fields", "tf_slim_v1_layers", "check_stem_activation_bytes",
+           "check_rf_growth"]
+
+# He et al. 2015, Table 1, as quoted in resnet_teach.paper: the numbers our modules must give.
+PAPER_TABLE1: Dict[str, Any] = {**PAPER_TABLE1_ARCHITECTURE, "GFLOPs": dict(PAPER_TABLE1_GFLOPS)}
+STAGE_NAMES = {"stem": "conv1", "layer1": "conv2_x", "layer2": "conv3_x", "layer3": "conv4_x",
+               "layer4": "conv5_x", "head": "head"}
+
+
+def _meta(depth: int, **kwargs: Any) -> ResNet:
+    check_choice("depth", depth, tuple(IMAGENET_BUILDERS))
+    return build_on_meta(IMAGENET_BUILDERS[depth], **kwargs)
+
+
+def _block_text(layer: nn.Sequential) -> str:
+    block = layer[0]
+    convs = [block.conv1, block.conv2] + ([block.conv3] if isinstance(block, Bottleneck) else [])
+    inner = ", ".join(f"{c.kernel_size[0]}x{c.kernel_size[0]} {c.out_channels}" for c in convs)
+    return f"[{inner}] x {len(layer)}"
+
+
+def table1(depths: Sequence[int] = tuple(IMAGENET_BUILDERS)) -> Dict[str, Any]:
+    """The rows of Table 1, read from our networks: layer name, output size, one column per
+    depth, and a last row of G multiply-adds (v1, the paper's network), each asserted against
+    ``PAPER_TABLE1`` by the caller. Returns {"rows": [...], "checks": {...}}."""
+    nets = {d: _meta(d, stride_in_1x1=_is_bottleneck(d)) for d in depths}
+    reports = {d: stage_report(net, 224) for d, net in nets.items()}
+    rows, sizes, blocks, filters = [], {}, {}, {}
+    for i, stage in enumerate(("stem", "layer1", "layer2", "layer3", "layer4", "head")):
+        name = STAGE_NAMES[stage]
+        net0 = nets[depths[0]]
+        if stage == "stem":  # the paper's conv1 row is the 7x7 conv alone; the pool opens conv2_x
+            size = conv_output_size(224, net0.conv1.kernel_size[0], net0.conv1.stride[0], net0.conv1.padding[0])
+        else:
+            size = reports[depths[0]][i].output_shape[-1] if stage != "head" else 1
+        sizes[name] = size
+        row = {"layer name": name, "output size": f"{size}x{size}"}
+        for d, net in nets.items():
+            if stage == "stem":
+                c = net.conv1
+                row[f"{d}-layer"] = f"{c.kernel_size[0]}x{c.kernel_size[0]} {c.out_channels}, stride {c.stride[0]}"
+            elif stage == "head":
+                row[f"{d}-layer"] = f"average pool, {net.fc.out_features}-d fc, softmax"
+            else:
+                layer = getattr(net, stage)
+                p = net.maxpool
+                pool = f"{p.kernel_size}x{p.kernel_size} max pool/{p.stride}; " if stage == "layer1" else ""
+                row[f"{d}-layer"] = pool + _block_text(layer)
+                blocks.setdefault(d, []).append(len(layer))
+                b = layer[0]
+                convs = [b.conv1, b.conv2] + ([b.conv3] if isinstance(b, Bottleneck) else [])
+                filters.setdefault(d, []).append([(c.kernel_size[0], c.out_channels) for c in convs])
+        rows.append(row)
+    gmacs = {d: network_macs(net, 224) / 1e9 for d, net in nets.items()}
+    rows.append({"layer name": "FLOPs", "output size": "", **{f"{d}-layer": f"{gmacs[d]:.2f}x10^9" for d in depths}})
+    return {"rows": rows, "output size": sizes, "blocks": blocks, "filters": filters, "GMACs": gmacs}
+
+
+def _is_bottleneck(depth: int) -> bool:
+    """The paper's network is v1 (stride on the first 1x1); BasicBlocks have no 1x1 to move it to."""
+    return isinstance(_meta(depth).layer1[0], Bottleneck)
+
+
+_COUNTED = (nn.Conv2d, nn.BatchNorm2d, nn.MaxPool2d, nn.AdaptiveAvgPool2d, nn.Linear)
+
+
+def activation_memory(depth: int, batch_size: int = 1, input_size: int = 224,
+                      bytes_per_value: int = 4) -> List[Dict[str, Any]]:
+    """Values each stage's conv, BN, pooling and fc layers output, and their float32 bytes.
+
+    That is about what training keeps for the backward pass (ReLUs and the additions work in
+    place in torchvision's ResNet, so they add nothing). Traced on the meta device: the shapes
+    of a real forward pass, at no cost, at any batch size.
+    """
+    n = check_int("batch_size", batch_size, 1)
+    size = check_int("input_size", input_size, 1)
+    model = _meta(depth)
+    with torch.device("meta"):
+        trace = trace_shapes(model, (n, 3, size, size))
+    stages: Dict[str, int] = {}
+    for row in trace:
+        if row.type not in {t.__name__ for t in _COUNTED}:
+            continue
+        values = 1
+        for d in row.output_shape:
+            values *= d
+        stage = _stage_of(row.name)
+        stages[stage] = stages.get(stage, 0) + values
+    return [{"stage": s, "values": v, "MB": round(v * bytes_per_value / 1e6, 1)} for s, v in stages.items()]
+
+
+def _stage_of(name: str) -> str:
+    top = name.split(".")[0]
+    return "stem" if top in ("conv1", "bn1", "maxpool") else ("head" if top in ("avgpool", "fc") else top)
+
+
+def counted_output_values(model: nn.Module, x: torch.Tensor) -> Dict[str, int]:
+    """Run ``model(x)`` with hooks and add up ``output.numel()`` of the real output tensors of
+    its conv, BN, pooling and fc layers, per stage: the check of ``activation_memory``."""
+    counts: Dict[str, int] = {}
+    hooks = []
+    for name, m in model.named_modules():
+        if isinstance(m, _COUNTED):
+            def hook(module: nn.Module, args: Any, output: torch.Tensor, stage: str = _stage_of(name)) -> None:
+                counts[stage] = counts.get(stage, 0) + output.numel()
+            hooks.append(m.register_forward_hook(hook))
+    try:
+        with torch.no_grad():
+            model(x)
+    finally:
+        for h in hooks:
+            h.remove()
+    return counts
+
+
+def main_path_layers(model: ResNet) -> Dict[str, List[nn.Module]]:
+    """The convs and pools on the longest path of each stage (the residual branches)."""
+    if not isinstance(model, ResNet):
+        raise TypeError(f"model must be a ResNet, got {type(model).__name__}")
+    if model.deep_stem:
+        raise ValueError("main_path_layers handles the 7x7 stem (deep_stem=False)")
+    out = {"stem": [model.conv1, model.maxpool]}
+    for name in ("layer1", "layer2", "layer3", "layer4"):
+        out[name] = [getattr(b, c) for b in getattr(model, name) for c in ("conv1", "conv2", "conv3") if hasattr(b, c)]
+    return out
+
+
+def _geometry(layers: Sequence[nn.Module]) -> List[tuple]:
+    """(kernel, stride, dilation) tuples of conv/pool modules (square)."""
+    out = []
+    for m in layers:
+        k = m.kernel_size if isinstance(m.kernel_size, int) else m.kernel_size[0]
+        s = m.stride if isinstance(m.stride, int) else m.stride[0]
+        d = getattr(m, "dilation", 1)
+        out.append((k, s, d if isinstance(d, int) else d[0]))
+    return out
+
+
+def stage_receptive_fields(model: ResNet, measure: bool = True) -> List[Dict[str, Any]]:
+    """Receptive field and jump after each stage, by the formula (``receptive_field_steps``)
+    and, with ``measure``, by autograd on a 1-D stack of the same geometry (notebook 01)."""
+    rows, stack = [], []
+    for stage, layers in main_path_layers(model).items():
+        stack += _geometry(layers)
+        last = receptive_field_steps(stack)[-1]
+        row = {"stage": stage, "receptive field": last["receptive_field"], "jump": last["jump"]}
+        if measure:
+            row["measured"] = measured_receptive_field(stack)
+        rows.append(row)
+    return rows
+
+
+def tf_slim_v1_layers(blocks: Sequence[int] = (3, 4, 6, 3)) -> List[tuple]:
+    """TF-Slim's resnet_v1_50 main path: the stride-2 3x3 is the LAST unit of blocks 1-3
+    (torchvision puts it in the FIRST unit of the next stage)."""
+    layers = [(7, 2, 1), (3, 2, 1)]
+    for i, n in enumerate(blocks):
+        for u in range(n):
+            s = 2 if (i < len(blocks) - 1 and u == n - 1) else 1
+            layers += [(1, 1, 1), (3, s, 1), (1, 1, 1)]
+    return layers
+
+
+# --- exercises --------------------------------------------------------------------------------
+
+def check_stem_activation_bytes(answer: Any) -> Feedback:
+    """Bytes of conv1's output of a ResNet at 224x224, batch 64, float32."""
+    net = _meta(50)
+    with torch.device("meta"):
+        out = net.conv1(torch.zeros(64, 3, 224, 224))  # (64, 64, 112, 112)
+    expected = out.numel() * 4
+    return check_with_mistakes(
+        answer, expected, f"{expected:,} = 64 · 64 · 112 · 112 values x 4 bytes (about "
+                          f"{expected / 1e6:.0f} MB for one layer's output).",
+        mistakes=[(expected // 64, "That is one image: the batch has 64."),
+                  (expected // 4, "That counts values; each float32 takes 4 bytes."),
+                  (expected * 4, "conv1 has stride 2: its output is 112x112, not 224x224.")],
+        hint="Output shape (N, C, H, W) = (64, 64, 112, 112); 4 bytes per float32 value.")
+
+
+def check_rf_growth(answer: Any) -> Feedback:
+    """How much one more 3x3 conv (stride 1) grows the receptive field where the jump is 16."""
+    before = receptive_field_steps([(16, 16)])[-1]  # any stack with jump 16
+    after = receptive_field_steps([(16, 16), (3, 1)])[-1]
+    expected = after["receptive_field"] - before["receptive_field"]
+    return check_with_mistakes(
+        answer, expected, f"{expected} = (k - 1) · jump = 2 · 16 pixels.",
+        mistakes=[(2, "Each step of the 3x3 is 16 input pixels apart here: multiply by the jump."),
+                  (16, "A 3x3 reaches k - 1 = 2 steps further, not 1."),
+                  (48, "Use k - 1 = 2, not k = 3: the centre tap adds nothing new.")],
+        hint="r_out = r_in + (k - 1) · jump.")
