@@ -259,7 +259,7 @@ def test_the_notebooks_revealable_solutions_are_correct():
     source = (Path(__file__).resolve().parent.parent / "notebooks" / "src" / "02_batch_norm.py").read_text()
     from resnet_teach.lessons import bn_backward, norms  # issue 15's sections
 
-    checkers = re.findall(r"^(?:lesson|lesson_bn|norms)\.(check_\w+)\(answer\)$", source, flags=re.M)
+    checkers = re.findall(r"^(?:lesson|lesson_bn|bn_backward|norms)\.(check_\w+)\(answer\)$", source, flags=re.M)
     solutions = re.findall(r"<details><summary>Show solution</summary>.*?^# answer = (.+?)$", source,
                            flags=re.M | re.S)
     assert len(checkers) == len(solutions) >= 3
