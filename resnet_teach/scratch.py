@@ -80,7 +80,7 @@ class ScratchBatchNorm2d(nn.Module):
         if use_batch_stats:
             values_per_channel = x.shape[0] * x.shape[2] * x.shape[3]  # m = N * H * W
             if values_per_channel == 1:
-                # the same words as PyTorch: one value has no variance to normalise by
+                # the same words as PyTorch: one value normalizes to beta, its unbiased variance is 0/0
                 raise ValueError(f"Expected more than 1 value per channel when training, got input size {x.size()}")
             mean = x.mean(dim=(0, 2, 3))  # (C,)
             var = x.var(dim=(0, 2, 3), correction=0)  # (C,) biased: divide by m

@@ -259,7 +259,7 @@ def test_the_notebooks_revealable_solutions_are_correct():
     source = (Path(__file__).resolve().parent.parent / "notebooks" / "src" / "02_batch_norm.py").read_text()
     from resnet_teach.lessons import bn_backward, norms  # issue 15's sections
 
-    checkers = re.findall(r"^(?:lesson|lesson_bn|norms)\.(check_\w+)\(answer\)$", source, flags=re.M)
+    checkers = re.findall(r"^(?:lesson|lesson_bn|bn_backward|norms)\.(check_\w+)\(answer\)$", source, flags=re.M)
     solutions = re.findall(r"<details><summary>Show solution</summary>.*?^# answer = (.+?)$", source,
                            flags=re.M | re.S)
     assert len(checkers) == len(solutions) >= 3
@@ -355,3 +355,25 @@ def test_import_resnet_teach_stays_light():
             "print('matplotlib' in sys.modules, 'ipywidgets' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+@pytest.mark.parametrize("check, answer, words", [
+    (lesson.check_running_stats, (0.3, 4.3), "as Keras does (section 4)"),
+    (lesson.check_running_stats, (0.03, 0.99 + 0.01 * 14 / 3), "Keras's default momentum=0.99"),
+    (lesson.check_running_stats, (0.03, 0.99 + 0.01 * 3.5), "Keras's default momentum=0.99"),
+    (lesson.check_running_stats, (0.3, 1.35), "more than 1% off"),
+    (lesson.check_two_value_batch, (1, 1), "same sign"),
+    (lesson.check_which_raise, [], "0/0"),
+])
+def test_each_reviewed_wrong_answer_gets_its_own_message(check, answer, words):
+    """Issue 12 review: each of these answers used to get a generic message, or "Give a pair"
+    although it was a pair, or "give three significant digits" although it had three."""
+    feedback = check(answer)
+    assert not feedback.correct and words in feedback.message, feedback.message
+    assert "Give a pair" not in feedback.message and "significant digits (" not in feedback.message
+
+
+def test_give_a_pair_only_for_answers_that_are_not_pairs():
+    assert "Give a pair" in lesson.check_running_stats("0.3").message
+    assert "Give a pair" in lesson.check_two_value_batch((1.0,)).message
+    assert "Give a pair" not in lesson.check_two_value_batch((3.0, 1.0)).message

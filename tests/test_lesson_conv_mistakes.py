@@ -68,3 +68,23 @@ def test_receptive_field_plot_names_identical_stacks_once():
     assert labels == ["a", "b", "c: the same values as a"]
     assert sum(1 for line in ax.get_lines() if len(line.get_xdata())) == 2  # one line per distinct stack
     plt.close(fig)
+
+
+@pytest.mark.parametrize("check, answer, words", [
+    (lesson.check_stem_sizes, (112, 56), "224 x 224"),
+    (lesson.check_stem_sizes, (25, 50), "wrong order"),
+    (lesson.check_stem_sizes, (50, 26), "pool size is rounded UP"),
+    (lesson.check_stem_sizes, (51, 25), "conv size is rounded UP"),
+    (lesson.check_stem_sizes, "50, 25", "string"),
+    (lesson.check_tf_same_padding, (1, 2), "add up to 3"),
+    (lesson.check_tf_same_padding, (0, 3), "add up to 3"),
+    (lesson.check_ceil_mode_pool, "2", "Give an int"),
+    (lesson.check_ceil_mode_pool, 2.5, "Give one int"),
+    (lesson.check_dilated_receptive_field, 16, "one too many"),
+    (lesson.check_dilated_receptive_field, 14, "one too few"),
+])
+def test_each_reviewed_wrong_answer_gets_its_own_message(check, answer, words):
+    """Issue 12 review: each of these answers used to get a generic (or wrong-kind) message."""
+    feedback = check(answer)
+    assert not feedback.correct and words in feedback.message, feedback.message
+    assert "Give a pair" not in feedback.message or not isinstance(answer, tuple), feedback.message

@@ -16,8 +16,9 @@
 # ## How to use these notebooks
 # * Run the cells from top to bottom (**Run ▸ Run All Cells**, or Shift+Enter cell by cell).
 #   Everything runs on a CPU; nothing is downloaded.
-# * Every number the text states is computed by the code beside it, usually checked against
-#   PyTorch itself. If you change a cell, the `assert`s tell you when a claim stops holding.
+# * Every number measured from code is computed beside it, usually checked against PyTorch
+#   itself; facts about papers and versions (section numbers, "since PyTorch 1.9") are cited.
+#   If you change a cell, the `assert`s tell you when a claim stops holding.
 # * Sliders (widgets) show how a result follows from its formula. Move them; nothing can break:
 #   a combination that makes no sense shows a message that says why.
 #   Until its cell has run, a widget shows as one line of text such as
@@ -123,14 +124,18 @@ print("CPU threads PyTorch uses:", torch.get_num_threads())
 # | `conv3`: the shortcut's 1x1 convolution, with no BN after it | `downsample` = 1x1 conv **and** BN; a Bottleneck's `conv3` is its expanding 1x1 |
 # | every convolution keeps its bias | `bias=False` (the BN after it has a shift) |
 #
-# Those posts also contain a few mistakes, which the notebooks run and correct ("spot the
+# Those posts also contain a few **mistakes**, which the notebooks run and correct ("spot the
 # bug"): a model with `run` instead of `forward` (03); a ReLU on the residual branch before
-# the addition (03); the stride on the first 1x1 convolution, which is ResNet v1, not
-# torchvision's v1.5 (03); "ResNet-50 has 50 convolutional layers" (04); the last Linear layer
-# "outputs probabilities" — it outputs logits (04); BatchNorm called 归一化, which post 003
-# itself defines as scaling into 0–1 (02); post 004's Keras model with `padding='same'` at
-# stride 2, which shifts by a pixel when ported with PyTorch's symmetric padding (01); a fixed
-# `AvgPool2d(7)` that only works at 224x224 (06).
+# the addition (03); "ResNet-50 has 50 convolutional layers" (04); the last Linear layer
+# "outputs probabilities" — it outputs logits (04); a fixed `AvgPool2d(7)` that only works at
+# 224x224 (06).
+#
+# And a few **pitfalls and naming traps**, which are right where they stand but catch you when
+# you carry them elsewhere: post 004's Keras model with `padding='same'` at stride 2 is correct
+# Keras, but shifts by a pixel when ported with PyTorch's symmetric padding (01, 02); the
+# stride on the first 1x1 convolution is the paper's own ResNet v1, not torchvision's v1.5
+# (03); BatchNorm's standard Chinese name 批量归一化 says 归一化, which post 003 itself defines
+# as scaling into 0–1 (02).
 
 # %% [markdown]
 # ## For instructors: the widgets in class
@@ -164,5 +169,6 @@ print("CPU threads PyTorch uses:", torch.get_num_threads())
 # %% [markdown]
 # ## Summary
 # - Run the cells in order; sliders need their cell to have run.
-# - Every stated number is computed and checked by code, mostly against PyTorch.
+# - Every number measured from code is computed and checked beside it, mostly against PyTorch;
+#   facts about papers and versions are cited.
 # - Next: [01 · Convolution arithmetic you can slide](01_conv_arithmetic.ipynb).

@@ -181,24 +181,29 @@ assert after_conv.shape[-1] == conv_output_size(224, 7, 2, 3)
 assert after_pool.shape[-1] == pool_output_size(after_conv.shape[-1], 3, 2, 1)
 
 # %% [markdown]
-# ### Spot the bug: "/2Stride"
+# ### Spot the bug: the missing floor
 #
-# Blog post 002, which many students read, gives the max-pooling size as
-# `(Input Size − Kernel Size + 2×Padding)/2Stride + 1`. Read as written, that divides by
-# *two times* the stride. Pooling windows are counted exactly like convolution windows: the formula
-# is the same one, divided by the stride once. The same post also writes the convolution formula
-# without the floor, which does not even give a whole number for the stem:
+# Blog post 002 gives the max-pooling size as `(Input Size − Kernel Size + 2×Padding)/2Stride + 1`,
+# with the worked example `(112−3+2×1)/2+1=56`. Its own example divides by the stride once, so
+# "2Stride" is almost certainly a typo for "/Stride": pooling windows are counted exactly like
+# convolution windows. The real error is elsewhere: the post writes both formulas without the
+# floor, and then neither of its own examples gives the number it states:
 
 # %%
 n, k, s, p = 112, 3, 2, 1
-as_written = (n - k + 2 * p) / (2 * s) + 1  # "/2Stride", read literally
+pool_example = (n - k + 2 * p) / s + 1  # the post's pooling example, computed as written
 right = pool_output_size(n, k, stride=s, padding=p)
-print(f"'/2Stride' gives {as_written}, the real pooling output is {right}")
-assert as_written != right == nn.MaxPool2d(k, s, p)(torch.zeros(1, 1, n, n)).shape[-1]
+print(f"(112 - 3 + 2*1)/2 + 1 = {pool_example}; with the floor: {math.floor(pool_example)}; "
+      f"MaxPool2d gives {right}")
+assert math.floor(pool_example) == right == nn.MaxPool2d(k, s, p)(torch.zeros(1, 1, n, n)).shape[-1] != pool_example
 
-no_floor = (224 - 7 + 2 * 3) / 2 + 1  # the convolution formula without the floor
-print(f"without the floor: {no_floor}; with it: {math.floor(no_floor)}")
+no_floor = (224 - 7 + 2 * 3) / 2 + 1  # the post's convolution example, computed as written
+print(f"(224 - 7 + 2*3)/2 + 1 = {no_floor}; with the floor: {math.floor(no_floor)}")
 assert math.floor(no_floor) == conv_output_size(224, 7, stride=2, padding=3) != no_floor
+
+# %% [markdown]
+# Both examples leave a remainder (56.5 and 112.5), and PyTorch rounds **down**: a window that
+# does not fit is not counted. The floor is the lesson.
 
 # %% [markdown]
 # ### Exercise 1 · The stem at 100×100
@@ -292,8 +297,8 @@ check_maxpool_padding(answer)
 # negative inputs stay negative. (With zero padding, the first window `[0, -5, -4]` would return
 # 0, a value that is not in the input.) Average pooling pads with zeros, as the cell above
 # showed. And pooling padding may be **at most half the kernel**, `p ≤ k // 2`: with more, the
-# first window would sit more than half in the padding (and `k // 2` is already enough to keep
-# the size at stride 1). PyTorch checks:
+# first window would sit more than half in the padding (and, for odd k, `k // 2` is already
+# enough to keep the size at stride 1). PyTorch checks:
 
 # %%
 negatives = torch.tensor([[[-5.0, -4.0, -3.0, -2.0, -1.0]]])  # (N, C, L)
@@ -415,8 +420,10 @@ for n, k, s, torch_pad in [(224, 7, 2, 3), (112, 3, 2, 1), (56, 1, 2, 0), (7, 3,
 # builds a ResNet in Keras with `padding='same'`, and with stride 2 in the first convolution of
 # a downsampling block ("通过padding='same'自动填充输入图像,让输出size等于一半的输入size": 'same'
 # pads the input automatically so that the output is half the input). The post never mentions
-# PyTorch. But port its model to PyTorch with the usual integer `padding=1`, and every stride-2
-# window moves by a pixel. A kernel `[0, 1, 0]` copies the pixel under its centre, so the output
+# PyTorch. But port its model to PyTorch with the usual integer `padding`, and for even input
+# sizes (which is every ResNet stage at 224×224) every stride-2 window of a 3×3 or 7×7 kernel
+# moves by a pixel; the 1×1 stride-2 shortcuts need no padding and are unaffected (the table
+# above shows both, and an odd size such as 7 where the two agree). A kernel `[0, 1, 0]` copies the pixel under its centre, so the output
 # says exactly where each window sits. The input holds the values 1 to 8:
 
 # %%
@@ -430,11 +437,12 @@ assert torch.equal(tf_result, torch_result + 1)  # every TF window sits one pixe
 
 # %% [markdown]
 # In 2-D the same happens along both axes. Take the stem's 7×7 stride-2 kernel on a real photograph
-# (scikit-learn's `china.jpg`, shipped inside the package): the TensorFlow result equals PyTorch's
+# (`china.jpg`, shipped with scikit-learn: `sklearn.datasets.load_sample_image`): the TensorFlow result equals PyTorch's
 # symmetric padding applied to the image **shifted by one pixel**, not to the image itself. To port
 # TF weights faithfully, pad explicitly with `F.pad` and use `padding=0`. (Padding is one of
 # several things a port must convert: notebook [02](02_batch_norm.ipynb), section 12, ports a
-# Keras convolution + BatchNormalization completely, checked against Keras's arithmetic.)
+# Keras convolution + BatchNormalization completely, checked against `keras_forward`, our
+# hand-written model of Keras's inference arithmetic; no Keras is run.)
 
 # %%
 photo = lesson.small_photo()  # (1, 1, 48, 72), gray, in [0, 1]
@@ -725,6 +733,11 @@ for i, o, g in [(64, 64, 3), (6, 4, 3)]:
 
 # %% [markdown]
 # ### Try it: the groups explorer
+#
+# Things to try: set in_channels = 6, out_channels = 4, groups = 3: 4 channels cannot be split
+# into 3 groups, and the explorer says so; then set out_channels = 6 (two input channels per
+# group). Set groups = in_channels = out_channels (depthwise: each output channel reads one input
+# channel) and compare the parameter count with groups = 1.
 
 # %% tags=["nbval-ignore-output"]
 from resnet_teach.widgets.conv import groups_explorer
@@ -734,12 +747,14 @@ groups_explorer()
 # %% [markdown]
 # ### groups, width_per_group, replace_stride_with_dilation: three ResNet arguments
 #
-# Blog post 003 prints torchvision's `ResNet.__init__`, whose signature has three arguments its
-# docstring leaves out: `groups`, `width_per_group` and `replace_stride_with_dilation`. They
-# are this section's groups and section 7's dilation. resnet_teach's ResNet takes the same
+# Blog post 003 prints torchvision's `ResNet.__init__` with a docstring of its own, in Chinese
+# (torchvision's `__init__` has none), and that docstring leaves out four of the signature's
+# arguments: `groups`, `width_per_group`, `replace_stride_with_dilation` and `norm_layer`. The
+# first three are this section's groups and section 7's dilation (`norm_layer` picks the
+# normalization layer, `nn.BatchNorm2d` by default). resnet_teach's ResNet takes the same
 # arguments. `groups=32, width_per_group=4` turns ResNet-50 into ResNeXt-50 (32×4d): every
-# Bottleneck's 3×3 convolution becomes a grouped one (and wider: 128 channels in `layer1`
-# instead of 64). `replace_stride_with_dilation` removes a stage's stride 2 and gives the 3×3
+# Bottleneck's 3×3 convolution becomes a grouped one, and the bottleneck's inner width becomes
+# 128 in `layer1` instead of 64 (the 1×1 convolutions around the 3×3 one follow it). `replace_stride_with_dilation` removes a stage's stride 2 and gives the 3×3
 # convolutions of its later blocks dilation 2 instead, so the map stops shrinking while the
 # receptive field keeps growing (torchvision's segmentation models use it):
 

@@ -148,8 +148,8 @@ for kind, get in (("parameter", "named_parameters"), ("buffer", "named_buffers")
 # - it **normalizes** the batch with the **biased** variance (divide by m = N·H·W), which is
 #   exactly what makes this batch's channel have std 1;
 # - it **remembers** the **unbiased** variance (divide by m − 1) in `running_var`, because
-#   that is an unbiased estimate of the variance of the data the batch was drawn from, which
-#   evaluation will use.
+#   that is an unbiased estimate of the variance of the data the batch was drawn from
+#   (treating the N·H·W values as independent samples), which evaluation will use.
 
 # %%
 bn = nn.BatchNorm2d(3)
@@ -277,8 +277,8 @@ momentum_explorer()
 # ## 5. ScratchBatchNorm2d beside nn.BatchNorm2d, step by step
 #
 # Now that the running statistics are explained, the full check. Give `ScratchBatchNorm2d` and
-# `nn.BatchNorm2d` the same γ and β and train both for three steps: the same batch, the same loss,
-# then one SGD step each. At every step the outputs, the gradients (of the loss with respect
+# `nn.BatchNorm2d` the same γ and β and train both for three steps: at each step both get the same batch
+# and the same loss, then one SGD step each. At every step the outputs, the gradients (of the loss with respect
 # to γ, β **and the input**) and the updated parameters must agree; at the end the buffers
 # too, and the outputs in evaluation mode. "Agree" means `torch.testing.assert_close`: equal
 # up to float32 rounding, since the two add up the same numbers in a different order.
@@ -344,7 +344,8 @@ assert abs(out[:, 1].std(correction=0).item() - (var1 / (var1 + bn.eps)) ** 0.5)
 
 # %% [markdown]
 # **`affine`** decides whether γ and β exist (`affine=False`: no parameters at all).
-# **`bias=False`** (a keyword of recent PyTorch versions) keeps γ but drops β.
+# **`bias=False`** (a keyword since PyTorch 2.12, which is why this project needs torch ≥ 2.12)
+# keeps γ but drops β.
 # **`track_running_stats`** decides whether the running statistics exist. Without them the
 # layer normalizes with the batch's statistics even in eval mode, so its output for one image
 # still depends on the other images in the batch.
@@ -463,11 +464,28 @@ assert all(std_plain[a] > std_plain[b] for a, b in zip(stages, stages[1:]))  # w
 assert std_plain["avgpool"] < 0.25 * std_plain["relu"]
 
 # %% [markdown]
-# With BN, every stage's output has a std of about 0.6 (a standardized channel after a ReLU
-# has about 0.58), whatever the weights are. Without BN nothing holds the scale, and it shrinks
+# With BN, every stage's output has a std of about 0.6, whatever the weights are: that is the
+# std of a standardized channel after a ReLU, √(1/2 − 1/(2π)) for normal values. A million
+# standard normal samples, through a ReLU:
+
+# %%
+standard_normal = torch.randn(10**6, generator=torch.Generator().manual_seed(0))
+relu_std = standard_normal.relu().std().item()
+print(f"std after ReLU: {relu_std:.2f}   (formula: {(0.5 - 1 / (2 * math.pi)) ** 0.5:.2f})")
+assert abs(relu_std - (0.5 - 1 / (2 * math.pi)) ** 0.5) < 0.005
+
+# %% [markdown]
+# Without BN nothing holds the scale, and it shrinks
 # stage after stage: by the global average pool the signal is a small fraction of what the
 # first layer produced (the asserts check: shrinking at every stage, less than a quarter at the
-# pool). At initialization both networks' logits are small, so both start near a uniform
+# pool). Why, when He initialization is meant to preserve the scale? Three reasons, all in this
+# network: torchvision's initialization (which `cifar_resnet` uses) is He's `fan_out` mode, which
+# keeps the scale of the gradients on the way back, not of the signal on the way forward; the
+# first convolution reads 1 channel, so its fan-in is 9 but its fan-out 72, and its weights are
+# sized for 72; and on the 4×4 and 2×2 maps zero padding fills most of each 3×3 window, so each
+# output sums fewer real inputs. (Blog post 003's point 3, "减小参数初始化带来的影响", BN reduces
+# the effect of the initialization, is exactly this: with BN none of the three matters.) At
+# initialization both networks' logits are small, so both start near a uniform
 # guess; what differs is how strongly the weights can move them.
 #
 # Does a small signal mean "vanishing gradients", the problem blog posts 001 and 003 say BN
@@ -525,7 +543,7 @@ plt.show()
 # guess: its signal and its gradients start small (above), and it takes many steps to grow
 # out of that (with this seed it has begun to by the last epoch; with other seeds it may not
 # have). It ends the run with a training loss several times higher (the ratio is printed
-# above; `benchmarks/bn_claims.py` checks this section's claims for seeds 0 to 3). One run at one learning rate, though. Is 0.1 simply the wrong rate for the network
+# above; `benchmarks/bn_claims.py`, not this notebook, checks this section's claims for seeds 0 to 3). One run at one learning rate, though. Is 0.1 simply the wrong rate for the network
 # without BN?
 #
 # ### Predict, then run: which learning rates work?
@@ -546,7 +564,7 @@ for i, (norm, lr) in enumerate(sweep_plan):
 prediction = ...  # a list of run numbers, e.g. [0, 1]
 
 # %% [markdown]
-# Now run it (about 6 seconds):
+# Now run it (a few seconds on a laptop):
 
 # %% tags=["nbval-ignore-output"]
 sweep = lesson_bn.lr_sweep(lambda bn: small_net(None if bn else no_norm), train_set, sweep_lrs,
@@ -567,13 +585,15 @@ lesson_bn.check_failed_runs(prediction, sweep)
 # %% [markdown]
 # Without BN there is a narrow window. At 0.01 the network never leaves the guessing plateau in
 # three epochs: a small step is not "safe", it is too small for gradients that are small
-# already. At 1.0 the first steps throw the weights far off and the loss jumps up (or becomes
-# `nan`). With BN all three rates learn, even 1.0. BN makes each layer's output independent of
+# already (the small signal explains this plateau). At 1.0 the unnormalized steps overshoot:
+# the first steps throw the weights far off and the loss jumps up (or becomes `nan`). With BN
+# all three rates learn, even 1.0: this is blog post 003's point 2, "可以应用更大的学习率" (a
+# larger learning rate can be used), measured. BN makes each layer's output independent of
 # the scale of the weights before it, so a large step cannot blow the signal up, and a small
 # signal is scaled back up. This is the effect Ioffe & Szegedy (2015, section 3.3, "Batch
 # Normalization enables higher learning rates") describe. (Three rates, one seed, one small
 # network and three epochs: a sketch of the effect, not a tuned comparison. The asserts held
-# for seeds 0 to 3.)
+# for seeds 0 to 3 in `benchmarks/bn_claims.py`.)
 #
 # ## 9. Forgetting `model.eval()`, measured
 #
@@ -662,8 +682,12 @@ assert ratio[last] < 0.8 and abs(ratio["bn1"] - 1) < 0.1 and after < before
 #
 # ## 10. A batch of one
 #
-# In training mode a channel needs more than one value to have a variance. A batch of one
-# image whose feature map is 1×1 has exactly one value per channel, and PyTorch refuses:
+# In training mode a channel needs more than one value. A single value would normalize to β
+# whatever it was (its biased variance is 0, so x − mean = 0), and its unbiased variance, the
+# one `running_var` remembers, would be 0/0 (divide by m − 1 = 0): post 003's own reasoning,
+# "使用无偏样本方差 … 因此如果batch_size=1,会报错" (the unbiased variance is used … therefore
+# batch_size=1 raises an error). A batch of one image whose feature map is 1×1 has exactly one
+# value per channel, and PyTorch refuses (a check in its Python code, before any arithmetic):
 
 # %% tags=["raises-exception"]
 bn = nn.BatchNorm2d(3)  # training mode
@@ -730,7 +754,8 @@ _ = resnet18.eval()  # back to evaluation mode (below we only count its paramete
 #
 # **归一化 or 标准化?** Blog post 003 describes BatchNorm2d in these words: "以一个batch为统计单位,
 # 在C(channel)维度上进行归一化 … BatchNorm2d会计算其均值和方差,并使用这两个参数对数据进行归一化"
-# (it takes the batch as the unit of statistics and 归一化s along the channel dimension: it
+# (it takes the batch as the unit of statistics and 归一化s along the channel dimension, which
+# means per channel, over (N, H, W), not across channels: it
 # computes the mean and the variance and uses them to 归一化 the data). Further down, the same
 # post defines the two words it uses:
 #
@@ -827,7 +852,8 @@ assert rt.count_parameters(no_params) == 0 and not torch.allclose(out_a, out_b)
 # (1) of each channel, for each batch, before γ and β; and section 8 showed that this keeps the
 # signal at one size through the network. But γ and β are learned precisely so that they can
 # move these again, and only the mean and the std are ever controlled, not the shape of the
-# distribution. The BN layers of our trained network, in eval mode on the test images:
+# distribution (post 003 says so itself of 标准化: "切记:并非一定是正态的", remember: not
+# necessarily normal). The BN layers of our trained network, in eval mode on the test images:
 
 # %% tags=["nbval-ignore-output"]
 bn_stats = lesson_bn.bn_output_stats(with_bn, test_set.images)
@@ -843,7 +869,8 @@ assert all_stds.max() > 1.4 * all_stds.min() and all_means.max() - all_means.min
 # layer. ("Internal covariate shift", the motivation of the original paper, is a debated
 # explanation: Santurkar et al., 2018, "How Does Batch Normalization Help Optimization?",
 # trained networks with random noise injected after every BN layer, so that the
-# distributions kept shifting, and found them training about as well: their Figure 2.)
+# distributions kept shifting, and found them training about as well as networks with ordinary
+# BN, and better than networks without BN: their Figure 2.)
 #
 # **"BN suppresses vanishing gradients"** (post 003, point 1; post 001 says the same of the
 # residual connection). Section 8 measured what happens in our small network: without BN the
@@ -856,8 +883,8 @@ assert all_stds.max() > 1.4 * all_stds.min() and all_means.max() - all_means.min
 # Blog post 004 builds its ResNet in TensorFlow/Keras: each "weight layer" is a convolution
 # followed by 批标准化 (batch normalization), with `padding='same'`, the first one of a block
 # with stride 2 when it downsamples, and feature maps of shape `[b, w, h, c]`, channels last.
-# The post never mentions PyTorch, but students port such models. Five conventions differ,
-# and each one must be converted by hand:
+# The post never mentions PyTorch, but students port such models. Six conventions differ; the
+# first five must be converted by hand:
 #
 # | | Keras | PyTorch |
 # |---|---|---|
@@ -866,6 +893,11 @@ assert all_stds.max() > 1.4 * all_stds.min() and all_means.max() - all_means.min
 # | BN ε | `epsilon=1e-3` | `eps=1e-5` |
 # | BN momentum | `momentum=0.99`, the weight of the OLD value | `momentum=0.1`, the weight of the NEW batch |
 # | `'same'` at stride 2 | pads the odd pixel at the end | integer `padding` is symmetric |
+# | moving variance update (training only) | the **biased** batch variance (Keras 3 takes it from `keras.ops.moments`) | the **unbiased** one (divide by m − 1, section 3) |
+#
+# The last row cannot be converted by a setting, and does not matter for inference: it only
+# makes the running variance drift slightly differently if you go on training after the port
+# (by the factor m/(m − 1), tiny for large batches).
 #
 # `resnet_teach.lessons.keras_port` holds random weights stored as Keras stores them (half of
 # the channels with a moving variance of about 10⁻³, the case where ε matters),
@@ -885,11 +917,17 @@ ported = keras_port.port_to_torch(block, size=8)
 print(ported)
 torch_out = ported(images_nhwc.permute(0, 3, 1, 2))  # (N, H, W, C) -> (N, C, H, W)
 torch.testing.assert_close(torch_out.permute(0, 2, 3, 1), keras_out, atol=1e-5, rtol=1e-5)
-print("the port gives Keras's output:", tuple(torch_out.shape), "(N, C, H, W)")
+print("the port gives keras_forward's output (our hand-written Keras arithmetic):",
+      tuple(torch_out.shape), "(N, C, H, W)")
 
 # %% [markdown]
-# Now each conversion left out, one at a time. Feeding the channels-last tensor as it is fails
-# loudly (PyTorch reads the image height, 8, as the number of channels); a kernel reshaped instead of permuted has the right shape and silently computes
+# (No Keras runs here: `keras_forward` is our hand-written model of Keras's inference
+# arithmetic.) Now each conversion left out, one at a time. Feeding the channels-last
+# tensor as it is fails loudly: PyTorch reads (N, H, W, C) = (2, 8, 8, 3) as (N, C, H, W), 8
+# channels of 8×3; the `ZeroPad2d` in front of the convolution pads the last two axes (really
+# the width, 8 → 9, and the channels, 3 → 4), so the error names `input[2, 8, 9, 4]` and "8
+# channels". It fails only because the height (8) differs from in_channels (3): an image 3
+# pixels high would pass silently, with a wrong output. A kernel reshaped instead of permuted has the right shape and silently computes
 # something else; PyTorch's ε changes exactly the channels with a small variance; symmetric
 # padding shifts every window by a pixel (notebook 01, section 5):
 
@@ -898,6 +936,11 @@ try:
     ported(images_nhwc)  # (N, H, W, C) handed over as if it were (N, C, H, W)
 except RuntimeError as err:
     print("no permute of the input:", str(err).splitlines()[0])
+three_high = torch.randn(2, 3, 8, 3, generator=torch.Generator().manual_seed(1))  # (N, H, W, C), H = 3
+quiet = ported(three_high)  # read as (N, C, H, W) = (2, 3, 8, 3): no error
+right_shape = tuple(ported(three_high.permute(0, 3, 1, 2)).shape)  # (N, C, H, W) = (2, 3, 3, 8) in
+print("no permute, an image 3 pixels high: no error, output", tuple(quiet.shape), "instead of", right_shape)
+assert tuple(quiet.shape) != right_shape
 
 small_var = block.moving_variance < 1e-2  # the channels with a small variance
 mistakes = {"kernel reshaped, not permuted": dict(permute_kernel=False),
@@ -1054,7 +1097,7 @@ print(f"per position instead, the stem's BN alone would need 2 x {first['channel
 # ## Exercises
 #
 # Replace the `...` with your answer and run the cell; the checker computes the right answer
-# with PyTorch. Give decimals to three significant digits (1.37, 0.0656): the checker accepts
+# with PyTorch. Give decimals to three significant digits (e.g. 2.45, 0.0123): the checker accepts
 # answers within 1% of the exact value, and two digits can be further off than that. (The
 # predict-then-run exercise on learning rates is in section 8.)
 #
@@ -1148,8 +1191,9 @@ lesson.check_two_value_batch(answer)
 # In general two values a and b come out as ±((a − b)/2) / √(((a − b)/2)² + ε): about +1 and
 # −1 whenever the half-difference (a − b)/2 is much larger than √ε, whatever the two values
 # were. (When you answer correctly, the checker shows two examples.) With 1×1 maps, a batch of
-# two keeps, per channel, only which of the two values is larger: tiny batches have statistics
-# that crude, which is part of why batches of two did badly in section 9.
+# two keeps, per channel, only which of the two values is larger. Section 9's network never
+# gets that low: even its smallest (2×2) maps give a batch of two 8 values per channel, but 8
+# values are still a crude estimate.
 # </details>
 
 # %% [markdown]
@@ -1249,8 +1293,8 @@ norms.check_bn_params(answer)
 #   maps in its last stage, so there a single image fails.
 # - At initialization, BN keeps the signal at the same size through the network; without it the
 #   signal shrinks stage by stage, and every gradient is small. In our small CNN that is why
-#   the network without BN starts at the guessing loss, fails at learning rate 0.01 as well as
-#   at 1.0, while with BN all three rates learn.
+#   the network without BN starts at the guessing loss and stays on that plateau at learning
+#   rate 0.01; at 1.0 its unnormalized steps overshoot; with BN all three rates learn.
 # - BN is 标准化 (mean 0, std 1), not 归一化 in post 003's sense (min-max into [0, 1]), whatever
 #   its Chinese name 批量归一化 says. It fixes a channel's mean and std, not its distribution,
 #   and γ and β move them again. Its batch noise, not its few parameters, is what Ioffe &

@@ -109,7 +109,8 @@ def momentum_trajectory(momentum: Optional[float] = 0.1, steps: int = 50, batch_
     if batch_size * size * size == 1:
         raise ValueError("batch_size=1 with size=1 gives each channel a single value: "
                          "nn.BatchNorm2d refuses it in training ('Expected more than 1 value per "
-                         "channel when training'), since one value has no variance. "
+                         "channel when training'): one value normalizes to beta whatever it was, and its "
+                         "unbiased variance would be 0/0. "
                          "Make batch_size or size at least 2.")
 
     gen = torch.Generator().manual_seed(seed)
@@ -193,8 +194,9 @@ def _checked(answer: Any, expected: Any, why: str, hint: str,
     except (TypeError, ValueError, RuntimeError):  # not numbers: the generic hint stands
         nearly = False
     if nearly:
-        return Feedback(False, f"You answered {answer!r}. Very close: the idea is right, but give three "
-                               "significant digits (the checker accepts 1% off).")
+        return Feedback(False, f"You answered {answer!r}. Close, but more than 1% off, which three "
+                               "significant digits of the exact value never are. Recompute without "
+                               "rounding the steps, and round only the final numbers.")
     return result
 
 
@@ -206,6 +208,18 @@ def _close(rtol: float = ANSWER_RTOL, atol: float = 1e-6):
         e = torch.as_tensor(expected, dtype=torch.float64).flatten()
         return a.shape == e.shape and bool(torch.allclose(a, e, atol=atol, rtol=rtol))
     return equal
+
+
+def _pair_hint(answer: Any, names: str = "") -> str:
+    """"Give a pair" only to an answer that is not a pair of numbers."""
+    if isinstance(answer, (list, tuple)) and len(answer) == 2:
+        try:
+            [float(v) for v in answer if not isinstance(v, (str, bool))]
+            if not any(isinstance(v, (str, bool)) for v in answer):
+                return ""
+        except (TypeError, ValueError):
+            pass
+    return f"Give a pair of numbers{' ' + names if names else ''}, e.g. (2.45, 0.0123). "
 
 
 def exercise_batch() -> Tensor:
@@ -233,14 +247,23 @@ def check_running_stats(answer: Sequence[float]) -> Feedback:
         (((1 - m) * mean, m + (1 - m) * unbiased), "You gave the NEW batch the weight 1 - momentum, as "
          "Keras does. In PyTorch momentum is the weight of the new batch."),
         ((m * mean, m * unbiased), "running_var starts at 1, not 0 (running_mean starts at 0)."),
+        ((m * mean, m + (1 - m) * unbiased), "Your running_mean is right, but in running_var you gave the "
+         "NEW batch the weight 1 - momentum, as Keras does (section 4). In PyTorch momentum is the "
+         "weight of the new batch, in both statistics."),
+        ((m * mean, m + (1 - m) * biased), "In running_var you gave the NEW batch the weight 1 - momentum "
+         "(Keras's convention), and used the biased variance."),
     ]
+    keras_weight = 1 - 0.99  # Keras's default momentum 0.99 is the weight of the OLD value
+    mistakes += [((keras_weight * mean, (1 - keras_weight) + keras_weight * v),
+                  "You used a momentum of 0.01 for the new batch: Keras's default momentum=0.99 "
+                  "translated to PyTorch. This layer has PyTorch's default, momentum=0.1.")
+                 for v in (unbiased, biased)]
     return _checked(answer, expected,
                    why=f"running_mean = {1 - m:g} * 0 + {m:g} * {x.mean().item():g} = {expected[0]:.4f}; "
                        f"running_var = {1 - m:g} * 1 + {m:g} * {x.var().item():.4f} = {expected[1]:.4f} "
                        f"(the UNBIASED variance, divided by N*H*W - 1).",
-                   hint="Give a pair (running_mean, running_var). Start from 0 and 1; the new batch "
-                        "weighs momentum = 0.1; which variance goes into running_var? Give three "
-                        "significant digits.",
+                   hint=_pair_hint(answer, "(running_mean, running_var)") + "Start from 0 and 1; the new "
+                        "batch weighs momentum = 0.1; which variance goes into running_var?",
                    mistakes=mistakes)
 
 
@@ -273,11 +296,13 @@ def check_which_raise(answer: Sequence[int]) -> Feedback:
                        "image with several pixels gives each channel several values: count N * H * W."),
         (one_pixel, "You picked every 1x1 map. With several images (N > 1) a 1x1 map still gives each "
                     "channel N values: count N * H * W."),
-        ([], "One of the shapes gives each channel a single value, and a single value has no variance."),
+        ([], "One of the shapes gives each channel a single value. One value normalizes to beta "
+             "whatever it was, and its unbiased variance (for running_var) would be 0/0."),
     ]
     return compare(answer, expected,
-                   why="Only an input with N * H * W == 1 raises: each channel needs more than one value "
-                       "to have a variance. A single image with H * W > 1 is fine.",
+                   why="Only an input with N * H * W == 1 raises: a single value per channel normalizes "
+                       "to beta whatever it was, and its unbiased variance (divide by N * H * W - 1 = 0) "
+                       "would be 0/0. A single image with H * W > 1 is fine.",
                    hint="Give a list of indices (0-based). For each shape count the values per channel: "
                         "N * H * W.",
                    equal=equal, mistakes=mistakes)
@@ -338,6 +363,8 @@ def check_two_value_batch(answer: Sequence[float]) -> Feedback:
                      "uses the batch's own statistics."),
         ((expected[1], expected[0]), "The right numbers in the wrong order: the first output belongs "
                                      "to 7."),
+        ((abs(expected[0]), abs(expected[1])), "Both outputs have the same sign. After subtracting the mean "
+                                               "of 7 and 3, one value is above it and one below."),
     ]
     return _checked(answer, expected,
                    why=f"Mean {mean:g}, biased variance {var:g}, so (7 - {mean:g}) / {var ** 0.5:g} and "
@@ -345,8 +372,8 @@ def check_two_value_batch(answer: Sequence[float]) -> Feedback:
                        f"Two values far apart compared with sqrt(eps) = {eps ** 0.5:.4f} always come out "
                        f"as about +1 and -1: 1000 and -5 give ({far[0]:.4f}, {far[1]:.4f}). Values "
                        f"closer than that do not: 0.001 and 0 give ({near[0]:.4f}, {near[1]:.4f}).",
-                   hint="Give a pair. Subtract the mean of the two, then divide by their standard "
-                        "deviation. Which one does training mode use?",
+                   hint=_pair_hint(answer) + "Subtract the mean of the two, then divide by their "
+                        "standard deviation. Which one does training mode use?",
                    mistakes=mistakes)
 
 

@@ -1,4 +1,4 @@
-"""Notebook 02, section 7: what BN does to training, measured.
+"""Notebook 02, section 8: what BN does to training, measured.
 
 - ``activation_stds``: the std of the signal after every stage of a small CNN at
   initialization (with BN it stays put, without BN it shrinks layer by layer);

@@ -1,4 +1,4 @@
-"""Notebook 02, section 11: porting a Keras Conv2D + BatchNormalization (blog post 004's
+"""Notebook 02, section 12: porting a Keras Conv2D + BatchNormalization (blog post 004's
 residual block) to PyTorch, one convention at a time.
 
 Keras keeps images channels-last, (N, H, W, C), and a Conv2D kernel as (kH, kW, in, out)

@@ -28,6 +28,28 @@ def _equal_tuples(answer: Any, expected: Any) -> bool:
     return _as_tuple(answer) == _as_tuple(expected)
 
 
+def _is_int(value: Any) -> bool:
+    try:
+        return not isinstance(value, (bool, str)) and int(value) == value
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
+def _is_int_pair(answer: Any) -> bool:
+    return isinstance(answer, (list, tuple)) and len(answer) == 2 and all(_is_int(v) for v in answer)
+
+
+def _kind_hint(answer: Any, pair: bool) -> str:
+    """What to say about an answer of the wrong kind (a string, a float, a list of the wrong length)."""
+    if isinstance(answer, str):
+        return f"That is a string. Give {'a pair of ints, e.g. (3, 4)' if pair else 'an int, e.g. 4'}, without quotes."
+    if pair and not _is_int_pair(answer):
+        return "Give a pair of ints (two whole numbers in parentheses), e.g. (3, 4)."
+    if not pair and not _is_int(answer):
+        return "Give one int (a whole number), e.g. 4."
+    return ""
+
+
 STEM_INPUT = 100  # conv: floor(99 / 2), pool: floor(49 / 2); both floors drop a remainder (tested)
 
 
@@ -58,14 +80,33 @@ def check_stem_sizes(answer: Any) -> Feedback:
         (sizes(lambda n, k, s, p: (n + 2 * p - k) // s, lambda n, k, s, p: (n + 2 * p - k) // s),
          "You forgot the + 1: the first window, at position 0, counts too."),
         (sizes(floor_rule, lambda n, k, s, p: (n + 2 * p - k) // (2 * s) + 1),
-         "Your pool size divides by 2 * stride, blog post 002's '/2Stride'. Pooling windows are "
-         "counted like convolution windows: divide by the stride once."),
+         "Your pool size divides by 2 * stride, as blog post 002's typo '/2Stride' reads. Pooling "
+         "windows are counted like convolution windows: divide by the stride once."),
+        ((expected[1], expected[0]), "The right sizes in the wrong order: first the size after the conv, "
+                                     "then after the pool (which is smaller)."),
     ]
+    imagenet = (floor_rule(224, 7, 2, 3), floor_rule(floor_rule(224, 7, 2, 3), 3, 2, 1))
+    if n != 224:
+        mistakes.append((imagenet, f"Those are the sizes for a 224 x 224 image. This exercise's input is "
+                                   f"{n} x {n}."))
+    ceil_rule = lambda n, k, s, p: math.ceil((n + 2 * p - k) / s) + 1  # noqa: E731
+    up_conv = ceil_rule(n, 7, 2, 3)
+    mistakes += [
+        ((up_conv, expected[1]), "Your pool size is right, but the conv size is rounded UP: without "
+                                 "ceil_mode the division by the stride is rounded DOWN."),
+        ((up_conv, floor_rule(up_conv, 3, 2, 1)), "Your conv size is rounded UP (the pool size then "
+                                                  "follows from it): without ceil_mode both divisions "
+                                                  "round DOWN."),
+        ((expected[0], ceil_rule(expected[0], 3, 2, 1)), "Your conv size is right, but the pool size is "
+                                                          "rounded UP: without ceil_mode MaxPool2d rounds "
+                                                          "DOWN too."),
+    ]
+    kind = _kind_hint(answer, pair=True)
     return compare(answer, expected,
                    f"PyTorch gives {expected}: the conv {' = '.join(conv_steps)}, "
                    f"then the pool {' = '.join(pool_steps)}.",
-                   hint="Give a pair (after conv, after pool). Both divisions by the stride leave a "
-                        "remainder: round DOWN.",
+                   hint=kind or "Write out (n + 2p - k) / s + 1 for the conv, then again for the pool "
+                                "with the conv's output as n. Both divisions leave a remainder: round DOWN.",
                    equal=_equal_tuples, mistakes=mistakes)
 
 
@@ -90,7 +131,8 @@ def check_ceil_mode_pool(answer: Any) -> Feedback:
                    f"ceil({numerator}/{e['stride']}) + 1 = {naive}, but that last window would start "
                    f"at position {(naive - 1) * e['stride'] - e['padding']}, in the right padding, so "
                    f"PyTorch drops it: {expected}.",
-                   hint="Round up, then look at where the last window starts.", mistakes=mistakes)
+                   hint=_kind_hint(answer, pair=False) or "Round up, then look at where the last window "
+                                                           "starts.", mistakes=mistakes)
 
 
 TF_EXERCISE = dict(size=8, kernel_size=3, stride=2)
@@ -102,18 +144,24 @@ def check_tf_same_padding(answer: Any) -> Feedback:
     expected = same_padding(e["size"], e["kernel_size"], e["stride"])
     out = -(-e["size"] // e["stride"])
     total = sum(expected)
+    span = (out - 1) * e["stride"] + e["kernel_size"]
+    mistakes = [((expected[1], expected[0]), "Right total, wrong side: TensorFlow puts the odd "
+                                             "pixel at the END (right, bottom)."),
+                ((1, 1), "That is PyTorch's symmetric padding=1. TensorFlow pads only what "
+                         "ceil(n / s) outputs need, which can be less."),
+                ((0, 0), "With no padding the last window would not fit: count what "
+                         "ceil(n / s) windows need.")]
+    if _is_int_pair(answer) and sum(answer) != total and tuple(answer) not in {m[0] for m in mistakes}:
+        mistakes.append((tuple(answer), f"Your left and right padding add up to {sum(answer)}. The {out} "
+                                        f"windows TensorFlow wants (ceil({e['size']}/{e['stride']})) "
+                                        f"span ({out} - 1)·{e['stride']} + {e['kernel_size']} = {span} "
+                                        f"pixels, and the input has {e['size']}: pad only the difference."))
     return compare(answer, expected,
                    f"TF wants ceil({e['size']}/{e['stride']}) = {out} outputs, which needs {total} "
                    f"padding pixel(s) in total; the odd one goes to the right: {expected}. PyTorch's "
                    f"padding=1 would put one on each side, shifting every window by one pixel.",
-                   hint="Give a pair (left, right). TensorFlow puts the extra pixel at the end.",
-                   equal=_equal_tuples,
-                   mistakes=[((expected[1], expected[0]), "Right total, wrong side: TensorFlow puts the odd "
-                                                         "pixel at the END (right, bottom)."),
-                             ((1, 1), "That is PyTorch's symmetric padding=1. TensorFlow pads only what "
-                                      "ceil(n / s) outputs need, which can be less."),
-                             ((0, 0), "With no padding the last window would not fit: count what "
-                                      "ceil(n / s) windows need.")])
+                   hint=_kind_hint(answer, pair=True) or "TensorFlow puts the extra pixel at the end.",
+                   equal=_equal_tuples, mistakes=mistakes)
 
 
 DILATED_STACK = ((3, 1, 1), (3, 1, 2), (3, 1, 4))
@@ -128,15 +176,18 @@ def check_dilated_receptive_field(answer: Any) -> Feedback:
     mistakes = [
         (no_dilation, "That is the field without dilation: each dilated layer widens it by d·(k-1), "
                       "not by k-1."),
-        (expected - 1, "Off by one: start from the single output pixel (1), then add what each "
-                       "layer widens it by."),
+        (expected - 1, "Off by one (one too few): start from the single output pixel (1), then add "
+                       "what each layer widens it by."),
+        (expected + 1, "Off by one (one too many): the first layer's field is its span d·(k-1) + 1 = 3; "
+                       "each later layer adds only d·(k-1), since its span overlaps the field by one pixel."),
         (spans, "You added the three effective kernel sizes. Consecutive layers overlap: each one "
                 "adds its span minus one."),
     ]
     return compare(answer, expected,
                    f"Each layer adds d·(k-1) pixels: 1 + {growth} = {receptive_field(DILATED_STACK)}, "
                    f"and PyTorch's gradients reach {expected} input pixels.",
-                   hint="A dilated 3x3 kernel spans d·(3-1)+1 pixels; each layer widens the field by d·2.",
+                   hint=_kind_hint(answer, pair=False) or "A dilated 3x3 kernel spans d·(3-1)+1 pixels; "
+                                                           "each layer widens the field by d·2.",
                    mistakes=mistakes)
 
 
