@@ -37,11 +37,32 @@ def is_pair(value: Any) -> bool:
     return isinstance(value, (tuple, list))
 
 
+def check_bool(name: str, value: Any) -> bool:
+    """Return ``value`` if it is a bool (numpy and torch booleans count); 1, "yes" or None do not."""
+    if isinstance(value, bool):
+        return value
+    if type(value).__name__ in ("bool_", "bool") and hasattr(value, "item"):  # numpy.bool_
+        return bool(value.item())
+    if hasattr(value, "dtype") and getattr(value, "shape", None) == () and str(value.dtype) == "torch.bool":
+        return bool(value.item())
+    raise TypeError(f"{name}={value!r} must be a bool (True or False), got {type(value).__name__}")
+
+
 def check_choice(name: str, value: Any, choices: Sequence[Any]) -> Any:
-    if value not in choices:
-        allowed = ", ".join(repr(c) for c in choices)
-        raise ValueError(f"{name}={value!r} must be one of {allowed}")
-    return value
+    """Return the entry of ``choices`` that ``value`` equals (so ``np.int64(18)`` gives ``18``).
+    A bool is never taken for a number, nor a number for a string."""
+    for choice in choices:
+        if type(value) is bool and type(choice) is not bool:
+            continue
+        if isinstance(choice, str) != isinstance(value, str):
+            continue
+        try:
+            if bool(value == choice):
+                return choice
+        except (TypeError, ValueError, RuntimeError):  # e.g. a tensor of several values
+            break
+    allowed = ", ".join(repr(c) for c in choices)
+    raise ValueError(f"{name}={value!r} must be one of {allowed}")
 
 
 def check_float(name: str, value: Any, low: float | None = None, high: float | None = None,

@@ -67,28 +67,32 @@ def conv_output_size(
     ks = check_pair("kernel_size", kernel_size, 1)
     ss = check_pair("stride", stride, 1)
     ds = check_pair("dilation", dilation, 1)
-    check_choice("padding_mode", padding_mode, PADDING_MODES)
+    padding_mode = check_choice("padding_mode", padding_mode, PADDING_MODES)
     if isinstance(padding, str):
-        check_choice("padding", padding, ("valid", "same"))
-        if padding == "same":
-            if ss != (1, 1):
-                raise ValueError(f"padding='same' needs stride=1 (PyTorch rejects it for strided "
-                                 f"convolutions), got stride={stride}")
-            return _result(pair, list(ns))
-        padding = 0
-    ps = check_pair("padding", padding, 0)
+        padding = check_choice("padding", padding, ("valid", "same"))
+        if padding == "same" and ss != (1, 1):
+            raise ValueError(f"padding='same' needs stride=1 (PyTorch rejects it for strided "
+                             f"convolutions), got stride={stride}")
+        # 'same' pads d(k-1) in all, the odd pixel at the end (as PyTorch); 'valid' pads nothing
+        pads = [(d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) if padding == "same" else (0, 0)
+                for k, d in zip(ks, ds)]
+        shown = [f"padding='{padding}' (pads {b} and {a})" for b, a in pads]
+    else:
+        pads = [(p, p) for p in check_pair("padding", padding, 0)]
+        shown = [f"padding={p}" for p, _ in pads]
     out = []
-    for label, n, k, s, p, d in zip(labels, ns, ks, ss, ps, ds):
+    for label, n, k, s, (before, after), d, what in zip(labels, ns, ks, ss, pads, ds, shown):
+        p = max(before, after)
         if padding_mode == "reflect" and p >= n:
-            raise ValueError(f"{label}padding={p} must be < size={n} for padding_mode='reflect'")
+            raise ValueError(f"{label}{what} must be < size={n} for padding_mode='reflect'")
         if padding_mode == "circular" and p > n:
-            raise ValueError(f"{label}padding={p} must be <= size={n} for padding_mode='circular'")
+            raise ValueError(f"{label}{what} must be <= size={n} for padding_mode='circular'")
         span = d * (k - 1) + 1
-        if span > n + 2 * p:
+        if span > n + before + after:
             raise ValueError(
                 f"{label}kernel_size={k} with dilation={d} spans {span}, more than the padded "
-                f"input {n + 2 * p} (size={n} + 2*padding={p})")
-        out.append((n + 2 * p - span) // s + 1)
+                f"input {n + before + after} (size={n} + 2*padding={p})")
+        out.append((n + before + after - span) // s + 1)
     return _result(pair, out)
 
 

@@ -9,11 +9,11 @@ shape changes, a projection: 1x1 conv + BN with the block's stride ("conv block"
 """
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from torch import Tensor, nn
 
-from ._checks import check_choice, check_int
+from ._checks import check_bool, check_choice, check_int
 
 __all__ = ["conv3x3", "conv1x1", "BasicBlock", "Bottleneck", "ZeroPadShortcut", "make_shortcut"]
 
@@ -67,7 +67,7 @@ def make_shortcut(inplanes: int, outplanes: int, stride: int, shortcut: str,
     C: projection on every block.
     Returns ``None`` for a plain identity shortcut.
     """
-    check_choice("shortcut", shortcut, ("A", "B", "C"))
+    shortcut = check_choice("shortcut", shortcut, ("A", "B", "C"))
     changes_shape = stride != 1 or inplanes != outplanes
     if shortcut == "C" or (shortcut == "B" and changes_shape):
         return nn.Sequential(conv1x1(inplanes, outplanes, stride), norm_layer(outplanes))
@@ -76,16 +76,25 @@ def make_shortcut(inplanes: int, outplanes: int, stride: int, shortcut: str,
     return None
 
 
-def _check_block_args(inplanes: int, planes: int, stride: int, groups: int, base_width: int,
-                      dilation: int, norm_layer) -> None:
-    check_int("inplanes", inplanes, 1)
-    check_int("planes", planes, 1)
-    check_int("stride", stride, 1)
-    check_int("groups", groups, 1)
-    check_int("base_width", base_width, 1)
-    check_int("dilation", dilation, 1)
+def _check_block_args(inplanes: Any, planes: Any, stride: Any, downsample: Any, groups: Any, base_width: Any,
+                      dilation: Any, norm_layer: Any, residual: Any, expansion: int) -> tuple[int, ...]:
+    """The checked (inplanes, planes, stride, groups, base_width, dilation); refuses a block whose
+    shortcut could not be added to its branch."""
+    checked = (check_int("inplanes", inplanes, 1), check_int("planes", planes, 1), check_int("stride", stride, 1),
+               check_int("groups", groups, 1), check_int("base_width", base_width, 1),
+               check_int("dilation", dilation, 1))
+    inplanes, planes, stride = checked[:3]
     if norm_layer is not None and not callable(norm_layer):
         raise TypeError(f"norm_layer={norm_layer!r} must be callable, e.g. nn.BatchNorm2d")
+    if downsample is not None and not isinstance(downsample, nn.Module):
+        raise TypeError(f"downsample={downsample!r} must be an nn.Module (e.g. make_shortcut(...)) or None")
+    check_bool("residual", residual)
+    if residual and downsample is None and (stride != 1 or inplanes != planes * expansion):
+        raise ValueError(
+            f"downsample=None with stride={stride}, inplanes={inplanes} and planes*expansion={planes * expansion}: "
+            f"the identity shortcut keeps the input's shape, so it cannot be added to the branch's output; "
+            f"pass downsample=make_shortcut(...), or use stride=1 and inplanes == planes*expansion")
+    return checked
 
 
 class BasicBlock(nn.Module):
@@ -106,7 +115,8 @@ class BasicBlock(nn.Module):
         residual: bool = True,
     ) -> None:
         super().__init__()
-        _check_block_args(inplanes, planes, stride, groups, base_width, dilation, norm_layer)
+        inplanes, planes, stride, groups, base_width, dilation = _check_block_args(
+            inplanes, planes, stride, downsample, groups, base_width, dilation, norm_layer, residual, self.expansion)
         if groups != 1 or base_width != 64:
             raise ValueError(f"BasicBlock supports only groups=1 and base_width=64, got "
                              f"groups={groups}, base_width={base_width}")
@@ -159,7 +169,9 @@ class Bottleneck(nn.Module):
         stride_in_1x1: bool = False,
     ) -> None:
         super().__init__()
-        _check_block_args(inplanes, planes, stride, groups, base_width, dilation, norm_layer)
+        inplanes, planes, stride, groups, base_width, dilation = _check_block_args(
+            inplanes, planes, stride, downsample, groups, base_width, dilation, norm_layer, residual, self.expansion)
+        check_bool("stride_in_1x1", stride_in_1x1)
         norm_layer = norm_layer or nn.BatchNorm2d
         width = int(planes * (base_width / 64.0)) * groups
         if width < 1:

@@ -55,10 +55,10 @@ def digits(split: str = "train", size: int = 8, test_fraction: float = 0.25, see
     ``size`` > 8 upsamples bilinearly. ``normalize`` standardizes with the training split's
     mean and std. The split is fixed by ``seed`` (train and test never overlap).
     """
-    check_choice("split", split, ("train", "test"))
-    check_int("size", size, 8)
-    check_float("test_fraction", test_fraction, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
-    check_int("seed", seed, 0)
+    split = check_choice("split", split, ("train", "test"))
+    size = check_int("size", size, 8)
+    test_fraction = check_float("test_fraction", test_fraction, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
+    seed = check_int("seed", seed, 0)
     images, labels = _load_digits()
     train_idx, test_idx = _split_indices(len(labels), test_fraction, seed)
     if size != 8:
@@ -77,13 +77,13 @@ def placed_digits(n: int = 2000, canvas: int = 32, digit_size: int = 12, seed: i
     ``boxes[i] = (x0, y0, x1, y1)`` is where digit i was pasted, so a class activation map can
     be checked against the truth. Train and test use disjoint source digits.
     """
-    check_int("n", n, 1)
-    check_int("canvas", canvas, 8)
-    check_int("digit_size", digit_size, 8)
+    n = check_int("n", n, 1)
+    canvas = check_int("canvas", canvas, 8)
+    digit_size = check_int("digit_size", digit_size, 8)
     if digit_size > canvas:
         raise ValueError(f"digit_size={digit_size} must be <= canvas={canvas}")
-    check_int("seed", seed, 0)
-    check_choice("split", split, ("train", "test"))
+    seed = check_int("seed", seed, 0)
+    split = check_choice("split", split, ("train", "test"))
     images, labels = _load_digits()
     train_idx, test_idx = _split_indices(len(labels), test_fraction, 0)
     source = train_idx if split == "train" else test_idx
@@ -121,17 +121,17 @@ def digits_with_decoy(n: int = 1000, canvas: int = 24, digit_size: int = 8, seed
     network that learned what digits look like can tell them apart. ``boxes`` is the real
     digit's box; the label is the real digit's class.
     """
-    check_int("n", n, 1)
-    check_int("digit_size", digit_size, 8)
-    check_int("canvas", canvas, 8)
-    check_int("tile", tile, 1)
+    n = check_int("n", n, 1)
+    digit_size = check_int("digit_size", digit_size, 8)
+    canvas = check_int("canvas", canvas, 8)
+    tile = check_int("tile", tile, 1)
     if digit_size % tile:
         raise ValueError(f"tile={tile} must divide digit_size={digit_size} to cut it into tiles")
     if canvas < 3 * digit_size - 1:
         raise ValueError(f"canvas={canvas} must be >= 3*digit_size-1 = {3 * digit_size - 1} so a decoy "
                          f"always fits beside the digit")
-    check_int("seed", seed, 0)
-    check_choice("split", split, ("train", "test"))
+    seed = check_int("seed", seed, 0)
+    split = check_choice("split", split, ("train", "test"))
     d = digit_size
     base = placed_digits(n, canvas=canvas, digit_size=d, seed=seed, split=split)
     # Other digits of the same split (train and test stay disjoint), used as the decoys' ink.
@@ -163,7 +163,7 @@ def sample_photo(gray: bool = True, size: Optional[int] = None) -> Tensor:
     from sklearn.datasets import load_sample_image
 
     if size is not None:
-        check_int("size", size, 4)
+        size = check_int("size", size, 4)
     img = torch.tensor(load_sample_image("china.jpg"), dtype=torch.float32) / 255.0  # (H, W, 3)
     img = img.permute(2, 0, 1).unsqueeze(0)  # (1, 3, H, W)
     if gray:
@@ -182,7 +182,7 @@ def cifar10_from_disk(root: Optional[str] = None, split: str = "train") -> Split
     ``root`` defaults to the environment variable ``RESNET_TEACH_CIFAR10``; it must contain
     torchvision's ``cifar-10-batches-py`` folder.
     """
-    check_choice("split", split, ("train", "test"))
+    split = check_choice("split", split, ("train", "test"))
     root = root or os.environ.get("RESNET_TEACH_CIFAR10")
     if not root:
         raise ValueError("root=None: set root= or the environment variable RESNET_TEACH_CIFAR10 to "

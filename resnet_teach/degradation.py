@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from ._checks import check_choice, check_int
+from ._rng import seeded
 from .cifar import cifar_resnet
 from .data import Split, cifar10_from_disk, digits
 from .text import text_table
@@ -124,7 +125,7 @@ def run_degradation(depths: Optional[Sequence[int]] = None, seed: Optional[int] 
     ``depths``, ``seed`` and ``epochs`` override ``settings`` (default: ``DegradationSettings()``).
     ``data`` defaults to the digits' training split at ``settings.image_size`` and
     ``test_data`` to their test split (pass ``data`` without ``test_data`` to skip testing).
-    Each network starts from ``torch.manual_seed(seed)``, so a plain net and its option-A
+    Each network starts from ``torch.manual_seed(seed)`` (on a fork of the global RNG), so a plain net and its option-A
     residual twin start from identical weights. ``device`` (e.g. ``"cuda"``) moves models and
     data there.
     """
@@ -163,9 +164,9 @@ def run_degradation(depths: Optional[Sequence[int]] = None, seed: Optional[int] 
     with fixed_threads(settings.num_threads):
         for name in run_names(settings.depths):
             kind, depth = name.split("-")
-            torch.manual_seed(seed)  # the same initial weights for a plain net and its twin
-            model = cifar_resnet(int(depth), residual=(kind == "resnet"), num_classes=num_classes,
-                                 shortcut=settings.shortcut, in_channels=in_channels)
+            with seeded(seed):  # the same initial weights for a plain net and its twin
+                model = cifar_resnet(int(depth), residual=(kind == "resnet"), num_classes=num_classes,
+                                     shortcut=settings.shortcut, in_channels=in_channels)
             if device is not None:
                 model = model.to(device)
             results[name] = train(model, data, config=settings, test_data=test_data,
@@ -254,15 +255,14 @@ def gradient_norms_at_init(depth: int = 32, residual: bool = False, seed: int = 
     ``{"conv1": ..., "layer1.0.conv1": ..., ..., "fc": ...}`` from input to output: ``depth``
     entries, one per weighted layer.
     """
-    check_int("depth", depth, 8)
-    check_int("batch_size", batch_size, 1)
-    check_int("seed", seed, 0)
+    depth = check_int("depth", depth, 8)
+    batch_size = check_int("batch_size", batch_size, 1)
+    seed = check_int("seed", seed, 0)
     data = data if data is not None else digits("train")
     if not isinstance(data, Split):
         raise TypeError(f"data must be a resnet_teach.Split, got {type(data).__name__}")
     x, y = data.images[:batch_size], data.labels[:batch_size]  # (B, C, H, W), (B,)
-    with fixed_threads(num_threads):
-        torch.manual_seed(seed)
+    with fixed_threads(num_threads), seeded(seed):
         model = cifar_resnet(depth, residual=residual, num_classes=int(data.labels.max()) + 1,
                              shortcut=shortcut, in_channels=x.shape[1])
         model.train()

@@ -52,8 +52,8 @@ def compare(answer: Any, expected: Any, why: str, hint: str = "",
     try:
         ok = equal(answer, expected) if equal is not None else answer == expected
         ok = bool(ok)
-    except Exception:  # an answer of the wrong kind (a string for a number, ...) is just wrong
-        ok = False
+    except (TypeError, ValueError):  # an answer of the wrong kind (a string for a number, ...) is
+        ok = False  # just wrong; any other error is a bug in the checker and must show
     if ok:
         return Feedback(True, why)
     return Feedback(False, f"You answered {answer!r}. {hint}".strip())

@@ -151,7 +151,7 @@ def scratch_pad(x: Tensor, pad: Union[int, Sequence[int]], mode: str = "zeros", 
     """
     if not isinstance(x, Tensor):
         raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
-    check_choice("mode", mode, PADDING_MODES + ("constant",))
+    mode = check_choice("mode", mode, PADDING_MODES + ("constant",))
     pads = _pad_tuple(x, pad)
     dims = [(-1, "width", pads[0], pads[1])]
     if len(pads) == 4:
@@ -190,8 +190,8 @@ def scratch_conv2d(
         raise ValueError(f"x.shape={tuple(x.shape)} must be (N, C, H, W)")
     if weight.dim() != 4:
         raise ValueError(f"weight.shape={tuple(weight.shape)} must be (out_channels, in_channels/groups, kH, kW)")
-    check_int("groups", groups, 1)
-    check_choice("padding_mode", padding_mode, PADDING_MODES)
+    groups = check_int("groups", groups, 1)
+    padding_mode = check_choice("padding_mode", padding_mode, PADDING_MODES)
     n, c_in, h, w = x.shape
     c_out, c_per_group, kh, kw = weight.shape
     if c_in % groups:
@@ -205,7 +205,7 @@ def scratch_conv2d(
     sh, sw = check_pair("stride", stride, 1)
     dh, dw = check_pair("dilation", dilation, 1)
     if isinstance(padding, str):
-        check_choice("padding", padding, ("valid", "same"))
+        padding = check_choice("padding", padding, ("valid", "same"))
         if padding == "same" and (sh, sw) != (1, 1):
             raise ValueError(f"padding='same' needs stride=1, got stride={stride}")
         # 'same' pads d(k-1) in total; the odd pixel goes to the end, as PyTorch does

@@ -15,6 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from ._checks import check_choice, check_float, check_int
+from ._rng import seeded
 from .data import Split
 
 __all__ = ["TrainConfig", "train", "evaluate", "progress_enabled", "fixed_threads"]
@@ -68,7 +69,7 @@ def fixed_threads(num_threads: Optional[int]) -> Iterator[None]:
     if num_threads is None:
         yield
         return
-    check_int("num_threads", num_threads, 1)
+    num_threads = check_int("num_threads", num_threads, 1)
     old = torch.get_num_threads()
     torch.set_num_threads(num_threads)
     try:
@@ -127,8 +128,7 @@ def train(model: nn.Module, data: Data, epochs: Optional[int] = None, *,
     cfg = replace(config if config is not None else TrainConfig(), **overrides)  # checked again
     x, y = _as_tensors("data", data)
 
-    with fixed_threads(cfg.num_threads):
-        torch.manual_seed(cfg.seed)
+    with fixed_threads(cfg.num_threads), seeded(cfg.seed):  # the caller's RNG is left alone
         params = [p for p in model.parameters() if p.requires_grad]
         if cfg.optimizer == "adam":
             opt = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)

@@ -15,6 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from .._checks import check_float, check_int
+from .._rng import seeded
 from ..data import Split
 from ..exercises import Feedback, compare
 from ..train import fixed_threads
@@ -98,14 +99,14 @@ def momentum_trajectory(momentum: Optional[float] = 0.1, steps: int = 50, batch_
     ``momentum=None`` is PyTorch's cumulative average (the weight of batch t is 1/t).
     """
     momentum = _check_momentum(momentum)
-    check_int("steps", steps, 1)
+    steps = check_int("steps", steps, 1)
     if steps > MAX_STEPS:
         raise ValueError(f"steps={steps} must be <= {MAX_STEPS}")
-    check_int("batch_size", batch_size, 1)
-    check_int("size", size, 1)
+    batch_size = check_int("batch_size", batch_size, 1)
+    size = check_int("size", size, 1)
     data_mean = check_float("data_mean", data_mean)
     data_std = check_float("data_std", data_std, 0.0, low_inclusive=False)
-    check_int("seed", seed, 0)
+    seed = check_int("seed", seed, 0)
     if batch_size * size * size == 1:
         raise ValueError("batch_size=1 with size=1 gives each channel a single value: "
                          "nn.BatchNorm2d refuses it in training ('Expected more than 1 value per "
@@ -161,7 +162,7 @@ def accuracy_without_eval(model: nn.Module, data: Split, batch_size: int,
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
     if not isinstance(data, Split):
         raise TypeError(f"data must be a resnet_teach Split, got {type(data).__name__}")
-    check_int("batch_size", batch_size, 1)
+    batch_size = check_int("batch_size", batch_size, 1)
     x, y = data.images, data.labels
     if sort_by_label:
         order = torch.argsort(y, stable=True)
@@ -220,7 +221,7 @@ RAISE_SHAPES: Tuple[Tuple[int, int, int, int], ...] = (
 def _raises_in_training(shape: Tuple[int, int, int, int]) -> bool:
     bn = nn.BatchNorm2d(shape[1]).train()
     try:
-        with torch.no_grad():
+        with torch.no_grad(), seeded(0):
             bn(torch.randn(shape))
     except ValueError:
         return True

@@ -56,8 +56,8 @@ def shortcut_options(depth: int = 34, num_classes: int = 1000) -> List[Dict[str,
     A: zero-padded identity where the shape changes; B: projection there (torchvision);
     C: projection on every block. Built on the meta device, so no weights are allocated.
     """
-    check_choice("depth", depth, tuple(STAGES))
-    check_int("num_classes", num_classes, 1)
+    depth = check_choice("depth", depth, tuple(STAGES))
+    num_classes = check_int("num_classes", num_classes, 1)
     block, layers = STAGES[depth]
     rows = []
     for option in ("A", "B", "C"):
@@ -79,10 +79,10 @@ def stride_placement(inplanes: int = 256, planes: int = 128, size: int = 56, str
                      ) -> Dict[str, Dict[str, Any]]:
     """ResNet v1 (stride on the first 1x1) vs v1.5 (stride on the 3x3) for one Bottleneck
     with a projection shortcut: parameters, and each conv's output shape and multiply-adds."""
-    check_int("inplanes", inplanes, 1)
-    check_int("planes", planes, 1)
-    check_int("size", size, 1)
-    check_int("stride", stride, 1)
+    inplanes = check_int("inplanes", inplanes, 1)
+    planes = check_int("planes", planes, 1)
+    size = check_int("size", size, 1)
+    stride = check_int("stride", stride, 1)
     result = {}
     for version, in_1x1 in (("v1", True), ("v1.5", False)):
         down = make_shortcut(inplanes, planes * Bottleneck.expansion, stride, "B", nn.BatchNorm2d)

@@ -11,6 +11,7 @@ from typing import Any, Optional, Sequence, Tuple
 import torch
 
 from .._checks import check_int
+from .._rng import seeded
 from ..blocks import BasicBlock
 from ..cifar import cifar_resnet
 from ..degradation import (DegradationSettings, Results, check_depths, final_numbers, gradient_norms_at_init,
@@ -95,13 +96,13 @@ def verdict(results: Results) -> str:
 
 def _block_is_identity(gamma_beta: Any) -> bool:
     gamma, beta = (float(v) for v in gamma_beta)
-    torch.manual_seed(0)
-    block = BasicBlock(16, 16)
+    with seeded(0):
+        block = BasicBlock(16, 16)
+        # The input of a block is the output of a ReLU, so it is never negative.
+        x = torch.relu(torch.randn(4, 16, 8, 8))  # (N, C, H, W)
     with torch.no_grad():
         block.bn2.weight.fill_(gamma)
         block.bn2.bias.fill_(beta)
-    # The input of a block is the output of a ReLU, so it is never negative.
-    x = torch.relu(torch.randn(4, 16, 8, 8))  # (N, C, H, W)
     with torch.no_grad():
         same_in_train = torch.equal(block.train()(x), x)
         same_in_eval = torch.equal(block.eval()(x), x)

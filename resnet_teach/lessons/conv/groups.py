@@ -59,9 +59,9 @@ class GroupsFacts:
 
 
 def _check_groups(in_channels: int, out_channels: int, groups: int) -> None:
-    check_int("in_channels", in_channels, 1)
-    check_int("out_channels", out_channels, 1)
-    check_int("groups", groups, 1)
+    in_channels = check_int("in_channels", in_channels, 1)
+    out_channels = check_int("out_channels", out_channels, 1)
+    groups = check_int("groups", groups, 1)
     problems = [f"groups={groups} must divide {name}={value} ({value}/{groups} is not a whole "
                 f"number of channels per group)"
                 for name, value in (("in_channels", in_channels), ("out_channels", out_channels))
@@ -83,8 +83,8 @@ def groups_facts(in_channels: int, out_channels: int, groups: int, kernel_size: 
     Channels that ``groups`` does not divide raise ``ValueError`` (PyTorch's rule, in words).
     """
     _check_groups(in_channels, out_channels, groups)
-    check_int("kernel_size", kernel_size, 1)
-    check_int("size", size, 1)
+    kernel_size = check_int("kernel_size", kernel_size, 1)
+    size = check_int("size", size, 1)
     if not isinstance(bias, bool):
         raise TypeError(f"bias={bias!r} must be a bool")
     with quiet_torch():
@@ -104,7 +104,7 @@ def groups_facts(in_channels: int, out_channels: int, groups: int, kernel_size: 
 
 def divisors(n: int) -> List[int]:
     """Every g that divides n: the groups a conv with n in and n out channels accepts."""
-    check_int("n", n, 1)
+    n = check_int("n", n, 1)
     return [g for g in range(1, n + 1) if n % g == 0]
 
 

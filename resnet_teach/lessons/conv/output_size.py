@@ -49,12 +49,12 @@ class TorchAnswer:
 
 def _check_layer_args(size: int, kernel_size: int, stride: int, padding: int, dilation: int,
                       layer: str, ceil_mode: bool) -> None:
-    check_int("size", size, 1)
-    check_int("kernel_size", kernel_size, 1)
-    check_int("stride", stride, 1)
-    check_int("padding", padding, 0)
-    check_int("dilation", dilation, 1)
-    check_choice("layer", layer, LAYERS)
+    size = check_int("size", size, 1)
+    kernel_size = check_int("kernel_size", kernel_size, 1)
+    stride = check_int("stride", stride, 1)
+    padding = check_int("padding", padding, 0)
+    dilation = check_int("dilation", dilation, 1)
+    layer = check_choice("layer", layer, LAYERS)
     if not isinstance(ceil_mode, bool):
         raise TypeError(f"ceil_mode={ceil_mode!r} must be a bool")
 

@@ -53,7 +53,7 @@ def size_steps(height: int, width: int, depth: int = 18) -> List[Tuple[str, Tupl
     [(224, 224), (112, 112), (56, 56), (28, 28), (14, 14), (7, 7)]
     """
     size = _check_size(height, width)
-    check_choice("depth", depth, tuple(STAGES))
+    depth = check_choice("depth", depth, tuple(STAGES))
     steps = [("input", size)]
     for step in walk_sizes(_meta_resnet(depth), size):
         if step.shortcut or step.name == "avgpool" or _stride(step.module) == 1:
@@ -70,14 +70,14 @@ def last_map_size(height: int, width: int, depth: int = 18) -> Tuple[int, int]:
 
 def feature_channels(depth: int) -> int:
     """Channels of layer4's output: 512 for ResNet-18/34, 2048 (512 x 4) for 50/101/152."""
-    check_choice("depth", depth, tuple(STAGES))
+    depth = check_choice("depth", depth, tuple(STAGES))
     return 512 * STAGES[depth][0].expansion
 
 
 def fc_parameters(in_features: int, num_classes: int) -> int:
     """Weights plus biases of ``nn.Linear(in_features, num_classes)``."""
-    check_int("in_features", in_features, 1)
-    check_int("num_classes", num_classes, 1)
+    in_features = check_int("in_features", in_features, 1)
+    num_classes = check_int("num_classes", num_classes, 1)
     return in_features * num_classes + num_classes
 
 
@@ -139,7 +139,7 @@ class InputSizeReport:
         return fc_parameters(self.channels * h * w, self.num_classes)
 
     def head(self, name: str) -> HeadCheck:
-        check_choice("name", name, HEADS)
+        name = check_choice("name", name, HEADS)
         return next(h for h in self.heads if h.head == name)
 
     def lines(self) -> List[str]:
@@ -227,9 +227,9 @@ def explore_input_size(height: int, width: int, depth: int = 18, num_classes: in
     """
     height, width = _check_size(height, width)
     channels = feature_channels(depth)
-    check_int("num_classes", num_classes, 1)
+    num_classes = check_int("num_classes", num_classes, 1)
     built_for = check_pair("flatten_built_for", flatten_built_for, 1)
-    check_int("pool_kernel", pool_kernel, 1)
+    pool_kernel = check_int("pool_kernel", pool_kernel, 1)
     steps = tuple(size_steps(height, width, depth))
     map_size = steps[-1][1]
     heads = (_gap_check(channels), _flatten_check(channels, map_size, built_for, num_classes),

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from ..._checks import check_choice, check_int
+from ..._rng import seeded
 from ...blocks import Bottleneck
 from ...cifar import cifar_resnet
 from ...paper import PAPER_TABLE1_GFLOPS
@@ -44,7 +45,7 @@ CHANNEL_RANGE = (1, 4)  # the explorer's input-channel slider
 def meta_network(network: str, in_channels: int = 3) -> nn.Module:
     """One of the explorer's ``NETWORKS`` built on the meta device, cached per (network,
     channels): for counting and shapes only. Shared between callers, so do not modify it."""
-    check_choice("network", network, tuple(NETWORKS))
+    network = check_choice("network", network, tuple(NETWORKS))
     return _meta_network(network, check_int("in_channels", in_channels, 1))
 
 
@@ -99,7 +100,7 @@ def torchvision_reference(depth: int) -> Dict[str, float]:
     metadata that ships inside torchvision (``meta["_ops"]``: a private key, but torchvision
     keeps the number nowhere else), so nothing is downloaded.
     """
-    check_choice("depth", depth, tuple(IMAGENET_BUILDERS))
+    depth = check_choice("depth", depth, tuple(IMAGENET_BUILDERS))
     import torchvision
 
     weights = getattr(torchvision.models, f"ResNet{depth}_Weights").IMAGENET1K_V1
@@ -112,7 +113,7 @@ def flops_table(depths: Sequence[int] = tuple(IMAGENET_BUILDERS)) -> List[Dict[s
     to, so for them v1 = v1.5."""
     rows = []
     for depth in depths:
-        check_choice("depth", depth, tuple(IMAGENET_BUILDERS))
+        depth = check_choice("depth", depth, tuple(IMAGENET_BUILDERS))
         v15 = network_macs(meta_network(f"ResNet-{depth}"))
         v1 = network_macs(_meta_v1(depth)) if STAGES[depth][0] is Bottleneck else v15
         rows.append({"depth": depth, "params": count_parameters(meta_network(f"ResNet-{depth}")),
@@ -130,17 +131,18 @@ def compare_with_torchvision(depth: int, input_size: int = 64, batch_size: int =
     ``load_state_dict(strict=True, assign=True)``; strict fails on any missing, extra or
     misshapen entry. Both run in eval mode on the same random batch.
     """
-    check_choice("depth", depth, tuple(IMAGENET_BUILDERS))
-    check_int("input_size", input_size, 1)
-    check_int("batch_size", batch_size, 1)
+    depth = check_choice("depth", depth, tuple(IMAGENET_BUILDERS))
+    input_size = check_int("input_size", input_size, 1)
+    batch_size = check_int("batch_size", batch_size, 1)
     import torchvision
 
-    torch.manual_seed(seed)
-    theirs = getattr(torchvision.models, f"resnet{depth}")().eval()  # random weights, no download
+    seed = check_int("seed", seed, 0)
+    with seeded(seed):
+        theirs = getattr(torchvision.models, f"resnet{depth}")().eval()  # random weights, no download
+        x = torch.randn(batch_size, 3, input_size, input_size)
     ours = build_on_meta(IMAGENET_BUILDERS[depth])
     result = ours.load_state_dict(theirs.state_dict(), strict=True, assign=True)
     ours.eval()
-    x = torch.randn(batch_size, 3, input_size, input_size)
     with torch.no_grad():
         a, b = ours(x), theirs(x)
     return {"depth": depth, "state_dict entries": len(theirs.state_dict()),

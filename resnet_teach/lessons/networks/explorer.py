@@ -50,7 +50,7 @@ def explore_network(network: str, input_size: int, in_channels: int = 3) -> Netw
     """Per-stage output shape, parameters and multiply-adds of ``network`` (a key of
     ``NETWORKS``) for a square input of ``input_size`` pixels and ``in_channels`` channels,
     and plain words on what goes wrong when the input is too small."""
-    check_choice("network", network, tuple(NETWORKS))
+    network = check_choice("network", network, tuple(NETWORKS))
     size = check_int("input_size", input_size, 1)
     channels = check_int("in_channels", in_channels, 1)
     model = _meta_network(network, channels)
