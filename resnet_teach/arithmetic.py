@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, List, Tuple, Union
 
-from ._checks import IntOrPair, check_choice, check_pair, is_pair
+from ._checks import check_bool, IntOrPair, check_choice, check_pair, is_pair
 
 __all__ = [
     "PADDING_MODES",
@@ -118,8 +118,7 @@ def pool_output_size(
     ss = ks if stride is None else check_pair("stride", stride, 1)
     ps = check_pair("padding", padding, 0)
     ds = check_pair("dilation", dilation, 1)
-    if not isinstance(ceil_mode, bool):
-        raise TypeError(f"ceil_mode={ceil_mode!r} must be a bool")
+    ceil_mode = check_bool("ceil_mode", ceil_mode)
     out = []
     for label, n, k, s, p, d in zip(labels, ns, ks, ss, ps, ds):
         if p > k // 2:

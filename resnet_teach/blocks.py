@@ -22,12 +22,17 @@ NormLayer = Callable[[int], nn.Module]
 
 def conv3x3(in_planes: int, out_planes: int, stride: int = 1, groups: int = 1, dilation: int = 1) -> nn.Conv2d:
     """3x3 convolution that keeps the size at stride 1 (padding = dilation). No bias: BN follows."""
+    in_planes, out_planes = check_int("in_planes", in_planes, 1), check_int("out_planes", out_planes, 1)
+    stride, dilation = check_int("stride", stride, 1), check_int("dilation", dilation, 1)
+    groups = check_int("groups", groups, 1)
     return nn.Conv2d(in_planes, out_planes, kernel_size=3, stride=stride, padding=dilation,
                      groups=groups, bias=False, dilation=dilation)
 
 
 def conv1x1(in_planes: int, out_planes: int, stride: int = 1) -> nn.Conv2d:
     """1x1 convolution: mixes channels, changes their number, never looks at neighbours."""
+    in_planes, out_planes = check_int("in_planes", in_planes, 1), check_int("out_planes", out_planes, 1)
+    stride = check_int("stride", stride, 1)
     return nn.Conv2d(in_planes, out_planes, kernel_size=1, stride=stride, bias=False)
 
 
@@ -67,7 +72,11 @@ def make_shortcut(inplanes: int, outplanes: int, stride: int, shortcut: str,
     C: projection on every block.
     Returns ``None`` for a plain identity shortcut.
     """
+    inplanes, outplanes = check_int("inplanes", inplanes, 1), check_int("outplanes", outplanes, 1)
+    stride = check_int("stride", stride, 1)
     shortcut = check_choice("shortcut", shortcut, ("A", "B", "C"))
+    if not callable(norm_layer):
+        raise TypeError(f"norm_layer={norm_layer!r} must be callable, e.g. nn.BatchNorm2d")
     changes_shape = stride != 1 or inplanes != outplanes
     if shortcut == "C" or (shortcut == "B" and changes_shape):
         return nn.Sequential(conv1x1(inplanes, outplanes, stride), norm_layer(outplanes))

@@ -17,7 +17,7 @@ from typing import Optional, Tuple
 import torch
 from torch import Tensor
 
-from ._checks import check_choice, check_float, check_int
+from ._checks import check_bool, check_choice, check_float, check_int
 
 __all__ = ["Split", "digits", "placed_digits", "digits_with_decoy", "sample_photo", "cifar10_from_disk"]
 
@@ -59,6 +59,7 @@ def digits(split: str = "train", size: int = 8, test_fraction: float = 0.25, see
     size = check_int("size", size, 8)
     test_fraction = check_float("test_fraction", test_fraction, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
     seed = check_int("seed", seed, 0)
+    normalize = check_bool("normalize", normalize)
     images, labels = _load_digits()
     train_idx, test_idx = _split_indices(len(labels), test_fraction, seed)
     if size != 8:
@@ -162,6 +163,7 @@ def sample_photo(gray: bool = True, size: Optional[int] = None) -> Tensor:
     """
     from sklearn.datasets import load_sample_image
 
+    gray = check_bool("gray", gray)
     if size is not None:
         size = check_int("size", size, 4)
     img = torch.tensor(load_sample_image("china.jpg"), dtype=torch.float32) / 255.0  # (H, W, 3)

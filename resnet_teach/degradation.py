@@ -18,7 +18,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 import torch
 from torch import nn
 
-from ._checks import check_choice, check_int
+from ._checks import check_bool, check_choice, check_int
 from ._rng import seeded
 from .cifar import cifar_resnet
 from .data import Split, cifar10_from_disk, digits
@@ -95,10 +95,11 @@ def check_depths(depths: Sequence[int], name: str = "depths") -> Tuple[int, int]
                          f"got {len(depths)}")
     shallow = check_int(f"{name}[0]", depths[0], 8)
     deep = check_int(f"{name}[1]", depths[1], 8)
-    for label, d in (("shallow", shallow), ("deep", deep)):
+    for i, (label, d) in enumerate((("shallow", shallow), ("deep", deep))):
         if (d - 2) % 6 != 0:
-            raise ValueError(f"{label} depth {d} is not 6n+2: a CIFAR ResNet has depth 8, 14, 20, 26, "
-                             f"32, ... (3 stages of n blocks, 2 convs each, plus the first conv and fc)")
+            raise ValueError(f"{name}[{i}]={d} (the {label} depth) is not 6n+2 and must be: a CIFAR ResNet has "
+                             f"depth 8, 14, 20, 26, 32, ... (3 stages of n blocks, 2 convs each, plus the first "
+                             f"conv and fc)")
     if shallow >= deep:
         raise ValueError(f"{name}={(shallow, deep)!r}: the shallow depth {shallow} must be smaller than "
                          f"the deep depth {deep}; the experiment compares two different depths")

@@ -103,8 +103,8 @@ class ResNet(nn.Module):
         replace_stride_with_dilation = [check_bool(f"replace_stride_with_dilation[{i}]", d)
                                         for i, d in enumerate(replace_stride_with_dilation)]
         if head == "flatten" and input_size is None:
-            raise ValueError("head='flatten' needs input_size=(H, W): the fc layer's width "
-                             "depends on the last feature map's size")
+            raise ValueError("input_size=None: head='flatten' must be given input_size=(H, W), since the "
+                             "fc layer's width depends on the last feature map's size")
         if head == "gap" and input_size is not None:
             raise ValueError(f"input_size={input_size!r} is only used with head='flatten'; "
                              f"the GAP head works at any size")

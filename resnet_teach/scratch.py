@@ -10,7 +10,7 @@ from typing import Optional, Sequence, Tuple, Union
 import torch
 from torch import Tensor, nn
 
-from ._checks import IntOrPair, check_choice, check_float, check_int, check_pair
+from ._checks import IntOrPair, check_bool, check_choice, check_float, check_int, check_pair
 from .arithmetic import PADDING_MODES, conv_output_size
 
 __all__ = ["ScratchBatchNorm2d", "scratch_conv2d", "scratch_pad"]
@@ -34,8 +34,9 @@ class ScratchBatchNorm2d(nn.Module):
         self.num_features = check_int("num_features", num_features, 1)
         self.eps = check_float("eps", eps, low=0.0, low_inclusive=False)
         self.momentum = None if momentum is None else check_float("momentum", momentum, 0.0, 1.0)
-        self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
-        self.has_bias = bool(bias) and self.affine  # PyTorch >= 2.x: bias=False keeps gamma only
+        self.affine = check_bool("affine", affine)
+        self.track_running_stats = check_bool("track_running_stats", track_running_stats)
+        self.has_bias = check_bool("bias", bias) and self.affine  # PyTorch >= 2.x: bias=False keeps gamma only
         factory = {"device": device, "dtype": dtype}
         if self.affine:
             self.weight = nn.Parameter(torch.ones(num_features, **factory))  # gamma
@@ -112,11 +113,10 @@ def _pad_tuple(x: Tensor, pad: Union[int, Sequence[int]]) -> Tuple[int, ...]:
         if len(pad) not in (2, 4):
             raise ValueError(f"pad={tuple(pad)} must have 2 values (left, right) or 4 "
                              f"(left, right, top, bottom)")
-        for i, p in enumerate(pad):
-            check_int(f"pad[{i}]", p, 0)
+        pads = tuple(check_int(f"pad[{i}]", p, 0) for i, p in enumerate(pad))
         if len(pad) == 4 and x.dim() < 2:
             raise ValueError(f"pad={tuple(pad)} pads 2 dimensions but x has {x.dim()}")
-        return tuple(int(p) for p in pad)
+        return pads
     p = check_int("pad", pad, 0)
     if x.dim() < 2:
         raise ValueError(f"x must have at least 2 dimensions to pad H and W, got {x.dim()}")
@@ -152,6 +152,7 @@ def scratch_pad(x: Tensor, pad: Union[int, Sequence[int]], mode: str = "zeros", 
     if not isinstance(x, Tensor):
         raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
     mode = check_choice("mode", mode, PADDING_MODES + ("constant",))
+    value = check_float("value", value)
     pads = _pad_tuple(x, pad)
     dims = [(-1, "width", pads[0], pads[1])]
     if len(pads) == 4:

@@ -12,7 +12,7 @@ from typing import Any, Callable, List, Sequence, Tuple
 import torch
 from torch import Tensor, nn
 
-from ._checks import check_shape
+from ._checks import check_bool, check_shape
 from .sizes import layer_macs
 from .text import text_table
 
@@ -55,6 +55,7 @@ def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
     """Number of parameters (``trainable_only``: only those with ``requires_grad``)."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+    trainable_only = check_bool("trainable_only", trainable_only)
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 

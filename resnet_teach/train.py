@@ -79,19 +79,25 @@ def fixed_threads(num_threads: Optional[int]) -> Iterator[None]:
 
 
 def _as_tensors(name: str, data: Data) -> Tuple[Tensor, Tensor]:
-    if isinstance(data, Split):
-        return data.images, data.labels
     if isinstance(data, (tuple, list)) and len(data) == 2 and all(isinstance(t, Tensor) for t in data):
         x, y = data
         if len(x) != len(y):
             raise ValueError(f"{name}: {len(x)} images but {len(y)} labels")
-        return x, y
-    raise TypeError(f"{name} must be a Split or an (images, labels) pair of tensors, got {type(data).__name__}")
+    elif not isinstance(data, Split):
+        raise TypeError(f"{name} must be a Split or an (images, labels) pair of tensors, got {type(data).__name__}")
+    else:
+        x, y = data.images, data.labels
+    if len(y) == 0:
+        raise ValueError(f"{name} has no images: there is nothing to train on or evaluate")
+    return x, y
 
 
 @torch.no_grad()
 def evaluate(model: nn.Module, data: Data, batch_size: int = 512) -> Dict[str, float]:
     """Loss and accuracy in eval mode (BN uses its running statistics)."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+    batch_size = check_int("batch_size", batch_size, 1)
     x, y = _as_tensors("data", data)
     was_training = model.training
     model.eval()

@@ -467,7 +467,10 @@ def test_lesson_module_imports_neither_matplotlib_nor_ipywidgets():
 # widgets, driven programmatically
 # --------------------------------------------------------------------------------------------
 
-widgets = pytest.importorskip("ipywidgets")
+@pytest.fixture
+def widgets():
+    """ipywidgets, for the widget tests only: without it they skip, the tests above still run."""
+    return pytest.importorskip("ipywidgets")
 
 
 def _result_or_message(text: str) -> str:
@@ -486,7 +489,7 @@ def _png_shown(explorer) -> bool:
     return explorer.image.layout.display != "none" and bytes(explorer.image.value).startswith(b"\x89PNG")
 
 
-def test_output_size_widget_contract():
+def test_output_size_widget_contract(widgets):
     from resnet_teach.widgets.conv import output_size_explorer
 
     w = output_size_explorer()
@@ -518,7 +521,7 @@ def test_output_size_widget_contract():
     assert _rt(w.text.value, "rt-torch") == _rt(w.text.value, "rt-result")
 
 
-def test_output_size_widget_sweep_every_control():
+def test_output_size_widget_sweep_every_control(widgets):
     from resnet_teach.widgets.conv import output_size_explorer
 
     w = output_size_explorer()
@@ -552,7 +555,7 @@ def test_output_size_widget_sweep_every_control():
             _result_or_message(w2.text.value)
 
 
-def test_padding_widget_sweep():
+def test_padding_widget_sweep(widgets):
     from resnet_teach.widgets.conv import MATRIX, PAD_MAX, PHOTO, padding_mode_explorer
 
     w = padding_mode_explorer()
@@ -582,7 +585,7 @@ def test_padding_widget_sweep():
     _result_or_message(w.text.value)
 
 
-def test_groups_widget_sweep():
+def test_groups_widget_sweep(widgets):
     from resnet_teach.widgets.conv import groups_explorer
 
     w = groups_explorer()

@@ -14,7 +14,7 @@ from typing import List, Optional, Sequence, Tuple
 import torch
 from torch import Tensor, nn
 
-from .._checks import check_float, check_int
+from .._checks import check_bool, check_float, check_int
 from .._rng import seeded
 from ..data import Split
 from ..exercises import Feedback, compare
@@ -163,6 +163,7 @@ def accuracy_without_eval(model: nn.Module, data: Split, batch_size: int,
     if not isinstance(data, Split):
         raise TypeError(f"data must be a resnet_teach Split, got {type(data).__name__}")
     batch_size = check_int("batch_size", batch_size, 1)
+    sort_by_label, in_place = check_bool("sort_by_label", sort_by_label), check_bool("in_place", in_place)
     x, y = data.images, data.labels
     if sort_by_label:
         order = torch.argsort(y, stable=True)

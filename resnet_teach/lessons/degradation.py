@@ -54,7 +54,7 @@ def plan_rerun(shallow: int, deep: int, epochs: int = DegradationSettings.epochs
     deep = check_int("deep", deep, WIDGET_DEPTHS[0])
     for label, d in (("shallow", shallow), ("deep", deep)):
         if d > WIDGET_DEPTHS[1]:
-            raise ValueError(f"{label}={d} is above {WIDGET_DEPTHS[1]}: deeper nets take too long for a "
+            raise ValueError(f"{label}={d} must be <= {WIDGET_DEPTHS[1]}: deeper nets take too long for a "
                              f"laptop rerun (call run_degradation yourself if you have the time)")
     check_depths((shallow, deep))
     epochs = check_int("epochs", epochs, 1)

@@ -7,7 +7,7 @@ from typing import List, Tuple
 
 from torch import nn
 
-from ..._checks import check_int
+from ..._checks import check_bool, check_int
 from ...arithmetic import conv_output_size
 from ...trace import count_macs, count_parameters
 from ._common import first_line, quiet_torch
@@ -58,7 +58,7 @@ class GroupsFacts:
         return weights + (self.out_channels if self.bias else 0)
 
 
-def _check_groups(in_channels: int, out_channels: int, groups: int) -> None:
+def _check_groups(in_channels: int, out_channels: int, groups: int) -> tuple[int, int, int]:
     in_channels = check_int("in_channels", in_channels, 1)
     out_channels = check_int("out_channels", out_channels, 1)
     groups = check_int("groups", groups, 1)
@@ -74,6 +74,7 @@ def _check_groups(in_channels: int, out_channels: int, groups: int) -> None:
         except ValueError as exc:
             said = f"PyTorch refuses too: {first_line(exc)}"
         raise ValueError("; ".join(problems) + f". {said}")
+    return in_channels, out_channels, groups
 
 
 def groups_facts(in_channels: int, out_channels: int, groups: int, kernel_size: int = 3,
@@ -82,11 +83,10 @@ def groups_facts(in_channels: int, out_channels: int, groups: int, kernel_size: 
 
     Channels that ``groups`` does not divide raise ``ValueError`` (PyTorch's rule, in words).
     """
-    _check_groups(in_channels, out_channels, groups)
+    in_channels, out_channels, groups = _check_groups(in_channels, out_channels, groups)
     kernel_size = check_int("kernel_size", kernel_size, 1)
     size = check_int("size", size, 1)
-    if not isinstance(bias, bool):
-        raise TypeError(f"bias={bias!r} must be a bool")
+    bias = check_bool("bias", bias)
     with quiet_torch():
         shape = (1, in_channels, size, size)
         conv = nn.Conv2d(in_channels, out_channels, kernel_size, padding=kernel_size // 2, groups=groups,
@@ -111,4 +111,5 @@ def divisors(n: int) -> List[int]:
 def groups_table(channels: int, kernel_size: int = 3, size: int = 16, bias: bool = True
                  ) -> List[GroupsFacts]:
     """A ``channels -> channels`` convolution for every valid groups, dense (1) to depthwise."""
+    channels = check_int("channels", channels, 1)
     return [groups_facts(channels, channels, g, kernel_size, size, bias) for g in divisors(channels)]

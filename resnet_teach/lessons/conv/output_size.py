@@ -13,7 +13,7 @@ from typing import List, Optional, Tuple
 import torch
 from torch import nn
 
-from ..._checks import check_choice, check_int
+from ..._checks import check_bool, check_choice, check_int
 from ...arithmetic import conv_output_size, pool_output_size
 from ._common import first_line, quiet_torch
 
@@ -48,15 +48,11 @@ class TorchAnswer:
 
 
 def _check_layer_args(size: int, kernel_size: int, stride: int, padding: int, dilation: int,
-                      layer: str, ceil_mode: bool) -> None:
-    size = check_int("size", size, 1)
-    kernel_size = check_int("kernel_size", kernel_size, 1)
-    stride = check_int("stride", stride, 1)
-    padding = check_int("padding", padding, 0)
-    dilation = check_int("dilation", dilation, 1)
-    layer = check_choice("layer", layer, LAYERS)
-    if not isinstance(ceil_mode, bool):
-        raise TypeError(f"ceil_mode={ceil_mode!r} must be a bool")
+                      layer: str, ceil_mode: bool) -> tuple:
+    """The checked arguments, in the same order."""
+    return (check_int("size", size, 1), check_int("kernel_size", kernel_size, 1), check_int("stride", stride, 1),
+            check_int("padding", padding, 0), check_int("dilation", dilation, 1), check_choice("layer", layer, LAYERS),
+            check_bool("ceil_mode", ceil_mode))
 
 
 def _layer_call(kernel_size: int, stride: int, padding: int, dilation: int, layer: str,
@@ -78,7 +74,8 @@ def torch_output_size(size: int, kernel_size: int, stride: int = 1, padding: int
     ``layer``: "conv" (nn.Conv2d), "max pool" (nn.MaxPool2d) or "avg pool" (nn.AvgPool2d, which
     has no ``dilation`` argument: asking for one is PyTorch's TypeError, reported as such).
     """
-    _check_layer_args(size, kernel_size, stride, padding, dilation, layer, ceil_mode)
+    size, kernel_size, stride, padding, dilation, layer, ceil_mode = _check_layer_args(
+        size, kernel_size, stride, padding, dilation, layer, ceil_mode)
     call = _layer_call(kernel_size, stride, padding, dilation, layer, ceil_mode)
     try:
         with quiet_torch():
@@ -140,7 +137,8 @@ def explain_output_size(size: int, kernel_size: int, stride: int = 1, padding: i
     >>> explain_output_size(7, 3, stride=2, padding=1).filled
     'out = floor((7 + 2·1 - 1·(3-1) - 1) / 2) + 1 = floor(6 / 2) + 1 = 3 + 1 = 4'
     """
-    _check_layer_args(size, kernel_size, stride, padding, dilation, layer, ceil_mode)
+    size, kernel_size, stride, padding, dilation, layer, ceil_mode = _check_layer_args(
+        size, kernel_size, stride, padding, dilation, layer, ceil_mode)
     n, k, s, p, d = size, kernel_size, stride, padding, dilation
     answer = torch_output_size(n, k, s, p, d, layer, ceil_mode)
     try:
@@ -254,7 +252,8 @@ def window_positions(size: int, kernel_size: int, stride: int = 1, padding: int 
     Raises the same readable ``ValueError`` as :func:`explain_output_size` when the
     combination makes no sense.
     """
-    _check_layer_args(size, kernel_size, stride, padding, dilation, layer, ceil_mode)
+    size, kernel_size, stride, padding, dilation, layer, ceil_mode = _check_layer_args(
+        size, kernel_size, stride, padding, dilation, layer, ceil_mode)
     if layer == "avg pool" and dilation != 1:
         raise ValueError(f"dilation={dilation}: nn.AvgPool2d has no dilation argument; set d=1")
     if layer == "conv":

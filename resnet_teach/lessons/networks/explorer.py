@@ -45,18 +45,23 @@ class NetworkReport:
         return self.table()
 
 
-@functools.lru_cache(maxsize=1024)
 def explore_network(network: str, input_size: int, in_channels: int = 3) -> NetworkReport:
     """Per-stage output shape, parameters and multiply-adds of ``network`` (a key of
     ``NETWORKS``) for a square input of ``input_size`` pixels and ``in_channels`` channels,
     and plain words on what goes wrong when the input is too small."""
-    network = check_choice("network", network, tuple(NETWORKS))
-    size = check_int("input_size", input_size, 1)
-    channels = check_int("in_channels", in_channels, 1)
+    return _explore(check_choice("network", network, tuple(NETWORKS)), check_int("input_size", input_size, 1),
+                    check_int("in_channels", in_channels, 1))
+
+
+@functools.lru_cache(maxsize=1024)
+def _explore(network: str, size: int, channels: int) -> NetworkReport:
     model = _meta_network(network, channels)
     rows = stage_report(model, size)
     messages, too_small = _size_messages(model, size, rows)
     return NetworkReport(network, (1, channels, size, size), tuple(rows), too_small, tuple(messages))
+
+
+explore_network.cache_clear = _explore.cache_clear  # the widget's cache, cleared by the benchmarks
 
 
 def _size_messages(model: nn.Module, size: int, rows: List[StageRow]) -> Tuple[List[str], bool]:
