@@ -5,8 +5,14 @@ torchvision's state_dicts, from-scratch layers, a shape tracer, built-in data an
 Plots (``resnet_teach.plots``) and widgets (``resnet_teach.widgets``) are imported on demand,
 so ``import resnet_teach`` pulls in neither matplotlib nor ipywidgets.
 """
-from .arithmetic import (conv_output_size, effective_kernel_size,
-                         pool_output_size, receptive_field, receptive_field_steps, same_padding)
+from .arithmetic import (
+                         conv_output_size,
+                         effective_kernel_size,
+                         pool_output_size,
+                         receptive_field,
+                         receptive_field_steps,
+                         same_padding,
+)
 from .blocks import BasicBlock, Bottleneck, ZeroPadShortcut, conv1x1, conv3x3
 from .cifar import CifarResNet, cifar_resnet
 from .data import Split, cifar10_from_disk, digits, placed_digits, sample_photo

@@ -6,9 +6,10 @@ reads "stride=0 must be >= 1" instead of a ZeroDivisionError from three frames d
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence, Tuple, Union
+from collections.abc import Sequence
+from typing import Any
 
-IntOrPair = Union[int, Tuple[int, int]]
+IntOrPair = int | tuple[int, int]
 
 
 def _is_bool(value: Any) -> bool:
@@ -46,7 +47,7 @@ def check_int(name: str, value: Any, minimum: int | None = None) -> int:
     return number
 
 
-def check_pair(name: str, value: Any, minimum: int | None = None) -> Tuple[int, int]:
+def check_pair(name: str, value: Any, minimum: int | None = None) -> tuple[int, int]:
     """Accept an int or an (h, w) pair of ints; return the pair."""
     if isinstance(value, (tuple, list)):
         if len(value) != 2:
@@ -105,7 +106,7 @@ def check_float(name: str, value: Any, low: float | None = None, high: float | N
     return number
 
 
-def check_shape(name: str, value: Any) -> Tuple[int, ...]:
+def check_shape(name: str, value: Any) -> tuple[int, ...]:
     """A tensor shape such as (1, 3, 224, 224): a tuple/list/torch.Size of at least 2 ints >= 1."""
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or len(value) < 2:
         raise ValueError(f"{name}={value!r} must be a shape such as (1, 3, 224, 224)")

@@ -11,9 +11,10 @@ with a message that says which rule broke.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, List, Tuple, Union
+from collections.abc import Iterable
+from typing import Any
 
-from ._checks import check_bool, IntOrPair, check_choice, check_pair, is_pair
+from ._checks import IntOrPair, check_bool, check_choice, check_pair, is_pair
 
 __all__ = [
     "PADDING_MODES",
@@ -28,13 +29,13 @@ __all__ = [
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
-def _dims(*values: Any) -> Tuple[bool, List[str]]:
+def _dims(*values: Any) -> tuple[bool, list[str]]:
     """Whether the answer is a pair, and the labels used in messages for each dimension."""
     pair = any(is_pair(v) for v in values)
     return pair, (["height: ", "width: "] if pair else [""])
 
 
-def _result(pair: bool, values: List[int]) -> IntOrPair:
+def _result(pair: bool, values: list[int]) -> IntOrPair:
     return (values[0], values[1]) if pair else values[0]
 
 
@@ -49,7 +50,7 @@ def conv_output_size(
     size: IntOrPair,
     kernel_size: IntOrPair,
     stride: IntOrPair = 1,
-    padding: Union[IntOrPair, str] = 0,
+    padding: IntOrPair | str = 0,
     dilation: IntOrPair = 1,
     padding_mode: str = "zeros",
 ) -> IntOrPair:
@@ -141,7 +142,7 @@ def pool_output_size(
 
 def same_padding(
     size: IntOrPair, kernel_size: IntOrPair, stride: IntOrPair = 1, dilation: IntOrPair = 1
-) -> Union[Tuple[int, int], Tuple[Tuple[int, int], Tuple[int, int]]]:
+) -> tuple[int, int] | tuple[tuple[int, int], tuple[int, int]]:
     """(before, after) padding that TensorFlow's ``padding='same'`` uses.
 
     TF makes the output ``ceil(n / s)`` long and pads ``max((out-1)s + d(k-1) + 1 - n, 0)``
@@ -163,7 +164,7 @@ def same_padding(
     return (result[0], result[1]) if pair else result[0]
 
 
-def _layer_geometry(index: int, layer: Any) -> Tuple[int, int, int]:
+def _layer_geometry(index: int, layer: Any) -> tuple[int, int, int]:
     """(kernel, stride, dilation) of one layer in a receptive-field stack (square kernels)."""
     name = f"layers[{index}]"
     if isinstance(layer, dict):
@@ -190,7 +191,7 @@ def _layer_geometry(index: int, layer: Any) -> Tuple[int, int, int]:
     return square("kernel_size", k), square("stride", s), square("dilation", d)
 
 
-def receptive_field_steps(layers: Iterable[Any]) -> List[dict]:
+def receptive_field_steps(layers: Iterable[Any]) -> list[dict]:
     """Receptive field and jump (input pixels between neighbouring outputs) after each layer.
 
     ``r_out = r_in + (d(k-1)+1 - 1) * j_in`` and ``j_out = j_in * s``, starting from r = j = 1.

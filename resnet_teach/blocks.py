@@ -9,7 +9,8 @@ shape changes, a projection: 1x1 conv + BN with the block's stride ("conv block"
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 from torch import Tensor, nn
 
@@ -64,7 +65,7 @@ class ZeroPadShortcut(nn.Module):
 
 
 def make_shortcut(inplanes: int, outplanes: int, stride: int, shortcut: str,
-                  norm_layer: NormLayer) -> Optional[nn.Module]:
+                  norm_layer: NormLayer) -> nn.Module | None:
     """The shortcut of one block for the paper's options.
 
     A: zero-padded identity where the shape changes (no parameters);
@@ -116,11 +117,11 @@ class BasicBlock(nn.Module):
         inplanes: int,
         planes: int,
         stride: int = 1,
-        downsample: Optional[nn.Module] = None,
+        downsample: nn.Module | None = None,
         groups: int = 1,
         base_width: int = 64,
         dilation: int = 1,
-        norm_layer: Optional[NormLayer] = None,
+        norm_layer: NormLayer | None = None,
         residual: bool = True,
     ) -> None:
         super().__init__()
@@ -169,11 +170,11 @@ class Bottleneck(nn.Module):
         inplanes: int,
         planes: int,
         stride: int = 1,
-        downsample: Optional[nn.Module] = None,
+        downsample: nn.Module | None = None,
         groups: int = 1,
         base_width: int = 64,
         dilation: int = 1,
-        norm_layer: Optional[NormLayer] = None,
+        norm_layer: NormLayer | None = None,
         residual: bool = True,
         stride_in_1x1: bool = False,
     ) -> None:

@@ -11,7 +11,7 @@
 """
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import Tensor, nn
@@ -32,7 +32,7 @@ class CifarResNet(nn.Module):
         shortcut: str = "B",
         in_channels: int = 3,
         widths: Sequence[int] = (16, 32, 64),
-        norm_layer: Optional[NormLayer] = None,
+        norm_layer: NormLayer | None = None,
         zero_init_residual: bool = False,
     ) -> None:
         super().__init__()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Optional, Tuple
 
 import torch
 from torch import Tensor
@@ -28,13 +27,13 @@ class Split:
 
     images: Tensor  # (N, C, H, W) float32
     labels: Tensor  # (N,) int64
-    boxes: Optional[Tensor] = None  # (N, 4) int64, pixel box [x0, x1) x [y0, y1)
+    boxes: Tensor | None = None  # (N, 4) int64, pixel box [x0, x1) x [y0, y1)
 
     def __len__(self) -> int:
         return len(self.labels)
 
 
-def _load_digits() -> Tuple[Tensor, Tensor]:
+def _load_digits() -> tuple[Tensor, Tensor]:
     from sklearn.datasets import load_digits  # imported here: only the data needs it
 
     bunch = load_digits()
@@ -42,7 +41,7 @@ def _load_digits() -> Tuple[Tensor, Tensor]:
     return images, torch.tensor(bunch.target, dtype=torch.long)
 
 
-def _split_indices(n: int, test_fraction: float, seed: int) -> Tuple[Tensor, Tensor]:
+def _split_indices(n: int, test_fraction: float, seed: int) -> tuple[Tensor, Tensor]:
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
     n_test = int(round(n * test_fraction))
     return perm[n_test:], perm[:n_test]
@@ -118,7 +117,8 @@ def digits_with_decoy(n: int = 1000, canvas: int = 24, digit_size: int = 8, seed
     """``placed_digits`` plus a decoy: another digit, its pixels shuffled, placed beside it.
 
     The decoy has the same amount of ink as a digit but no digit shape, and never overlaps the
-    digit's box. ``tile`` > 1 shuffles tile x tile squares instead of single pixels. So a map that only finds ink lands on the decoy about half of the time; only a
+    digit's box. ``tile`` > 1 shuffles tile x tile squares instead of single pixels. So a map
+    that only finds ink lands on the decoy about half of the time; only a
     network that learned what digits look like can tell them apart. ``boxes`` is the real
     digit's box; the label is the real digit's class.
     """
@@ -155,7 +155,7 @@ def digits_with_decoy(n: int = 1000, canvas: int = 24, digit_size: int = 8, seed
     return Split(images, base.labels, base.boxes)
 
 
-def sample_photo(gray: bool = True, size: Optional[int] = None) -> Tensor:
+def sample_photo(gray: bool = True, size: int | None = None) -> Tensor:
     """The photograph ``china.jpg`` that ships with scikit-learn, as a float tensor in [0, 1].
 
     Returns (1, 1, H, W) if ``gray`` else (1, 3, H, W); ``size`` resizes the shorter side
@@ -178,7 +178,7 @@ def sample_photo(gray: bool = True, size: Optional[int] = None) -> Tensor:
     return img.clamp(0, 1)
 
 
-def cifar10_from_disk(root: Optional[str] = None, split: str = "train") -> Split:
+def cifar10_from_disk(root: str | None = None, split: str = "train") -> Split:
     """CIFAR-10 from a folder the user already has (never downloads).
 
     ``root`` defaults to the environment variable ``RESNET_TEACH_CIFAR10``; it must contain

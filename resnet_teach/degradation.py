@@ -12,13 +12,13 @@ table it comes from (in ``resnet_teach.paper``).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 from torch import nn
 
-from ._checks import check_bool, check_choice, check_int
+from ._checks import check_choice, check_int
 from ._rng import seeded
 from .cifar import cifar_resnet
 from .data import Split, cifar10_from_disk, digits
@@ -29,7 +29,7 @@ __all__ = ["DegradationSettings", "run_degradation", "run_degradation_cifar10", 
            "run_names", "final_numbers", "format_final_table", "ordering_margins",
            "gradient_norms_at_init"]
 
-Results = Dict[str, History]
+Results = dict[str, History]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -54,7 +54,7 @@ class DegradationSettings(TrainConfig):
     """
 
     epochs: int = 6
-    depths: Tuple[int, int] = (8, 32)
+    depths: tuple[int, int] = (8, 32)
     shortcut: str = "A"  # zero-padded identity: the residual net has its plain twin's parameters
     image_size: int = 8  # of the built-in digits (8x8; larger upsamples); unused when data is given
 
@@ -78,7 +78,7 @@ class DegradationSettings(TrainConfig):
                 f"weight decay {self.weight_decay:g}, batch {self.batch_size}, {self.epochs} epochs; {threads}")
 
     @classmethod
-    def paper_cifar10(cls) -> "DegradationSettings":
+    def paper_cifar10(cls) -> DegradationSettings:
         """Closer to the paper's CIFAR-10 recipe (SGD 0.1, momentum 0.9, weight decay 1e-4,
         batch 128), for the full-scale path; cosine decay over fewer epochs than the paper's
         64k iterations (about 164 epochs) and no data augmentation."""
@@ -86,7 +86,7 @@ class DegradationSettings(TrainConfig):
                    weight_decay=1e-4, schedule="cosine", shortcut="A", image_size=32, num_threads=None)
 
 
-def check_depths(depths: Sequence[int], name: str = "depths") -> Tuple[int, int]:
+def check_depths(depths: Sequence[int], name: str = "depths") -> tuple[int, int]:
     """``depths`` must be two CIFAR depths 6n+2, the shallow one first."""
     if isinstance(depths, (str, bytes)) or not isinstance(depths, Sequence):
         raise TypeError(f"{name}={depths!r} must be a pair (shallow, deep), e.g. (8, 32)")
@@ -106,17 +106,17 @@ def check_depths(depths: Sequence[int], name: str = "depths") -> Tuple[int, int]
     return shallow, deep
 
 
-def run_names(depths: Sequence[int]) -> List[str]:
+def run_names(depths: Sequence[int]) -> list[str]:
     """The result keys, in training order: plain-shallow, resnet-shallow, plain-deep, resnet-deep."""
     shallow, deep = check_depths(depths)
     return [f"{kind}-{d}" for d in (shallow, deep) for kind in ("plain", "resnet")]
 
 
-def run_degradation(depths: Optional[Sequence[int]] = None, seed: Optional[int] = None,
-                    epochs: Optional[int] = None, *,
-                    settings: Optional[DegradationSettings] = None, data: Optional[Split] = None,
-                    test_data: Optional[Split] = None, device: Optional[str] = None,
-                    progress: Optional[bool] = None) -> Results:
+def run_degradation(depths: Sequence[int] | None = None, seed: int | None = None,
+                    epochs: int | None = None, *,
+                    settings: DegradationSettings | None = None, data: Split | None = None,
+                    test_data: Split | None = None, device: str | None = None,
+                    progress: bool | None = None) -> Results:
     """Train plain and residual networks at two depths, same data, optimizer and seed.
 
     Returns ``{"plain-8": history, "resnet-8": ..., "plain-32": ..., "resnet-32": ...}`` (names
@@ -175,10 +175,10 @@ def run_degradation(depths: Optional[Sequence[int]] = None, seed: Optional[int] 
     return results
 
 
-def run_degradation_cifar10(root: Optional[str] = None, depths: Optional[Sequence[int]] = None,
-                            seed: Optional[int] = None,
-                            epochs: Optional[int] = None, device: Optional[str] = None,
-                            progress: Optional[bool] = None) -> Results:
+def run_degradation_cifar10(root: str | None = None, depths: Sequence[int] | None = None,
+                            seed: int | None = None,
+                            epochs: int | None = None, device: str | None = None,
+                            progress: bool | None = None) -> Results:
     """The optional full-scale run: CIFAR-10 from a folder you already have, on a GPU if there is one.
 
     ``root`` (or the environment variable ``RESNET_TEACH_CIFAR10``) must hold torchvision's
@@ -207,7 +207,7 @@ def _check_results(results: Results) -> None:
                 raise ValueError(f"results[{name!r}] has no {key!r} values; it has {sorted(h)}")
 
 
-def final_numbers(results: Results) -> Dict[str, Dict[str, float]]:
+def final_numbers(results: Results) -> dict[str, dict[str, float]]:
     """The last epoch's numbers of every run: ``{"plain-8": {"train_loss": ..., ...}, ...}``."""
     _check_results(results)
     return {name: {key: values[-1] for key, values in h.items() if values} for name, h in results.items()}
@@ -223,7 +223,7 @@ def format_final_table(results: Results, decimals: int = 4) -> str:
     return "\n".join(text_table(header, body, right=range(1, len(header))))
 
 
-def ordering_margins(results: Results) -> Dict[str, float]:
+def ordering_margins(results: Results) -> dict[str, float]:
     """How clearly the two claims hold, in final training loss (both > 0 when they hold):
 
     ``plain_gap`` = loss(plain-deep) - loss(plain-shallow)  (degradation),
@@ -247,8 +247,8 @@ def ordering_margins(results: Results) -> Dict[str, float]:
 # ---------------------------------------------------------------------------------------------
 
 def gradient_norms_at_init(depth: int = 32, residual: bool = False, seed: int = 0, batch_size: int = 128,
-                           shortcut: str = "A", data: Optional[Split] = None,
-                           num_threads: Optional[int] = 1) -> Dict[str, float]:
+                           shortcut: str = "A", data: Split | None = None,
+                           num_threads: int | None = 1) -> dict[str, float]:
     """The L2 norm of the loss gradient for every weighted layer (conv and fc), before training.
 
     One batch (the first ``batch_size`` training digits), train mode (BN uses batch

@@ -7,8 +7,9 @@ answer with resnet_teach or PyTorch, never from a stored constant.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any
 
 __all__ = ["Feedback", "compare", "is_unanswered", "NOT_ANSWERED"]
 
@@ -28,7 +29,8 @@ class Feedback:
 
     def _repr_html_(self) -> str:
         color = "#1a7f37" if self.correct else "#b35900"
-        return f'<div style="color:{color}"><b>{"Correct!" if self.correct else "Not yet."}</b> {html.escape(self.message)}</div>'
+        verdict = "Correct!" if self.correct else "Not yet."
+        return f'<div style="color:{color}"><b>{verdict}</b> {html.escape(self.message)}</div>'
 
     def __bool__(self) -> bool:
         return self.correct
@@ -40,7 +42,7 @@ def is_unanswered(answer: Any) -> bool:
 
 
 def compare(answer: Any, expected: Any, why: str, hint: str = "",
-            equal: Optional[Callable[[Any, Any], bool]] = None) -> Feedback:
+            equal: Callable[[Any, Any], bool] | None = None) -> Feedback:
     """Feedback for ``answer`` against ``expected``.
 
     ``why`` explains the right answer and is shown when it is right; ``hint`` is shown when it

@@ -11,7 +11,8 @@ Because the names match, ``ours.load_state_dict(torchvision_model.state_dict())`
 """
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence, Type, Union
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -22,7 +23,7 @@ from .sizes import feature_map_size
 
 __all__ = ["ResNet", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "STAGES"]
 
-Block = Type[Union[BasicBlock, Bottleneck]]
+Block = type[BasicBlock | Bottleneck]
 
 # depth -> (block, blocks per stage), Table 1 of He et al. (2015)
 STAGES = {
@@ -68,10 +69,10 @@ class ResNet(nn.Module):
         zero_init_residual: bool = False,
         groups: int = 1,
         width_per_group: int = 64,
-        replace_stride_with_dilation: Optional[Sequence[bool]] = None,
-        norm_layer: Optional[NormLayer] = None,
+        replace_stride_with_dilation: Sequence[bool] | None = None,
+        norm_layer: NormLayer | None = None,
         head: str = "gap",
-        input_size: Optional[IntOrPair] = None,
+        input_size: IntOrPair | None = None,
         shortcut: str = "B",
         residual: bool = True,
         stride_in_1x1: bool = False,
@@ -147,7 +148,7 @@ class ResNet(nn.Module):
             self.dilation *= stride
             stride = 1
         outplanes = planes * block.expansion
-        layers: List[nn.Module] = [block(
+        layers: list[nn.Module] = [block(
             self.inplanes, planes, stride, self._shortcut(outplanes, stride),
             self.groups, self.base_width, previous_dilation, self._norm_layer, **self._block_kwargs)]
         self.inplanes = outplanes
@@ -157,7 +158,7 @@ class ResNet(nn.Module):
                 self.groups, self.base_width, self.dilation, self._norm_layer, **self._block_kwargs))
         return nn.Sequential(*layers)
 
-    def _shortcut(self, outplanes: int, stride: int) -> Optional[nn.Module]:
+    def _shortcut(self, outplanes: int, stride: int) -> nn.Module | None:
         # A plain network has no shortcut at all, so no projection either (its weights would
         # never get a gradient).
         if not self.residual:

@@ -5,7 +5,7 @@ same inputs through these and through ``nn.BatchNorm2d``, ``F.conv2d`` and ``F.p
 """
 from __future__ import annotations
 
-from typing import Optional, Sequence, Tuple, Union
+from collections.abc import Sequence
 
 import torch
 from torch import Tensor, nn
@@ -27,7 +27,7 @@ class ScratchBatchNorm2d(nn.Module):
     Evaluation: the running statistics replace the batch's.
     """
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: Optional[float] = 0.1,
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True,
                  device=None, dtype=None, *, bias: bool = True) -> None:
         super().__init__()
@@ -108,7 +108,7 @@ class ScratchBatchNorm2d(nn.Module):
                 f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
-def _pad_tuple(x: Tensor, pad: Union[int, Sequence[int]]) -> Tuple[int, ...]:
+def _pad_tuple(x: Tensor, pad: int | Sequence[int]) -> tuple[int, ...]:
     if isinstance(pad, (tuple, list)):
         if len(pad) not in (2, 4):
             raise ValueError(f"pad={tuple(pad)} must have 2 values (left, right) or 4 "
@@ -142,7 +142,7 @@ def _source_index(n: int, before: int, after: int, mode: str, dim_name: str) -> 
     return i
 
 
-def scratch_pad(x: Tensor, pad: Union[int, Sequence[int]], mode: str = "zeros", value: float = 0.0) -> Tensor:
+def scratch_pad(x: Tensor, pad: int | Sequence[int], mode: str = "zeros", value: float = 0.0) -> Tensor:
     """Pad the last two dimensions of ``x`` like ``F.pad``, by gathering input pixels.
 
     ``pad``: an int (all four sides), ``(left, right)`` for the last dimension only, or
@@ -173,9 +173,9 @@ def scratch_pad(x: Tensor, pad: Union[int, Sequence[int]], mode: str = "zeros", 
 def scratch_conv2d(
     x: Tensor,
     weight: Tensor,
-    bias: Optional[Tensor] = None,
+    bias: Tensor | None = None,
     stride: IntOrPair = 1,
-    padding: Union[IntOrPair, str] = 0,
+    padding: IntOrPair | str = 0,
     dilation: IntOrPair = 1,
     groups: int = 1,
     padding_mode: str = "zeros",
@@ -200,7 +200,8 @@ def scratch_conv2d(
     if c_out % groups:
         raise ValueError(f"groups={groups} must divide out_channels={c_out}")
     if c_per_group != c_in // groups:
-        raise ValueError(f"weight.shape[1]={c_per_group} must be in_channels/groups = {c_in}/{groups} = {c_in // groups}")
+        raise ValueError(f"weight.shape[1]={c_per_group} must be in_channels/groups = {c_in}/{groups} = "
+                         f"{c_in // groups}")
     if bias is not None and tuple(bias.shape) != (c_out,):
         raise ValueError(f"bias.shape={tuple(bias.shape)} must be (out_channels,) = ({c_out},)")
     sh, sw = check_pair("stride", stride, 1)

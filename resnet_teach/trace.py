@@ -6,8 +6,9 @@ prints as a table.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, List, Sequence, Tuple
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -23,7 +24,7 @@ __all__ = ["TraceRow", "ShapeTrace", "trace_shapes", "count_parameters", "count_
 class TraceRow:
     name: str  # dotted module name, e.g. "layer1.0.conv1"
     type: str  # class name, e.g. "Conv2d"
-    output_shape: Tuple[int, ...]
+    output_shape: tuple[int, ...]
     params: int  # parameters of this module including its children
     depth: int  # 0 for the model itself, 1 for its direct children, ...
     macs: int = 0  # multiply-adds of this module's own computation (conv and linear layers)
@@ -71,8 +72,8 @@ def trace_shapes(model: nn.Module, input_size: Sequence[int]) -> ShapeTrace:
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
     shape = check_shape("input_size", input_size)
     names = {m: n for n, m in model.named_modules()}
-    rows: List[TraceRow] = []
-    pending: List[int] = []  # rows opened by a pre-hook, waiting for their forward hook
+    rows: list[TraceRow] = []
+    pending: list[int] = []  # rows opened by a pre-hook, waiting for their forward hook
 
     def pre_hook(module: nn.Module, args: Any) -> None:
         name = names[module]

@@ -8,8 +8,8 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, fields, replace
-from typing import Dict, Iterator, List, Optional, Tuple, Union
 
 import torch
 from torch import Tensor, nn
@@ -20,8 +20,8 @@ from .data import Split
 
 __all__ = ["TrainConfig", "train", "evaluate", "progress_enabled", "fixed_threads"]
 
-History = Dict[str, List[float]]
-Data = Union[Split, Tuple[Tensor, Tensor]]
+History = dict[str, list[float]]
+Data = Split | tuple[Tensor, Tensor]
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class TrainConfig:
     weight_decay: float = 0.0
     schedule: str = "cosine"  # "cosine" (to zero over all steps) or "constant"
     seed: int = 0
-    num_threads: Optional[int] = 1  # None: leave PyTorch's setting alone
+    num_threads: int | None = 1  # None: leave PyTorch's setting alone
 
     def __post_init__(self) -> None:
         checked = {
@@ -54,7 +54,7 @@ class TrainConfig:
             object.__setattr__(self, name, value)
 
 
-def progress_enabled(progress: Optional[bool] = None) -> bool:
+def progress_enabled(progress: bool | None = None) -> bool:
     """Show a progress bar? Not under CI, nor where RESNET_TEACH_PROGRESS=0 (the tests set it)."""
     if progress is not None:
         return bool(progress)
@@ -64,7 +64,7 @@ def progress_enabled(progress: Optional[bool] = None) -> bool:
 
 
 @contextlib.contextmanager
-def fixed_threads(num_threads: Optional[int]) -> Iterator[None]:
+def fixed_threads(num_threads: int | None) -> Iterator[None]:
     """Run a block with ``torch.set_num_threads(num_threads)``, then restore the old setting."""
     if num_threads is None:
         yield
@@ -78,7 +78,7 @@ def fixed_threads(num_threads: Optional[int]) -> Iterator[None]:
         torch.set_num_threads(old)
 
 
-def _as_tensors(name: str, data: Data) -> Tuple[Tensor, Tensor]:
+def _as_tensors(name: str, data: Data) -> tuple[Tensor, Tensor]:
     if isinstance(data, (tuple, list)) and len(data) == 2 and all(isinstance(t, Tensor) for t in data):
         x, y = data
         if len(x) != len(y):
@@ -93,7 +93,7 @@ def _as_tensors(name: str, data: Data) -> Tuple[Tensor, Tensor]:
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, data: Data, batch_size: int = 512) -> Dict[str, float]:
+def evaluate(model: nn.Module, data: Data, batch_size: int = 512) -> dict[str, float]:
     """Loss and accuracy in eval mode (BN uses its running statistics)."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
@@ -110,9 +110,9 @@ def evaluate(model: nn.Module, data: Data, batch_size: int = 512) -> Dict[str, f
     return {"loss": loss_sum / len(y), "accuracy": correct / len(y)}
 
 
-def train(model: nn.Module, data: Data, epochs: Optional[int] = None, *,
-          config: Optional[TrainConfig] = None, test_data: Optional[Data] = None,
-          progress: Optional[bool] = None, desc: str = "training", **overrides) -> History:
+def train(model: nn.Module, data: Data, epochs: int | None = None, *,
+          config: TrainConfig | None = None, test_data: Data | None = None,
+          progress: bool | None = None, desc: str = "training", **overrides) -> History:
     """Train ``model`` on ``data`` with cross-entropy; return the per-epoch history.
 
     Settings come from ``config`` (a TrainConfig), then ``epochs`` and any keyword that names

@@ -10,8 +10,14 @@ import pytest
 import torch
 from torch import nn
 
-from resnet_teach import (conv_output_size, effective_kernel_size,
-                          pool_output_size, receptive_field, receptive_field_steps, same_padding)
+from resnet_teach import (
+    conv_output_size,
+    effective_kernel_size,
+    pool_output_size,
+    receptive_field,
+    receptive_field_steps,
+    same_padding,
+)
 
 CASES = 1200
 

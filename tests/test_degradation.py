@@ -7,12 +7,25 @@ import torch
 
 from resnet_teach import build_on_meta, cifar_resnet, count_parameters, digits
 from resnet_teach.data import Split
-from resnet_teach.degradation import (DegradationSettings, check_depths, final_numbers, format_final_table,
-                                      gradient_norms_at_init, ordering_margins, run_degradation,
-                                      run_degradation_cifar10, run_names)
+from resnet_teach.degradation import (
+    DegradationSettings,
+    check_depths,
+    final_numbers,
+    format_final_table,
+    gradient_norms_at_init,
+    ordering_margins,
+    run_degradation,
+    run_degradation_cifar10,
+    run_names,
+)
 from resnet_teach.lessons import degradation as lesson
-from resnet_teach.paper import (CIFAR10_TABLE6, CIFAR10_TABLE6_1202, CIFAR10_TABLE6_1202_PARAMS_M,
-                                CIFAR10_TABLE6_PARAMS_M, IMAGENET_TABLE2)
+from resnet_teach.paper import (
+    CIFAR10_TABLE6,
+    CIFAR10_TABLE6_1202,
+    CIFAR10_TABLE6_1202_PARAMS_M,
+    CIFAR10_TABLE6_PARAMS_M,
+    IMAGENET_TABLE2,
+)
 
 NOTEBOOK_SEED = 0  # the notebook's run; the contract test uses other seeds
 

@@ -14,14 +14,13 @@ from pathlib import Path
 
 import pytest
 import torch
-from torch.utils.flop_counter import FlopCounterMode
 import torch.nn.functional as F
 from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
 
-from resnet_teach import (conv_output_size, pool_output_size, receptive_field, same_padding,
-                          scratch_pad)
-from resnet_teach.lessons import conv as lesson
+from resnet_teach import conv_output_size, pool_output_size, receptive_field, same_padding, scratch_pad
 from resnet_teach.arithmetic import PADDING_MODES
+from resnet_teach.lessons import conv as lesson
 
 # the widget's slider ranges (n is sampled: every value of the others is crossed with it)
 SIZES = (1, 2, 3, 5, 8, 13, 20)
@@ -447,7 +446,7 @@ def test_receptive_field_plot():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from resnet_teach.plots.conv import draw_receptive_fields
+    from resnet_teach.plots.receptive_field import draw_receptive_fields
 
     fig = draw_receptive_fields({"3x3": [3, 5, 7], "dilated": [3, 7, 15]})
     assert len(fig.axes[0].lines) == 2

@@ -13,7 +13,6 @@ from resnet_teach.lessons import degradation as degradation_lesson
 from resnet_teach.lessons import networks as networks_lesson
 from resnet_teach.stages import stage_report
 
-
 # 1. a plain network has no shortcut, so no projection either
 
 def test_plain_imagenet_resnet_has_no_projection_shortcuts():
@@ -34,7 +33,8 @@ def test_every_parameter_of_a_plain_resnet_gets_a_gradient():
 # 2. padding="same" obeys the padding mode's limits, as PyTorch does
 
 def test_same_padding_reflect_example_is_refused():
-    with pytest.raises(ValueError, match=r"padding='same' \(pads 4 and 4\) must be < size=3 for padding_mode='reflect'"):
+    message = r"padding='same' \(pads 4 and 4\) must be < size=3 for padding_mode='reflect'"
+    with pytest.raises(ValueError, match=message):
         rt.conv_output_size(3, 9, padding="same", padding_mode="reflect")
 
 

@@ -8,8 +8,8 @@ actually stores, checked step by step against the update formula; the checkers r
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
 
 import torch
 from torch import Tensor, nn
@@ -39,20 +39,20 @@ class MomentumTrajectory:
     gap between the two, so a wrong formula shows up as a large number.
     """
 
-    momentum: Optional[float]
+    momentum: float | None
     steps: int
     batch_size: int
     size: int
     data_mean: float  # the distribution the batches are drawn from
     data_var: float
-    running_mean: List[float]
-    running_var: List[float]
-    formula_mean: List[float]
-    formula_var: List[float]
-    batch_mean: List[float]
-    batch_var_biased: List[float]  # what the batch is normalized with
-    batch_var_unbiased: List[float]  # what goes into running_var
-    factors: List[float]  # the weight of the NEW batch at each step
+    running_mean: list[float]
+    running_var: list[float]
+    formula_mean: list[float]
+    formula_var: list[float]
+    batch_mean: list[float]
+    batch_var_biased: list[float]  # what the batch is normalized with
+    batch_var_unbiased: list[float]  # what goes into running_var
+    factors: list[float]  # the weight of the NEW batch at each step
     num_batches_tracked: int
     max_difference: float
 
@@ -67,7 +67,7 @@ class MomentumTrajectory:
             weight *= 1.0 - f
         return weight
 
-    def formula_text(self, step: Optional[int] = None) -> List[str]:
+    def formula_text(self, step: int | None = None) -> list[str]:
         """The update of ``step`` (1-based; default: the last) with the numbers filled in."""
         step = self.steps if step is None else check_int("step", step, 1)
         if step > self.steps:
@@ -82,13 +82,13 @@ class MomentumTrajectory:
         return lines
 
 
-def _check_momentum(momentum: Optional[float]) -> Optional[float]:
+def _check_momentum(momentum: float | None) -> float | None:
     if momentum is None:
         return None
     return check_float("momentum", momentum, 0.0, 1.0)
 
 
-def momentum_trajectory(momentum: Optional[float] = 0.1, steps: int = 50, batch_size: int = 16,
+def momentum_trajectory(momentum: float | None = 0.1, steps: int = 50, batch_size: int = 16,
                         size: int = 4, data_mean: float = 3.0, data_std: float = 2.0,
                         seed: int = 0) -> MomentumTrajectory:
     """Feed ``steps`` random batches (N=batch_size, C=1, size x size) to ``nn.BatchNorm2d(1)``
@@ -215,11 +215,11 @@ def check_running_stats(answer: Sequence[float]) -> Feedback:
                    equal=_close())
 
 
-RAISE_SHAPES: Tuple[Tuple[int, int, int, int], ...] = (
+RAISE_SHAPES: tuple[tuple[int, int, int, int], ...] = (
     (1, 3, 1, 1), (1, 3, 2, 2), (2, 3, 1, 1), (1, 1, 1, 7), (8, 64, 1, 1), (1, 64, 7, 7))
 
 
-def _raises_in_training(shape: Tuple[int, int, int, int]) -> bool:
+def _raises_in_training(shape: tuple[int, int, int, int]) -> bool:
     bn = nn.BatchNorm2d(shape[1]).train()
     try:
         with torch.no_grad(), seeded(0):
@@ -245,7 +245,7 @@ def check_which_raise(answer: Sequence[int]) -> Feedback:
                    equal=equal)
 
 
-def _first_batch_weight(momentum: Optional[float], steps: int) -> float:
+def _first_batch_weight(momentum: float | None, steps: int) -> float:
     """Ask nn.BatchNorm2d: the first batch has mean 1, the later ones mean 0, so running_mean
     ends up equal to the first batch's weight."""
     bn = nn.BatchNorm2d(1, momentum=momentum).train()
@@ -288,7 +288,7 @@ def check_two_value_batch(answer: Sequence[float]) -> Feedback:
                    equal=_close())
 
 
-def two_value_outputs(a: float, b: float) -> Tuple[float, float]:
+def two_value_outputs(a: float, b: float) -> tuple[float, float]:
     """Outputs of a fresh nn.BatchNorm2d(1) in training mode for a batch of two 1x1 images."""
     a, b = check_float("a", a), check_float("b", b)
     bn = nn.BatchNorm2d(1).train()

@@ -5,8 +5,9 @@ wraps these functions, and pytest checks them at every slider position.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any
 
 import torch
 
@@ -14,8 +15,16 @@ from .._checks import check_int
 from .._rng import seeded
 from ..blocks import BasicBlock
 from ..cifar import cifar_resnet
-from ..degradation import (DegradationSettings, Results, check_depths, final_numbers, gradient_norms_at_init,
-                           ordering_margins, run_degradation, run_names)
+from ..degradation import (
+    DegradationSettings,
+    Results,
+    check_depths,
+    final_numbers,
+    gradient_norms_at_init,
+    ordering_margins,
+    run_degradation,
+    run_names,
+)
 from ..exercises import Feedback, compare
 from ..trace import count_parameters
 
@@ -25,7 +34,7 @@ __all__ = ["WIDGET_DEPTHS", "WIDGET_MAX_EPOCHS", "RerunPlan", "plan_rerun", "rer
 
 # The widget's range: up to 56 layers (the paper's plain-56 of Figure 1) and 10 epochs keep a
 # rerun around a minute on a laptop CPU (8 vs 56 at 10 epochs is the slowest choice).
-WIDGET_DEPTHS: Tuple[int, int] = (8, 56)
+WIDGET_DEPTHS: tuple[int, int] = (8, 56)
 WIDGET_MAX_EPOCHS = 10
 WIDGET_MAX_SEED = 99
 
@@ -34,7 +43,7 @@ WIDGET_MAX_SEED = 99
 class RerunPlan:
     """A checked request for a short rerun of the experiment."""
 
-    depths: Tuple[int, int]
+    depths: tuple[int, int]
     epochs: int
     seed: int
 
@@ -66,7 +75,7 @@ def plan_rerun(shallow: int, deep: int, epochs: int = DegradationSettings.epochs
     return RerunPlan((shallow, deep), epochs, seed)
 
 
-def rerun(plan: RerunPlan, progress: Optional[bool] = None) -> Results:
+def rerun(plan: RerunPlan, progress: bool | None = None) -> Results:
     """Run the planned experiment (the notebook's settings apart from depths, epochs and seed)."""
     if not isinstance(plan, RerunPlan):
         raise TypeError(f"plan must be a RerunPlan (from plan_rerun), got {type(plan).__name__}")
@@ -120,7 +129,7 @@ def check_identity_block(answer: Any) -> Feedback:
                         "relu(branch + x) equals x?")
 
 
-def _shortcut_extra_parameters(depth: int = 32) -> Tuple[int, int]:
+def _shortcut_extra_parameters(depth: int = 32) -> tuple[int, int]:
     plain = count_parameters(cifar_resnet(depth, residual=False, shortcut="A", in_channels=1))
     option_a = count_parameters(cifar_resnet(depth, residual=True, shortcut="A", in_channels=1))
     option_b = count_parameters(cifar_resnet(depth, residual=True, shortcut="B", in_channels=1))
@@ -153,7 +162,7 @@ def check_largest_gradient_layer(answer: Any) -> Feedback:
                         "gradient_norms_at_init(32, residual=False).")
 
 
-DEPTH_CANDIDATES: Tuple[int, ...] = (8, 16, 18, 20, 34, 44, 50, 56, 110)
+DEPTH_CANDIDATES: tuple[int, ...] = (8, 16, 18, 20, 34, 44, 50, 56, 110)
 
 
 def _buildable(depth: int) -> bool:

@@ -1,7 +1,7 @@
 """Notebook 05's figures: the four training curves, and gradient norms per layer at initialization."""
 from __future__ import annotations
 
-from typing import Dict, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 
@@ -25,7 +25,7 @@ def plot_degradation(results: Mapping[str, Mapping[str, list]],
     if not results:
         raise ValueError("results={} must hold the runs of run_degradation")
     deepest = max(int(name.split("-")[1]) for name in results)
-    styles: Dict[str, dict] = {name: _style(name, deepest) for name in results}
+    styles: dict[str, dict] = {name: _style(name, deepest) for name in results}
     return plot_histories(results, metrics=metrics, styles=styles, title=title)
 
 

@@ -3,7 +3,6 @@ parameters and multiply-adds, read from PyTorch's own layer."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Tuple
 
 from torch import nn
 
@@ -24,7 +23,7 @@ class GroupsFacts:
     groups: int
     kernel_size: int
     size: int  # the input is (1, in_channels, size, size); padding k//2 keeps odd kernels 'same'
-    weight_shape: Tuple[int, int, int, int]  # nn.Conv2d(...).weight.shape
+    weight_shape: tuple[int, int, int, int]  # nn.Conv2d(...).weight.shape
     parameters: int  # count_parameters: weight + bias
     macs: int  # count_macs: multiply-adds of one forward pass
     dense_parameters: int  # the same layer with groups=1
@@ -102,14 +101,14 @@ def groups_facts(in_channels: int, out_channels: int, groups: int, kernel_size: 
                        count_parameters(dense), dense_macs, bias)
 
 
-def divisors(n: int) -> List[int]:
+def divisors(n: int) -> list[int]:
     """Every g that divides n: the groups a conv with n in and n out channels accepts."""
     n = check_int("n", n, 1)
     return [g for g in range(1, n + 1) if n % g == 0]
 
 
 def groups_table(channels: int, kernel_size: int = 3, size: int = 16, bias: bool = True
-                 ) -> List[GroupsFacts]:
+                 ) -> list[GroupsFacts]:
     """A ``channels -> channels`` convolution for every valid groups, dense (1) to depthwise."""
     channels = check_int("channels", channels, 1)
     return [groups_facts(channels, channels, g, kernel_size, size, bias) for g in divisors(channels)]

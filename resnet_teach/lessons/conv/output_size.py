@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass, field
-from typing import List, Optional, Tuple
 
 import torch
 from torch import nn
@@ -36,11 +35,11 @@ class TorchAnswer:
     """What a real PyTorch layer did with the same settings."""
 
     call: str  # the layer, as one would write it
-    shape: Optional[Tuple[int, ...]]  # output shape on zeros(1, 1, n, n); None if refused
-    error: Optional[str]  # PyTorch's message when it refused
+    shape: tuple[int, ...] | None  # output shape on zeros(1, 1, n, n); None if refused
+    error: str | None  # PyTorch's message when it refused
 
     @property
-    def size(self) -> Optional[int]:
+    def size(self) -> int | None:
         return None if self.shape is None else self.shape[-1]
 
     def __str__(self) -> str:
@@ -105,10 +104,10 @@ class OutputSizeExplanation:
     dilation: int
     ceil_mode: bool
     formula: str  # the formula in letters
-    steps: Tuple[str, ...]  # the same formula with numbers, simplified one step at a time
+    steps: tuple[str, ...]  # the same formula with numbers, simplified one step at a time
     result: int  # what the formula gives (resnet_teach.conv_output_size / pool_output_size)
     torch: TorchAnswer  # what the real layer returned
-    notes: Tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = field(default=())
 
     @property
     def filled(self) -> str:
@@ -166,7 +165,7 @@ def explain_output_size(size: int, kernel_size: int, stride: int = 1, padding: i
              f"{name}({numerator} / {s}) + 1{minus}",
              f"{rounded} + 1{minus}",
              str(result)]
-    notes: List[str] = []
+    notes: list[str] = []
     if dropped:
         start = rounded * s - p
         notes.append(f"The - 1: rounding up gives {rounded + 1} windows, but the last one would start "
@@ -199,7 +198,7 @@ class Window:
     """One output position and the input positions its kernel reads (0 = first real pixel)."""
 
     index: int
-    taps: Tuple[int, ...]
+    taps: tuple[int, ...]
 
     @property
     def start(self) -> int:
@@ -216,7 +215,7 @@ class WindowLayout:
 
     size: int
     padding: int
-    windows: Tuple[Window, ...]
+    windows: tuple[Window, ...]
 
     @property
     def output_size(self) -> int:
@@ -240,7 +239,7 @@ class WindowLayout:
             return "padding"
         return "beyond"
 
-    def taps_2d(self, row: int, col: int) -> List[Tuple[int, int]]:
+    def taps_2d(self, row: int, col: int) -> list[tuple[int, int]]:
         """(row, column) input positions read by output (row, col) of the square 2-D layer."""
         return [(r, c) for r in self.windows[row].taps for c in self.windows[col].taps]
 

@@ -1,8 +1,6 @@
 """Notebook 06's exercise checkers: the expected answers come from real modules and autograd."""
 from __future__ import annotations
 
-from typing import Tuple
-
 import torch
 from torch import Tensor, nn
 
@@ -26,7 +24,7 @@ def check_flatten_fc_params(answer: int) -> Feedback:
                         "multiply channels x h x w, then count weights and biases.")
 
 
-def check_flatten_input_range(answer: Tuple[int, int]) -> Feedback:
+def check_flatten_input_range(answer: tuple[int, int]) -> Feedback:
     """Exercise: (smallest, largest) square side a Flatten head built for 224 accepts."""
     model = resnet18(num_classes=1)
     target = model.feature_map_size((224, 224))

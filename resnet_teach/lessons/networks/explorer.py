@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import List, Tuple
 
 from torch import nn
 
@@ -20,10 +19,10 @@ __all__ = ["NetworkReport", "explore_network"]
 @dataclass(frozen=True)
 class NetworkReport:
     network: str
-    input_shape: Tuple[int, ...]
-    rows: Tuple[StageRow, ...]
+    input_shape: tuple[int, ...]
+    rows: tuple[StageRow, ...]
     too_small: bool  # the map reaches 1x1 before the last stage
-    messages: Tuple[str, ...]  # what to watch out for, in plain words
+    messages: tuple[str, ...]  # what to watch out for, in plain words
 
     @property
     def params(self) -> int:
@@ -64,14 +63,14 @@ def _explore(network: str, size: int, channels: int) -> NetworkReport:
 explore_network.cache_clear = _explore.cache_clear  # the widget's cache, cleared by the benchmarks
 
 
-def _size_messages(model: nn.Module, size: int, rows: List[StageRow]) -> Tuple[List[str], bool]:
+def _size_messages(model: nn.Module, size: int, rows: list[StageRow]) -> tuple[list[str], bool]:
     body = [r for r in rows if r.stage != "head"]  # stem, layer1, ...
     names = [r.stage for r in body]
     one = [r.stage for r in body if r.output_shape[-2:] == (1, 1)]
     design = ("ImageNet ResNets are designed for 224x224 inputs (layer4 at 7x7); for small "
               "images such as CIFAR's 32x32, use a CIFAR network") if isinstance(model, ResNet) else (
               "The CIFAR networks are designed for 32x32 inputs (layer3 at 8x8)")
-    messages: List[str] = []
+    messages: list[str] = []
     too_small = bool(one) and one[0] != names[-1]
     if too_small:
         later = names[names.index(one[0]) + 1:]

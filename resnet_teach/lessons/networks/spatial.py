@@ -27,7 +27,7 @@ class SpatialStep:
     size: int
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _network(stem: str) -> nn.Module:
     builder, kwargs = STEMS[stem]
     return build_on_meta(builder, num_classes=1, **kwargs)
