@@ -19,7 +19,7 @@ from resnet_teach import (
     same_padding,
 )
 
-CASES = 1200
+CASES = 300  # each sweep still meets every rule (the asserts below count the rejections)
 
 
 def torch_shape(layer, h, w):
