@@ -4,6 +4,8 @@ nbval's kernels inherit this process's environment, so these reach the notebooks
 """
 import os
 
+import pytest
+
 os.environ["RESNET_TEACH_PROGRESS"] = "0"  # progress bars write to stderr, which strict nbval rejects
 
 # Files whose tests must share one process, in order: a notebook's cells share its kernel, the
@@ -12,11 +14,10 @@ os.environ["RESNET_TEACH_PROGRESS"] = "0"  # progress bars write to stderr, whic
 _ONE_WORKER = {"test_browser.py", "test_lesson_heads.py"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the marks
 def pytest_collection_modifyitems(config, items):
     """Under pytest-xdist (``-n 2 --dist loadgroup``, see pyproject.toml) every test is spread over
     the workers except these groups, each of which runs whole, in order, in one worker."""
-    import pytest
-
     for item in items:
         if item.path.suffix == ".ipynb" or item.path.name in _ONE_WORKER:
             item.add_marker(pytest.mark.xdist_group(item.path.name))

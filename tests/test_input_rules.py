@@ -39,7 +39,7 @@ from resnet_teach.lessons import heads as heads_lesson
 from resnet_teach.lessons import networks as networks_lesson
 from resnet_teach.train import fixed_threads
 
-RULES = settings(max_examples=12, deadline=None, derandomize=True,
+RULES = settings(max_examples=12, deadline=None, derandomize=True, database=None,
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -423,7 +423,8 @@ def _numeric(e: Entry) -> list[str]:
 
 
 @pytest.mark.parametrize("name", [n for n, e in ENTRIES.items() if e.cheap and _numeric(e)])
-@settings(max_examples=5, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=5, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_numpy_and_torch_scalars_are_the_numbers_they_are(name, data):
     e = ENTRIES[name]
