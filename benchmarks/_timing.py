@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import statistics
 import time
-from typing import List, Sequence
+from collections.abc import Sequence
 
 
-def time_updates(control, values: Sequence) -> List[float]:
+def time_updates(control, values: Sequence) -> list[float]:
     """Milliseconds per widget update: set ``control.value`` to each value in turn (the
     observer runs the whole update synchronously); values equal to the current one are skipped."""
     times = []
@@ -19,6 +19,6 @@ def time_updates(control, values: Sequence) -> List[float]:
     return times
 
 
-def summary(times: List[float], decimals: int = 0) -> str:
+def summary(times: list[float], decimals: int = 0) -> str:
     return (f"{statistics.median(times):.{decimals}f} ms median, {max(times):.{decimals}f} ms worst "
             f"({len(times)} runs)")

@@ -7,18 +7,18 @@ and the new picture. Run: python3 benchmarks/batchnorm.py
 from __future__ import annotations
 
 import time
-from typing import Callable, List, Tuple
+from collections.abc import Callable
 
 try:
     from benchmarks._timing import summary, time_updates
 except ModuleNotFoundError:  # run as a script: python3 benchmarks/batchnorm.py
     from _timing import summary, time_updates
 
-Row = Tuple[str, str, str]
+Row = tuple[str, str, str]
 UPDATE_GOAL_MS = 300.0
 
 
-def _ms(run: Callable[[], object], repeats: int = 3) -> List[float]:
+def _ms(run: Callable[[], object], repeats: int = 3) -> list[float]:
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -27,7 +27,7 @@ def _ms(run: Callable[[], object], repeats: int = 3) -> List[float]:
     return times
 
 
-def rows() -> List[Row]:
+def rows() -> list[Row]:
     import torch
     from torch import nn
 
@@ -38,7 +38,7 @@ def rows() -> List[Row]:
     )
     from resnet_teach.widgets.batchnorm import momentum_explorer
 
-    out: List[Row] = []
+    out: list[Row] = []
     out.append(("02 momentum_trajectory, 300 steps of 64x1x8x8 (logic only)",
                 summary(_ms(lambda: momentum_trajectory(None, 300, 64, 8))), "<= 100 ms"))
 

@@ -7,14 +7,13 @@ Run: python3 benchmarks/bn_claims.py   (about a minute: 4 x 8 short training run
 from __future__ import annotations
 
 import math
-from typing import List, Tuple
 
-Row = Tuple[str, str, str]
+Row = tuple[str, str, str]
 SEEDS = (0, 1, 2, 3)
 LRS = (0.01, 0.1, 1.0)
 
 
-def rows() -> List[Row]:
+def rows() -> list[Row]:
     import torch
     from torch import nn
 
@@ -23,9 +22,9 @@ def rows() -> List[Row]:
 
     train_set, test_set = digits("train"), digits("test")
     images, labels = train_set.images[:256], train_set.labels[:256]
-    out: List[Row] = []
+    out: list[Row] = []
     for seed in SEEDS:
-        def net(with_bn: bool) -> nn.Module:
+        def net(with_bn: bool, seed: int = seed) -> nn.Module:
             torch.manual_seed(seed)
             norm = None if with_bn else (lambda channels: nn.Identity())
             return cifar_resnet(8, residual=False, in_channels=1, widths=(8, 16, 32), norm_layer=norm)

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import statistics
 import time
-from typing import Callable, List, Sequence, Tuple
+from collections.abc import Callable, Sequence
 
 GOAL_MS = 50.0
 
 
-Timing = Tuple[float, float]  # (wall, CPU) milliseconds of one update
+Timing = tuple[float, float]  # (wall, CPU) milliseconds of one update
 
 
-def _time_updates(control, values: Sequence, repeats: int = 3) -> List[Timing]:
+def _time_updates(control, values: Sequence, repeats: int = 3) -> list[Timing]:
     """Wall and CPU milliseconds per update while ``control`` steps through ``values``.
 
     CPU time (this process only) is reported beside wall time because the machine may be
@@ -33,7 +33,7 @@ def _time_updates(control, values: Sequence, repeats: int = 3) -> List[Timing]:
     return times
 
 
-def _row(what: str, times: List[Timing]) -> Tuple[str, str, str]:
+def _row(what: str, times: list[Timing]) -> tuple[str, str, str]:
     wall = [t[0] for t in times]
     cpu = [t[1] for t in times]
     return (what, f"{statistics.median(wall):.1f} ms median wall ({statistics.median(cpu):.1f} ms CPU), "
@@ -47,9 +47,8 @@ def _build_time(make: Callable[[], object]) -> float:
     return (time.perf_counter() - start) * 1000
 
 
-def rows() -> List[Tuple[str, str, str]]:
-    from resnet_teach.widgets.conv import (PHOTO, groups_explorer, output_size_explorer,
-                                           padding_mode_explorer)
+def rows() -> list[tuple[str, str, str]]:
+    from resnet_teach.widgets.conv import PHOTO, groups_explorer, output_size_explorer, padding_mode_explorer
 
     out = []
     size = output_size_explorer()  # construction also warms the caches (fonts, text)

@@ -5,14 +5,14 @@ import statistics
 import subprocess
 import sys
 import time
-from typing import Callable, List, Tuple
+from collections.abc import Callable
 
 import torch
 import torchvision
 
 import resnet_teach as rt
 
-Row = Tuple[str, str, str]
+Row = tuple[str, str, str]
 
 
 def _time(fn: Callable[[], object], repeat: int = 1) -> float:
@@ -23,7 +23,7 @@ def _time(fn: Callable[[], object], repeat: int = 1) -> float:
 
 
 def interleaved_ratio(ours: Callable[[], object], theirs: Callable[[], object], rounds: int,
-                      repeat: int = 1) -> Tuple[float, float, float]:
+                      repeat: int = 1) -> tuple[float, float, float]:
     """Median of per-round time ratios, alternating which runs first (load drifts cancel)."""
     ours(), theirs()  # warm up
     ratios, t_ours, t_theirs = [], [], []
@@ -36,7 +36,7 @@ def interleaved_ratio(ours: Callable[[], object], theirs: Callable[[], object], 
     return statistics.median(ratios), statistics.median(t_ours), statistics.median(t_theirs)
 
 
-def network_rows(rounds: int = 7) -> List[Row]:
+def network_rows(rounds: int = 7) -> list[Row]:
     rows = []
     torch.manual_seed(0)
     x = torch.randn(8, 3, 224, 224)
@@ -45,13 +45,13 @@ def network_rows(rounds: int = 7) -> List[Row]:
         theirs = getattr(torchvision.models, f"resnet{depth}")().eval()
         ours.load_state_dict(theirs.state_dict())
         with torch.inference_mode():
-            ratio, a, b = interleaved_ratio(lambda: ours(x), lambda: theirs(x), rounds)
+            ratio, a, b = interleaved_ratio(lambda m=ours: m(x), lambda m=theirs: m(x), rounds)
         rows.append((f"ResNet-{depth} forward, batch 8, 224x224: ours / torchvision",
                      f"{ratio:.3f} ({a * 1000:.0f} ms vs {b * 1000:.0f} ms)", "<= 1.03"))
     return rows
 
 
-def scratch_rows(rounds: int = 15) -> List[Row]:
+def scratch_rows(rounds: int = 15) -> list[Row]:
     torch.manual_seed(0)
     x = torch.randn(32, 64, 28, 28)
     ours_bn, ref_bn = rt.ScratchBatchNorm2d(64), torch.nn.BatchNorm2d(64)
@@ -68,7 +68,7 @@ def scratch_rows(rounds: int = 15) -> List[Row]:
     ]
 
 
-def import_rows(rounds: int = 5) -> List[Row]:
+def import_rows(rounds: int = 5) -> list[Row]:
     def cold(module: str) -> float:
         code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
         return float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -82,5 +82,5 @@ def import_rows(rounds: int = 5) -> List[Row]:
              f"{ours_s:.2f} s vs {torch_s:.2f} s ({ours_s - torch_s:+.2f} s)", "close to torch's")]
 
 
-def rows() -> List[Row]:
+def rows() -> list[Row]:
     return network_rows() + scratch_rows() + import_rows()

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Callable, List, Tuple
+from collections.abc import Callable
 
-Row = Tuple[str, str, str]
+Row = tuple[str, str, str]
 
 
-def _timed(fn: Callable[[], object]) -> Tuple[float, float]:
+def _timed(fn: Callable[[], object]) -> tuple[float, float]:
     """(wall seconds, CPU seconds of this process) for one call."""
     wall, cpu = time.perf_counter(), time.process_time()
     fn()
@@ -25,13 +25,13 @@ def _load() -> str:
     return f"load avg {os.getloadavg()[0]:.1f}"
 
 
-def rows(repeats: int = 2) -> List[Row]:
+def rows(repeats: int = 2) -> list[Row]:
     os.environ.setdefault("RESNET_TEACH_PROGRESS", "0")
     from resnet_teach import cifar_resnet, digits, train
     from resnet_teach.degradation import DegradationSettings, gradient_norms_at_init, run_degradation
     from resnet_teach.widgets.degradation import degradation_rerun
 
-    out: List[Row] = []
+    out: list[Row] = []
     s = DegradationSettings()
     runs = [_timed(run_degradation) for _ in range(repeats)]
     wall, cpu = min(runs)

@@ -7,36 +7,36 @@ shown beside wall time because the machine may be shared. Run: python3 benchmark
 from __future__ import annotations
 
 import time
-from typing import Callable, List, Tuple
+from collections.abc import Callable
 
 try:
     from benchmarks._timing import summary, time_updates
 except ModuleNotFoundError:  # run as a script: python3 benchmarks/heads.py
     from _timing import summary, time_updates
 
-Row = Tuple[str, str, str]
+Row = tuple[str, str, str]
 UPDATE_GOAL_MS = 50.0
 
 
-def _timed(run: Callable[[], object]) -> Tuple[float, float]:
+def _timed(run: Callable[[], object]) -> tuple[float, float]:
     """(wall, CPU) seconds of one call."""
     wall, cpu = time.perf_counter(), time.process_time()
     run()
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def _seconds(wall_cpu: Tuple[float, float]) -> str:
+def _seconds(wall_cpu: tuple[float, float]) -> str:
     return f"{wall_cpu[0]:.1f} s wall, {wall_cpu[1]:.1f} s CPU"
 
 
-def rows() -> List[Row]:
+def rows() -> list[Row]:
     import torch
 
     from resnet_teach import cifar_resnet, resnet18, resnet50, train
     from resnet_teach.lessons import heads as lesson
     from resnet_teach.widgets.heads import input_size_explorer
 
-    out: List[Row] = []
+    out: list[Row] = []
     sides = range(1, 1025)
     wall, _ = _timed(lambda: [lesson.explore_input_size(n, n) for n in sides])
     out.append(("06 explore_input_size, every square side 1..1024 (logic only)",

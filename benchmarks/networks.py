@@ -7,14 +7,14 @@ Run: python3 benchmarks/networks.py
 from __future__ import annotations
 
 import time
-from typing import Callable, List, Tuple
+from collections.abc import Callable
 
 try:
     from benchmarks._timing import summary, time_updates
 except ModuleNotFoundError:  # run as a script: python3 benchmarks/networks.py
     from _timing import summary, time_updates
 
-Row = Tuple[str, str, str]
+Row = tuple[str, str, str]
 UPDATE_GOAL_MS = 100.0
 
 
@@ -24,13 +24,13 @@ def _seconds(run: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def rows() -> List[Row]:
+def rows() -> list[Row]:
     from resnet_teach import count_macs, resnet18
     from resnet_teach.lessons import networks as lesson
     from resnet_teach.lessons.networks import building
     from resnet_teach.widgets.network import network_explorer
 
-    out: List[Row] = []
+    out: list[Row] = []
     lesson.explore_network.cache_clear()
     building._meta_network.cache_clear()
     first = _seconds(lambda: lesson.explore_network("ResNet-152", 224, 3))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import List, Tuple
 
 try:
     from benchmarks._timing import summary, time_updates
@@ -16,7 +15,7 @@ except ModuleNotFoundError:  # run as a script
     from _timing import summary, time_updates
 
 ROOT = Path(__file__).resolve().parent.parent
-Row = Tuple[str, str, str]
+Row = tuple[str, str, str]
 
 # notebook source -> (heading that opens the new sections, heading after them) pairs
 SECTIONS = {
@@ -28,14 +27,14 @@ SECTIONS = {
 }
 
 
-def _cells(source: str) -> List[Tuple[str, str]]:
+def _cells(source: str) -> list[tuple[str, str]]:
     import jupytext
 
     nb = jupytext.read(ROOT / "notebooks" / "src" / source)
     return [(c.cell_type, c.source) for c in nb.cells]
 
 
-def time_section(source: str) -> Tuple[float, float]:
+def time_section(source: str) -> tuple[float, float]:
     """(wall, CPU) seconds of the new sections' code cells, after the notebook's imports."""
     import matplotlib
 
@@ -63,8 +62,8 @@ def time_section(source: str) -> Tuple[float, float]:
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def rows() -> List[Row]:
-    out: List[Row] = []
+def rows() -> list[Row]:
+    out: list[Row] = []
     for source in SECTIONS:
         wall, cpu = time_section(source)
         out.append((f"{source[:2]}: issue 15's new sections", f"{wall:.1f} s wall, {cpu:.1f} s CPU",

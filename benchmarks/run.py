@@ -22,7 +22,8 @@ sys.path.insert(0, str(ROOT))
 def main(topics: list[str]) -> None:
     import torch
 
-    names = sorted(m.name for m in pkgutil.iter_modules([str(ROOT / "benchmarks")]) if m.name != "run" and not m.name.startswith("_"))
+    names = sorted(m.name for m in pkgutil.iter_modules([str(ROOT / "benchmarks")])
+                   if m.name != "run" and not m.name.startswith("_"))
     names = ["core"] + [n for n in names if n != "core"]
     if topics:
         names = [n for n in names if n in topics]

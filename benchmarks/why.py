@@ -7,20 +7,20 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Callable, List, Tuple
+from collections.abc import Callable
 
 from benchmarks._timing import summary, time_updates
 
-Row = Tuple[str, str, str]
+Row = tuple[str, str, str]
 
 
-def _timed(fn: Callable[[], object]) -> Tuple[float, float, object]:
+def _timed(fn: Callable[[], object]) -> tuple[float, float, object]:
     wall, cpu = time.perf_counter(), time.process_time()
     result = fn()
     return time.perf_counter() - wall, time.process_time() - cpu, result
 
 
-def rows() -> List[Row]:
+def rows() -> list[Row]:
     os.environ.setdefault("RESNET_TEACH_PROGRESS", "0")
     import torch
 
@@ -31,7 +31,7 @@ def rows() -> List[Row]:
     from resnet_teach.widgets.why import lesion_explorer, signal_explorer
 
     tr, te = digits("train"), digits("test")
-    out: List[Row] = []
+    out: list[Row] = []
     nets = [(8, "plain"), (32, "plain"), (56, "plain"), (32, "residual"), (56, "residual")]
     wall, cpu, _ = _timed(lambda: [shattering(d, k, tr) for d, k in nets])
     out.append(("07 shattered gradients, 5 networks at init", f"{wall:.1f} s wall, {cpu:.1f} s CPU", "< 5 s"))

@@ -11,9 +11,10 @@ with a message that says which rule broke.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, List, Tuple, Union
+from collections.abc import Iterable
+from typing import Any
 
-from ._checks import IntOrPair, check_choice, check_pair, is_pair
+from ._checks import IntOrPair, check_bool, check_choice, check_pair, is_pair
 
 __all__ = [
     "PADDING_MODES",
@@ -29,13 +30,13 @@ __all__ = [
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
-def _dims(*values: Any) -> Tuple[bool, List[str]]:
+def _dims(*values: Any) -> tuple[bool, list[str]]:
     """Whether the answer is a pair, and the labels used in messages for each dimension."""
     pair = any(is_pair(v) for v in values)
     return pair, (["height: ", "width: "] if pair else [""])
 
 
-def _result(pair: bool, values: List[int]) -> IntOrPair:
+def _result(pair: bool, values: list[int]) -> IntOrPair:
     return (values[0], values[1]) if pair else values[0]
 
 
@@ -50,7 +51,7 @@ def conv_output_size(
     size: IntOrPair,
     kernel_size: IntOrPair,
     stride: IntOrPair = 1,
-    padding: Union[IntOrPair, str] = 0,
+    padding: IntOrPair | str = 0,
     dilation: IntOrPair = 1,
     padding_mode: str = "zeros",
 ) -> IntOrPair:
@@ -68,28 +69,32 @@ def conv_output_size(
     ks = check_pair("kernel_size", kernel_size, 1)
     ss = check_pair("stride", stride, 1)
     ds = check_pair("dilation", dilation, 1)
-    check_choice("padding_mode", padding_mode, PADDING_MODES)
+    padding_mode = check_choice("padding_mode", padding_mode, PADDING_MODES)
     if isinstance(padding, str):
-        check_choice("padding", padding, ("valid", "same"))
-        if padding == "same":
-            if ss != (1, 1):
-                raise ValueError(f"padding='same' needs stride=1 (PyTorch rejects it for strided "
-                                 f"convolutions), got stride={stride}")
-            return _result(pair, list(ns))
-        padding = 0
-    ps = check_pair("padding", padding, 0)
+        padding = check_choice("padding", padding, ("valid", "same"))
+        if padding == "same" and ss != (1, 1):
+            raise ValueError(f"padding='same' needs stride=1 (PyTorch rejects it for strided "
+                             f"convolutions), got stride={stride}")
+        # 'same' pads d(k-1) in all, the odd pixel at the end (as PyTorch); 'valid' pads nothing
+        pads = [(d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) if padding == "same" else (0, 0)
+                for k, d in zip(ks, ds)]
+        shown = [f"padding='{padding}' (pads {b} and {a})" for b, a in pads]
+    else:
+        pads = [(p, p) for p in check_pair("padding", padding, 0)]
+        shown = [f"padding={p}" for p, _ in pads]
     out = []
-    for label, n, k, s, p, d in zip(labels, ns, ks, ss, ps, ds):
+    for label, n, k, s, (before, after), d, what in zip(labels, ns, ks, ss, pads, ds, shown):
+        p = max(before, after)
         if padding_mode == "reflect" and p >= n:
-            raise ValueError(f"{label}padding={p} must be < size={n} for padding_mode='reflect'")
+            raise ValueError(f"{label}{what} must be < size={n} for padding_mode='reflect'")
         if padding_mode == "circular" and p > n:
-            raise ValueError(f"{label}padding={p} must be <= size={n} for padding_mode='circular'")
+            raise ValueError(f"{label}{what} must be <= size={n} for padding_mode='circular'")
         span = d * (k - 1) + 1
-        if span > n + 2 * p:
+        if span > n + before + after:
             raise ValueError(
                 f"{label}kernel_size={k} with dilation={d} spans {span}, more than the padded "
-                f"input {n + 2 * p} (size={n} + 2*padding={p})")
-        out.append((n + 2 * p - span) // s + 1)
+                f"input {n + before + after} (size={n} + 2*padding={p})")
+        out.append((n + before + after - span) // s + 1)
     return _result(pair, out)
 
 
@@ -145,8 +150,7 @@ def pool_output_size(
     ss = ks if stride is None else check_pair("stride", stride, 1)
     ps = check_pair("padding", padding, 0)
     ds = check_pair("dilation", dilation, 1)
-    if not isinstance(ceil_mode, bool):
-        raise TypeError(f"ceil_mode={ceil_mode!r} must be a bool")
+    ceil_mode = check_bool("ceil_mode", ceil_mode)
     out = []
     for label, n, k, s, p, d in zip(labels, ns, ks, ss, ps, ds):
         if p > k // 2:
@@ -169,7 +173,7 @@ def pool_output_size(
 
 def same_padding(
     size: IntOrPair, kernel_size: IntOrPair, stride: IntOrPair = 1, dilation: IntOrPair = 1
-) -> Union[Tuple[int, int], Tuple[Tuple[int, int], Tuple[int, int]]]:
+) -> tuple[int, int] | tuple[tuple[int, int], tuple[int, int]]:
     """(before, after) padding that TensorFlow's ``padding='same'`` uses.
 
     TF makes the output ``ceil(n / s)`` long and pads ``max((out-1)s + d(k-1) + 1 - n, 0)``
@@ -191,7 +195,7 @@ def same_padding(
     return (result[0], result[1]) if pair else result[0]
 
 
-def _layer_geometry(index: int, layer: Any) -> Tuple[int, int, int]:
+def _layer_geometry(index: int, layer: Any) -> tuple[int, int, int]:
     """(kernel, stride, dilation) of one layer in a receptive-field stack (square kernels)."""
     name = f"layers[{index}]"
     if isinstance(layer, dict):
@@ -218,7 +222,7 @@ def _layer_geometry(index: int, layer: Any) -> Tuple[int, int, int]:
     return square("kernel_size", k), square("stride", s), square("dilation", d)
 
 
-def receptive_field_steps(layers: Iterable[Any]) -> List[dict]:
+def receptive_field_steps(layers: Iterable[Any]) -> list[dict]:
     """Receptive field and jump (input pixels between neighbouring outputs) after each layer.
 
     ``r_out = r_in + (d(k-1)+1 - 1) * j_in`` and ``j_out = j_in * s``, starting from r = j = 1.

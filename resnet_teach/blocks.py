@@ -9,11 +9,12 @@ shape changes, a projection: 1x1 conv + BN with the block's stride ("conv block"
 """
 from __future__ import annotations
 
-from typing import Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 from torch import Tensor, nn
 
-from ._checks import check_choice, check_int
+from ._checks import check_bool, check_choice, check_int
 
 __all__ = ["conv3x3", "conv1x1", "BasicBlock", "Bottleneck", "ZeroPadShortcut", "make_shortcut"]
 
@@ -22,12 +23,17 @@ NormLayer = Callable[[int], nn.Module]
 
 def conv3x3(in_planes: int, out_planes: int, stride: int = 1, groups: int = 1, dilation: int = 1) -> nn.Conv2d:
     """3x3 convolution that keeps the size at stride 1 (padding = dilation). No bias: BN follows."""
+    in_planes, out_planes = check_int("in_planes", in_planes, 1), check_int("out_planes", out_planes, 1)
+    stride, dilation = check_int("stride", stride, 1), check_int("dilation", dilation, 1)
+    groups = check_int("groups", groups, 1)
     return nn.Conv2d(in_planes, out_planes, kernel_size=3, stride=stride, padding=dilation,
                      groups=groups, bias=False, dilation=dilation)
 
 
 def conv1x1(in_planes: int, out_planes: int, stride: int = 1) -> nn.Conv2d:
     """1x1 convolution: mixes channels, changes their number, never looks at neighbours."""
+    in_planes, out_planes = check_int("in_planes", in_planes, 1), check_int("out_planes", out_planes, 1)
+    stride = check_int("stride", stride, 1)
     return nn.Conv2d(in_planes, out_planes, kernel_size=1, stride=stride, bias=False)
 
 
@@ -59,7 +65,7 @@ class ZeroPadShortcut(nn.Module):
 
 
 def make_shortcut(inplanes: int, outplanes: int, stride: int, shortcut: str,
-                  norm_layer: NormLayer) -> Optional[nn.Module]:
+                  norm_layer: NormLayer) -> nn.Module | None:
     """The shortcut of one block for the paper's options.
 
     A: zero-padded identity where the shape changes (no parameters);
@@ -67,7 +73,11 @@ def make_shortcut(inplanes: int, outplanes: int, stride: int, shortcut: str,
     C: projection on every block.
     Returns ``None`` for a plain identity shortcut.
     """
-    check_choice("shortcut", shortcut, ("A", "B", "C"))
+    inplanes, outplanes = check_int("inplanes", inplanes, 1), check_int("outplanes", outplanes, 1)
+    stride = check_int("stride", stride, 1)
+    shortcut = check_choice("shortcut", shortcut, ("A", "B", "C"))
+    if not callable(norm_layer):
+        raise TypeError(f"norm_layer={norm_layer!r} must be callable, e.g. nn.BatchNorm2d")
     changes_shape = stride != 1 or inplanes != outplanes
     if shortcut == "C" or (shortcut == "B" and changes_shape):
         return nn.Sequential(conv1x1(inplanes, outplanes, stride), norm_layer(outplanes))
@@ -76,16 +86,25 @@ def make_shortcut(inplanes: int, outplanes: int, stride: int, shortcut: str,
     return None
 
 
-def _check_block_args(inplanes: int, planes: int, stride: int, groups: int, base_width: int,
-                      dilation: int, norm_layer) -> None:
-    check_int("inplanes", inplanes, 1)
-    check_int("planes", planes, 1)
-    check_int("stride", stride, 1)
-    check_int("groups", groups, 1)
-    check_int("base_width", base_width, 1)
-    check_int("dilation", dilation, 1)
+def _check_block_args(inplanes: Any, planes: Any, stride: Any, downsample: Any, groups: Any, base_width: Any,
+                      dilation: Any, norm_layer: Any, residual: Any, expansion: int) -> tuple[int, ...]:
+    """The checked (inplanes, planes, stride, groups, base_width, dilation); refuses a block whose
+    shortcut could not be added to its branch."""
+    checked = (check_int("inplanes", inplanes, 1), check_int("planes", planes, 1), check_int("stride", stride, 1),
+               check_int("groups", groups, 1), check_int("base_width", base_width, 1),
+               check_int("dilation", dilation, 1))
+    inplanes, planes, stride = checked[:3]
     if norm_layer is not None and not callable(norm_layer):
         raise TypeError(f"norm_layer={norm_layer!r} must be callable, e.g. nn.BatchNorm2d")
+    if downsample is not None and not isinstance(downsample, nn.Module):
+        raise TypeError(f"downsample={downsample!r} must be an nn.Module (e.g. make_shortcut(...)) or None")
+    check_bool("residual", residual)
+    if residual and downsample is None and (stride != 1 or inplanes != planes * expansion):
+        raise ValueError(
+            f"downsample=None with stride={stride}, inplanes={inplanes} and planes*expansion={planes * expansion}: "
+            f"the identity shortcut keeps the input's shape, so it cannot be added to the branch's output; "
+            f"pass downsample=make_shortcut(...), or use stride=1 and inplanes == planes*expansion")
+    return checked
 
 
 class BasicBlock(nn.Module):
@@ -98,15 +117,16 @@ class BasicBlock(nn.Module):
         inplanes: int,
         planes: int,
         stride: int = 1,
-        downsample: Optional[nn.Module] = None,
+        downsample: nn.Module | None = None,
         groups: int = 1,
         base_width: int = 64,
         dilation: int = 1,
-        norm_layer: Optional[NormLayer] = None,
+        norm_layer: NormLayer | None = None,
         residual: bool = True,
     ) -> None:
         super().__init__()
-        _check_block_args(inplanes, planes, stride, groups, base_width, dilation, norm_layer)
+        inplanes, planes, stride, groups, base_width, dilation = _check_block_args(
+            inplanes, planes, stride, downsample, groups, base_width, dilation, norm_layer, residual, self.expansion)
         if groups != 1 or base_width != 64:
             raise ValueError(f"BasicBlock supports only groups=1 and base_width=64, got "
                              f"groups={groups}, base_width={base_width}")
@@ -150,16 +170,18 @@ class Bottleneck(nn.Module):
         inplanes: int,
         planes: int,
         stride: int = 1,
-        downsample: Optional[nn.Module] = None,
+        downsample: nn.Module | None = None,
         groups: int = 1,
         base_width: int = 64,
         dilation: int = 1,
-        norm_layer: Optional[NormLayer] = None,
+        norm_layer: NormLayer | None = None,
         residual: bool = True,
         stride_in_1x1: bool = False,
     ) -> None:
         super().__init__()
-        _check_block_args(inplanes, planes, stride, groups, base_width, dilation, norm_layer)
+        inplanes, planes, stride, groups, base_width, dilation = _check_block_args(
+            inplanes, planes, stride, downsample, groups, base_width, dilation, norm_layer, residual, self.expansion)
+        check_bool("stride_in_1x1", stride_in_1x1)
         norm_layer = norm_layer or nn.BatchNorm2d
         width = int(planes * (base_width / 64.0)) * groups
         if width < 1:

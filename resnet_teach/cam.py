@@ -106,7 +106,7 @@ def chance_share(boxes: Tensor, canvas: tuple[int, int]) -> float:
 
 def ink_peaks(images: Tensor, window: int) -> Tensor:
     """A map-free baseline: the centre (x, y) of the window x window square holding most ink."""
-    check_int("window", window, 1)
+    window = check_int("window", window, 1)
     if images.dim() != 4 or window > min(images.shape[-2:]):
         raise ValueError(f"window={window} must fit in the images of shape {tuple(images.shape)}")
     density = F.avg_pool2d(images.sum(1, keepdim=True), window, stride=1)[:, 0]  # (N, H-w+1, W-w+1)

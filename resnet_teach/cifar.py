@@ -11,12 +11,12 @@
 """
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import Tensor, nn
 
-from ._checks import check_choice, check_int
+from ._checks import check_bool, check_choice, check_int
 from .blocks import BasicBlock, NormLayer, init_weights, make_shortcut
 from .resnet import check_forward_input
 
@@ -32,22 +32,21 @@ class CifarResNet(nn.Module):
         shortcut: str = "B",
         in_channels: int = 3,
         widths: Sequence[int] = (16, 32, 64),
-        norm_layer: Optional[NormLayer] = None,
+        norm_layer: NormLayer | None = None,
         zero_init_residual: bool = False,
     ) -> None:
         super().__init__()
-        check_int("depth", depth, 1)
+        depth = check_int("depth", depth, 1)
         if depth < 8 or (depth - 2) % 6 != 0:
             raise ValueError(f"depth={depth} is not 6n+2 with n >= 1 (valid: 8, 14, 20, 26, 32, ...)")
-        if not isinstance(residual, bool):
-            raise TypeError(f"residual={residual!r} must be a bool")
-        self.num_classes = check_int("num_classes", num_classes, 1)
-        self.in_channels = check_int("in_channels", in_channels, 1)
-        check_choice("shortcut", shortcut, ("A", "B", "C"))
-        if len(widths) != 3:
+        residual = check_bool("residual", residual)
+        zero_init_residual = check_bool("zero_init_residual", zero_init_residual)
+        self.num_classes = num_classes = check_int("num_classes", num_classes, 1)
+        self.in_channels = in_channels = check_int("in_channels", in_channels, 1)
+        shortcut = check_choice("shortcut", shortcut, ("A", "B", "C"))
+        if isinstance(widths, (str, bytes)) or not isinstance(widths, Sequence) or len(widths) != 3:
             raise ValueError(f"widths={widths!r} must give 3 channel counts, one per stage")
-        for i, w in enumerate(widths):
-            check_int(f"widths[{i}]", w, 1)
+        widths = [check_int(f"widths[{i}]", w, 1) for i, w in enumerate(widths)]
         if norm_layer is not None and not callable(norm_layer):
             raise TypeError(f"norm_layer={norm_layer!r} must be callable, e.g. nn.BatchNorm2d")
         self.depth, self.residual, self.shortcut = depth, residual, shortcut

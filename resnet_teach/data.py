@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Optional, Tuple
 
 import torch
 from torch import Tensor
 
-from ._checks import check_choice, check_float, check_int
+from ._checks import check_bool, check_choice, check_float, check_int
 
 __all__ = ["Split", "digits", "placed_digits", "digits_with_decoy", "sample_photo", "cifar10_from_disk"]
 
@@ -28,13 +27,13 @@ class Split:
 
     images: Tensor  # (N, C, H, W) float32
     labels: Tensor  # (N,) int64
-    boxes: Optional[Tensor] = None  # (N, 4) int64, pixel box [x0, x1) x [y0, y1)
+    boxes: Tensor | None = None  # (N, 4) int64, pixel box [x0, x1) x [y0, y1)
 
     def __len__(self) -> int:
         return len(self.labels)
 
 
-def _load_digits() -> Tuple[Tensor, Tensor]:
+def _load_digits() -> tuple[Tensor, Tensor]:
     from sklearn.datasets import load_digits  # imported here: only the data needs it
 
     bunch = load_digits()
@@ -42,7 +41,7 @@ def _load_digits() -> Tuple[Tensor, Tensor]:
     return images, torch.tensor(bunch.target, dtype=torch.long)
 
 
-def _split_indices(n: int, test_fraction: float, seed: int) -> Tuple[Tensor, Tensor]:
+def _split_indices(n: int, test_fraction: float, seed: int) -> tuple[Tensor, Tensor]:
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
     n_test = int(round(n * test_fraction))
     return perm[n_test:], perm[:n_test]
@@ -55,10 +54,11 @@ def digits(split: str = "train", size: int = 8, test_fraction: float = 0.25, see
     ``size`` > 8 upsamples bilinearly. ``normalize`` standardizes with the training split's
     mean and std. The split is fixed by ``seed`` (train and test never overlap).
     """
-    check_choice("split", split, ("train", "test"))
-    check_int("size", size, 8)
-    check_float("test_fraction", test_fraction, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
-    check_int("seed", seed, 0)
+    split = check_choice("split", split, ("train", "test"))
+    size = check_int("size", size, 8)
+    test_fraction = check_float("test_fraction", test_fraction, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
+    seed = check_int("seed", seed, 0)
+    normalize = check_bool("normalize", normalize)
     images, labels = _load_digits()
     train_idx, test_idx = _split_indices(len(labels), test_fraction, seed)
     if size != 8:
@@ -77,13 +77,13 @@ def placed_digits(n: int = 2000, canvas: int = 32, digit_size: int = 12, seed: i
     ``boxes[i] = (x0, y0, x1, y1)`` is where digit i was pasted, so a class activation map can
     be checked against the truth. Train and test use disjoint source digits.
     """
-    check_int("n", n, 1)
-    check_int("canvas", canvas, 8)
-    check_int("digit_size", digit_size, 8)
+    n = check_int("n", n, 1)
+    canvas = check_int("canvas", canvas, 8)
+    digit_size = check_int("digit_size", digit_size, 8)
     if digit_size > canvas:
         raise ValueError(f"digit_size={digit_size} must be <= canvas={canvas}")
-    check_int("seed", seed, 0)
-    check_choice("split", split, ("train", "test"))
+    seed = check_int("seed", seed, 0)
+    split = check_choice("split", split, ("train", "test"))
     images, labels = _load_digits()
     train_idx, test_idx = _split_indices(len(labels), test_fraction, 0)
     source = train_idx if split == "train" else test_idx
@@ -117,21 +117,22 @@ def digits_with_decoy(n: int = 1000, canvas: int = 24, digit_size: int = 8, seed
     """``placed_digits`` plus a decoy: another digit, its pixels shuffled, placed beside it.
 
     The decoy has the same amount of ink as a digit but no digit shape, and never overlaps the
-    digit's box. ``tile`` > 1 shuffles tile x tile squares instead of single pixels. So a map that only finds ink lands on the decoy about half of the time; only a
+    digit's box. ``tile`` > 1 shuffles tile x tile squares instead of single pixels. So a map
+    that only finds ink lands on the decoy about half of the time; only a
     network that learned what digits look like can tell them apart. ``boxes`` is the real
     digit's box; the label is the real digit's class.
     """
-    check_int("n", n, 1)
-    check_int("digit_size", digit_size, 8)
-    check_int("canvas", canvas, 8)
-    check_int("tile", tile, 1)
+    n = check_int("n", n, 1)
+    digit_size = check_int("digit_size", digit_size, 8)
+    canvas = check_int("canvas", canvas, 8)
+    tile = check_int("tile", tile, 1)
     if digit_size % tile:
         raise ValueError(f"tile={tile} must divide digit_size={digit_size} to cut it into tiles")
     if canvas < 3 * digit_size - 1:
         raise ValueError(f"canvas={canvas} must be >= 3*digit_size-1 = {3 * digit_size - 1} so a decoy "
                          f"always fits beside the digit")
-    check_int("seed", seed, 0)
-    check_choice("split", split, ("train", "test"))
+    seed = check_int("seed", seed, 0)
+    split = check_choice("split", split, ("train", "test"))
     d = digit_size
     base = placed_digits(n, canvas=canvas, digit_size=d, seed=seed, split=split)
     # Other digits of the same split (train and test stay disjoint), used as the decoys' ink.
@@ -154,7 +155,7 @@ def digits_with_decoy(n: int = 1000, canvas: int = 24, digit_size: int = 8, seed
     return Split(images, base.labels, base.boxes)
 
 
-def sample_photo(gray: bool = True, size: Optional[int] = None) -> Tensor:
+def sample_photo(gray: bool = True, size: int | None = None) -> Tensor:
     """The photograph ``china.jpg`` that ships with scikit-learn, as a float tensor in [0, 1].
 
     Returns (1, 1, H, W) if ``gray`` else (1, 3, H, W); ``size`` resizes the shorter side
@@ -162,8 +163,9 @@ def sample_photo(gray: bool = True, size: Optional[int] = None) -> Tensor:
     """
     from sklearn.datasets import load_sample_image
 
+    gray = check_bool("gray", gray)
     if size is not None:
-        check_int("size", size, 4)
+        size = check_int("size", size, 4)
     img = torch.tensor(load_sample_image("china.jpg"), dtype=torch.float32) / 255.0  # (H, W, 3)
     img = img.permute(2, 0, 1).unsqueeze(0)  # (1, 3, H, W)
     if gray:
@@ -176,13 +178,13 @@ def sample_photo(gray: bool = True, size: Optional[int] = None) -> Tensor:
     return img.clamp(0, 1)
 
 
-def cifar10_from_disk(root: Optional[str] = None, split: str = "train") -> Split:
+def cifar10_from_disk(root: str | None = None, split: str = "train") -> Split:
     """CIFAR-10 from a folder the user already has (never downloads).
 
     ``root`` defaults to the environment variable ``RESNET_TEACH_CIFAR10``; it must contain
     torchvision's ``cifar-10-batches-py`` folder.
     """
-    check_choice("split", split, ("train", "test"))
+    split = check_choice("split", split, ("train", "test"))
     root = root or os.environ.get("RESNET_TEACH_CIFAR10")
     if not root:
         raise ValueError("root=None: set root= or the environment variable RESNET_TEACH_CIFAR10 to "

@@ -12,13 +12,14 @@ table it comes from (in ``resnet_teach.paper``).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 from torch import nn
 
 from ._checks import check_choice, check_float, check_int
+from ._rng import seeded
 from .cifar import cifar_resnet
 from .data import Split, cifar10_from_disk, digits
 from .text import text_table
@@ -28,7 +29,7 @@ __all__ = ["DegradationSettings", "run_degradation", "run_degradation_cifar10", 
            "run_names", "epochs_to_reach", "final_numbers", "format_final_table", "ordering_margins",
            "gradient_norms_at_init"]
 
-Results = Dict[str, History]
+Results = dict[str, History]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -53,7 +54,7 @@ class DegradationSettings(TrainConfig):
     """
 
     epochs: int = 6
-    depths: Tuple[int, int] = (8, 32)
+    depths: tuple[int, int] = (8, 32)
     shortcut: str = "A"  # zero-padded identity: the residual net has its plain twin's parameters
     image_size: int = 8  # of the built-in digits (8x8; larger upsamples); unused when data is given
 
@@ -77,7 +78,7 @@ class DegradationSettings(TrainConfig):
                 f"weight decay {self.weight_decay:g}, batch {self.batch_size}, {self.epochs} epochs; {threads}")
 
     @classmethod
-    def paper_cifar10(cls) -> "DegradationSettings":
+    def paper_cifar10(cls) -> DegradationSettings:
         """Closer to the paper's CIFAR-10 recipe (SGD 0.1, momentum 0.9, weight decay 1e-4,
         batch 128), for the full-scale path; cosine decay over fewer epochs than the paper's
         64k iterations (about 164 epochs) and no data augmentation."""
@@ -85,7 +86,7 @@ class DegradationSettings(TrainConfig):
                    weight_decay=1e-4, schedule="cosine", shortcut="A", image_size=32, num_threads=None)
 
 
-def check_depths(depths: Sequence[int], name: str = "depths") -> Tuple[int, int]:
+def check_depths(depths: Sequence[int], name: str = "depths") -> tuple[int, int]:
     """``depths`` must be two CIFAR depths 6n+2, the shallow one first."""
     if isinstance(depths, (str, bytes)) or not isinstance(depths, Sequence):
         raise TypeError(f"{name}={depths!r} must be a pair (shallow, deep), e.g. (8, 32)")
@@ -94,27 +95,28 @@ def check_depths(depths: Sequence[int], name: str = "depths") -> Tuple[int, int]
                          f"got {len(depths)}")
     shallow = check_int(f"{name}[0]", depths[0], 8)
     deep = check_int(f"{name}[1]", depths[1], 8)
-    for label, d in (("shallow", shallow), ("deep", deep)):
+    for i, (label, d) in enumerate((("shallow", shallow), ("deep", deep))):
         if (d - 2) % 6 != 0:
-            raise ValueError(f"{label} depth {d} is not 6n+2: a CIFAR ResNet has depth 8, 14, 20, 26, "
-                             f"32, ... (3 stages of n blocks, 2 convs each, plus the first conv and fc)")
+            raise ValueError(f"{name}[{i}]={d} (the {label} depth) is not 6n+2 and must be: a CIFAR ResNet has "
+                             f"depth 8, 14, 20, 26, 32, ... (3 stages of n blocks, 2 convs each, plus the first "
+                             f"conv and fc)")
     if shallow >= deep:
         raise ValueError(f"{name}={(shallow, deep)!r}: the shallow depth {shallow} must be smaller than "
                          f"the deep depth {deep}; the experiment compares two different depths")
     return shallow, deep
 
 
-def run_names(depths: Sequence[int]) -> List[str]:
+def run_names(depths: Sequence[int]) -> list[str]:
     """The result keys, in training order: plain-shallow, resnet-shallow, plain-deep, resnet-deep."""
     shallow, deep = check_depths(depths)
     return [f"{kind}-{d}" for d in (shallow, deep) for kind in ("plain", "resnet")]
 
 
-def run_degradation(depths: Optional[Sequence[int]] = None, seed: Optional[int] = None,
-                    epochs: Optional[int] = None, *,
-                    settings: Optional[DegradationSettings] = None, data: Optional[Split] = None,
-                    test_data: Optional[Split] = None, device: Optional[str] = None,
-                    progress: Optional[bool] = None) -> Results:
+def run_degradation(depths: Sequence[int] | None = None, seed: int | None = None,
+                    epochs: int | None = None, *,
+                    settings: DegradationSettings | None = None, data: Split | None = None,
+                    test_data: Split | None = None, device: str | None = None,
+                    progress: bool | None = None) -> Results:
     """Train plain and residual networks at two depths, same data, optimizer and seed.
 
     Returns ``{"plain-8": history, "resnet-8": ..., "plain-32": ..., "resnet-32": ...}`` (names
@@ -124,7 +126,7 @@ def run_degradation(depths: Optional[Sequence[int]] = None, seed: Optional[int] 
     ``depths``, ``seed`` and ``epochs`` override ``settings`` (default: ``DegradationSettings()``).
     ``data`` defaults to the digits' training split at ``settings.image_size`` and
     ``test_data`` to their test split (pass ``data`` without ``test_data`` to skip testing).
-    Each network starts from ``torch.manual_seed(seed)``, so a plain net and its option-A
+    Each network starts from ``torch.manual_seed(seed)`` (on a fork of the global RNG), so a plain net and its option-A
     residual twin start from identical weights. ``device`` (e.g. ``"cuda"``) moves models and
     data there.
     """
@@ -163,9 +165,9 @@ def run_degradation(depths: Optional[Sequence[int]] = None, seed: Optional[int] 
     with fixed_threads(settings.num_threads):
         for name in run_names(settings.depths):
             kind, depth = name.split("-")
-            torch.manual_seed(seed)  # the same initial weights for a plain net and its twin
-            model = cifar_resnet(int(depth), residual=(kind == "resnet"), num_classes=num_classes,
-                                 shortcut=settings.shortcut, in_channels=in_channels)
+            with seeded(seed):  # the same initial weights for a plain net and its twin
+                model = cifar_resnet(int(depth), residual=(kind == "resnet"), num_classes=num_classes,
+                                     shortcut=settings.shortcut, in_channels=in_channels)
             if device is not None:
                 model = model.to(device)
             results[name] = train(model, data, config=settings, test_data=test_data,
@@ -173,9 +175,9 @@ def run_degradation(depths: Optional[Sequence[int]] = None, seed: Optional[int] 
     return results
 
 
-def epochs_to_reach(depths: Optional[Sequence[int]] = None, error: float = 0.05, max_epochs: int = 20,
-                    seed: int = 0, *, settings: Optional[DegradationSettings] = None,
-                    progress: Optional[bool] = None) -> Dict[str, Optional[int]]:
+def epochs_to_reach(depths: Sequence[int] | None = None, error: float = 0.05, max_epochs: int = 20,
+                    seed: int = 0, *, settings: DegradationSettings | None = None,
+                    progress: bool | None = None) -> dict[str, int | None]:
     """How many epochs each of the four networks needs to bring its training error below ``error``.
 
     The same networks, data and optimizer as ``run_degradation``, but a constant learning rate
@@ -192,23 +194,23 @@ def epochs_to_reach(depths: Optional[Sequence[int]] = None, error: float = 0.05,
                        seed=check_int("seed", seed, 0),
                        depths=check_depths(depths) if depths is not None else settings.depths)
     data = digits("train", size=settings.image_size)
-    reached: Dict[str, Optional[int]] = {}
+    reached: dict[str, int | None] = {}
     with fixed_threads(settings.num_threads):
         for name in run_names(settings.depths):
             kind, depth = name.split("-")
-            torch.manual_seed(settings.seed)  # the same start as run_degradation's
-            model = cifar_resnet(int(depth), residual=(kind == "resnet"), num_classes=int(data.labels.max()) + 1,
-                                 shortcut=settings.shortcut, in_channels=data.images.shape[1])
+            with seeded(settings.seed):  # the same start as run_degradation's
+                model = cifar_resnet(int(depth), residual=(kind == "resnet"), num_classes=int(data.labels.max()) + 1,
+                                     shortcut=settings.shortcut, in_channels=data.images.shape[1])
             history = train(model, data, config=settings, progress=progress, desc=name,
                             stop_below_error=error)
             reached[name] = len(history["train_error"]) if history["train_error"][-1] < error else None
     return reached
 
 
-def run_degradation_cifar10(root: Optional[str] = None, depths: Optional[Sequence[int]] = None,
-                            seed: Optional[int] = None,
-                            epochs: Optional[int] = None, device: Optional[str] = None,
-                            progress: Optional[bool] = None) -> Results:
+def run_degradation_cifar10(root: str | None = None, depths: Sequence[int] | None = None,
+                            seed: int | None = None,
+                            epochs: int | None = None, device: str | None = None,
+                            progress: bool | None = None) -> Results:
     """The optional full-scale run: CIFAR-10 from a folder you already have, on a GPU if there is one.
 
     ``root`` (or the environment variable ``RESNET_TEACH_CIFAR10``) must hold torchvision's
@@ -237,7 +239,7 @@ def _check_results(results: Results) -> None:
                 raise ValueError(f"results[{name!r}] has no {key!r} values; it has {sorted(h)}")
 
 
-def final_numbers(results: Results) -> Dict[str, Dict[str, float]]:
+def final_numbers(results: Results) -> dict[str, dict[str, float]]:
     """The last epoch's numbers of every run: ``{"plain-8": {"train_loss": ..., ...}, ...}``."""
     _check_results(results)
     return {name: {key: values[-1] for key, values in h.items() if values} for name, h in results.items()}
@@ -261,7 +263,7 @@ def format_final_table(results: Results, decimals: int = 4) -> str:
 CLAIM_MARGINS = {"plain_gap": 0.3, "residual_gain": 0.5, "error_gap": 0.1}
 
 
-def ordering_margins(results: Results) -> Dict[str, float]:
+def ordering_margins(results: Results) -> dict[str, float]:
     """How clearly the two claims hold, in final training loss (both > 0 when they hold):
 
     ``plain_gap`` = loss(plain-deep) - loss(plain-shallow)  (degradation),
@@ -285,8 +287,8 @@ def ordering_margins(results: Results) -> Dict[str, float]:
 # ---------------------------------------------------------------------------------------------
 
 def gradient_norms_at_init(depth: int = 32, residual: bool = False, seed: int = 0, batch_size: int = 128,
-                           shortcut: str = "A", data: Optional[Split] = None,
-                           num_threads: Optional[int] = 1, relative: bool = False) -> Dict[str, float]:
+                           shortcut: str = "A", data: Split | None = None,
+                           num_threads: int | None = 1, relative: bool = False) -> dict[str, float]:
     """The L2 norm of the loss gradient for every weighted layer (conv and fc), before training.
 
     One batch (the first ``batch_size`` training digits), train mode (BN uses batch
@@ -299,15 +301,14 @@ def gradient_norms_at_init(depth: int = 32, residual: bool = False, seed: int = 
     """
     if not isinstance(relative, bool):
         raise TypeError(f"relative={relative!r} must be True or False")
-    check_int("depth", depth, 8)
-    check_int("batch_size", batch_size, 1)
-    check_int("seed", seed, 0)
+    depth = check_int("depth", depth, 8)
+    batch_size = check_int("batch_size", batch_size, 1)
+    seed = check_int("seed", seed, 0)
     data = data if data is not None else digits("train")
     if not isinstance(data, Split):
         raise TypeError(f"data must be a resnet_teach.Split, got {type(data).__name__}")
     x, y = data.images[:batch_size], data.labels[:batch_size]  # (B, C, H, W), (B,)
-    with fixed_threads(num_threads):
-        torch.manual_seed(seed)
+    with fixed_threads(num_threads), seeded(seed):
         model = cifar_resnet(depth, residual=residual, num_classes=int(data.labels.max()) + 1,
                              shortcut=shortcut, in_channels=x.shape[1])
         model.train()

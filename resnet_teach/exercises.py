@@ -7,8 +7,9 @@ answer with resnet_teach or PyTorch, never from a stored constant.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Sequence, Tuple
+from typing import Any
 
 __all__ = ["Feedback", "compare", "is_unanswered", "NOT_ANSWERED", "Mistakes"]
 
@@ -16,7 +17,7 @@ NOT_ANSWERED = "Replace the ... with your answer, then run the cell again."
 
 # (a likely wrong answer, the message that names the mistake behind it): the wrong answers are
 # computed by the checker (e.g. with the biased variance), never typed in
-Mistakes = Sequence[Tuple[Any, str]]
+Mistakes = Sequence[tuple[Any, str]]
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,8 @@ class Feedback:
 
     def _repr_html_(self) -> str:
         color = "#1a7f37" if self.correct else "#b35900"
-        return f'<div style="color:{color}"><b>{"Correct!" if self.correct else "Not yet."}</b> {html.escape(self.message)}</div>'
+        verdict = "Correct!" if self.correct else "Not yet."
+        return f'<div style="color:{color}"><b>{verdict}</b> {html.escape(self.message)}</div>'
 
     def __bool__(self) -> bool:
         return self.correct
@@ -43,15 +45,15 @@ def is_unanswered(answer: Any) -> bool:
     return answer is ... or answer is None
 
 
-def _same(answer: Any, value: Any, equal: Optional[Callable[[Any, Any], bool]]) -> bool:
+def _same(answer: Any, value: Any, equal: Callable[[Any, Any], bool] | None) -> bool:
     try:
         return bool(equal(answer, value) if equal is not None else answer == value)
-    except Exception:  # an answer of the wrong kind (a string for a number, ...) is just wrong
-        return False
+    except (TypeError, ValueError):  # an answer of the wrong kind (a string for a number, ...) is
+        return False  # just wrong; any other error is a bug in the checker and must show
 
 
 def compare(answer: Any, expected: Any, why: str, hint: str = "",
-            equal: Optional[Callable[[Any, Any], bool]] = None, mistakes: Mistakes = ()) -> Feedback:
+            equal: Callable[[Any, Any], bool] | None = None, mistakes: Mistakes = ()) -> Feedback:
     """Feedback for ``answer`` against ``expected``.
 
     ``why`` explains the right answer and is shown when it is right; ``hint`` is shown when it

@@ -19,7 +19,7 @@ trained there.
 from __future__ import annotations
 
 import copy
-from typing import Dict, Optional, Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import Tensor, nn
@@ -30,7 +30,7 @@ from .train import fixed_threads
 
 __all__ = ["filter_normalized_direction", "loss_surface", "local_minima", "edge_rise"]
 
-Direction = Dict[str, Tensor]
+Direction = dict[str, Tensor]
 
 
 def filter_normalized_direction(model: nn.Module, generator: torch.Generator) -> Direction:
@@ -61,7 +61,7 @@ def loss_surface(
     d2: Direction,
     coords: Sequence[float],
     batch_stats: bool = True,
-    num_threads: Optional[int] = 1,
+    num_threads: int | None = 1,
 ) -> Tensor:
     """Cross-entropy at w + a d1 + b d2 for a, b in ``coords``: a (len(coords), len(coords)) tensor,
     rows indexed by b, columns by a. All of ``data`` is one batch. The model is left unchanged.

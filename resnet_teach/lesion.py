@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 import math
-from typing import Dict, List, Optional, Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import Tensor, nn
@@ -45,7 +45,7 @@ def _check_cifar(model: nn.Module) -> CifarResNet:
     return model
 
 
-def block_names(model: nn.Module) -> List[str]:
+def block_names(model: nn.Module) -> list[str]:
     """Every block, input to output: ``["layer1.0", ..., "layer3.4"]``."""
     _check_cifar(model)
     return [
@@ -53,7 +53,7 @@ def block_names(model: nn.Module) -> List[str]:
     ]
 
 
-def deletable_blocks(model: nn.Module) -> List[str]:
+def deletable_blocks(model: nn.Module) -> list[str]:
     """The blocks that keep the shape (stride 1, same channels): only these can become the identity.
 
     The first block of layer2 and layer3 halves the size and doubles the channels; the
@@ -85,7 +85,7 @@ def lesioned(model: nn.Module, name: str) -> nn.Module:
     return copy_
 
 
-def lesion_study(model: nn.Module, data: Split, num_threads: Optional[int] = 1) -> Dict[str, float]:
+def lesion_study(model: nn.Module, data: Split, num_threads: int | None = 1) -> dict[str, float]:
     """Held-out accuracy with each deletable block deleted in turn.
 
     Returns ``{"none": accuracy of the intact model, "layer1.0": ..., ...}``.
@@ -98,7 +98,7 @@ def lesion_study(model: nn.Module, data: Split, num_threads: Optional[int] = 1) 
     return result
 
 
-def path_length_counts(n: int) -> List[int]:
+def path_length_counts(n: int) -> list[int]:
     """How many of the 2**n paths through n residual blocks pass through k branches, k = 0..n: C(n, k)."""
     check_int("n", n, 0)
     return [math.comb(n, k) for k in range(n + 1)]
@@ -140,8 +140,8 @@ def path_gradient_magnitudes(
     samples: int = 4,
     batch_size: int = 128,
     seed: int = 0,
-    num_threads: Optional[int] = 1,
-) -> List[float]:
+    num_threads: int | None = 1,
+) -> list[float]:
     """Veit et al.'s measurement: the mean norm of the loss gradient at the first block's input
     carried by paths of length k, for k = 0..n (n blocks), in eval mode on ``batch_size``
     images of ``data``, averaged over ``samples`` random choices of the k blocks.

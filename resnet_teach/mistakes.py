@@ -13,14 +13,15 @@ function ``answer -> bool`` for mistakes that are a rule rather than one number.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from numbers import Number
-from typing import Any, Callable, Optional, Sequence, Tuple, Union
+from typing import Any
 
 from .exercises import Feedback, compare, is_unanswered
 
 __all__ = ["Mistake", "matches", "check"]
 
-Mistake = Tuple[Union[Any, Callable[[Any], bool]], str]
+Mistake = tuple[Any | Callable[[Any], bool], str]
 
 
 def _plain(value: Any) -> Any:
@@ -54,7 +55,7 @@ def matches(answer: Any, wrong: Any) -> bool:
 
 
 def check(answer: Any, expected: Any, why: str, hint: str = "", mistakes: Sequence[Mistake] = (),
-          equal: Optional[Callable[[Any, Any], bool]] = None, shown: Optional[str] = None) -> Feedback:
+          equal: Callable[[Any, Any], bool] | None = None, shown: str | None = None) -> Feedback:
     """``exercises.compare``, then, for a wrong answer, the first known mistake it matches.
 
     ``shown`` replaces the answer's repr in the message (a tensor's repr is a screenful).

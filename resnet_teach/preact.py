@@ -19,7 +19,7 @@ n = 18, ResNet-1001 is n = 111.
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import Tensor, nn
@@ -49,8 +49,8 @@ class PreActBasicBlock(nn.Module):
         inplanes: int,
         planes: int,
         stride: int = 1,
-        downsample: Optional[nn.Module] = None,
-        norm_layer: Optional[NormLayer] = None,
+        downsample: nn.Module | None = None,
+        norm_layer: NormLayer | None = None,
     ) -> None:
         super().__init__()
         check_int("inplanes", inplanes, 1)
@@ -83,8 +83,8 @@ class PreActBottleneck(nn.Module):
         inplanes: int,
         planes: int,
         stride: int = 1,
-        downsample: Optional[nn.Module] = None,
-        norm_layer: Optional[NormLayer] = None,
+        downsample: nn.Module | None = None,
+        norm_layer: NormLayer | None = None,
     ) -> None:
         super().__init__()
         check_int("inplanes", inplanes, 1)
@@ -131,7 +131,7 @@ class PreActCifarResNet(nn.Module):
         shortcut: str = "B",
         in_channels: int = 3,
         widths: Sequence[int] = (16, 32, 64),
-        norm_layer: Optional[NormLayer] = None,
+        norm_layer: NormLayer | None = None,
     ) -> None:
         super().__init__()
         check_int("depth", depth, 1)

@@ -11,12 +11,13 @@ Because the names match, ``ours.load_state_dict(torchvision_model.state_dict())`
 """
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence, Type, Union
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import Tensor, nn
 
-from ._checks import IntOrPair, check_choice, check_int, check_pair
+from ._checks import IntOrPair, check_bool, check_choice, check_int, check_pair
 from .blocks import BasicBlock, Bottleneck, NormLayer, init_weights, make_shortcut
 from .sizes import feature_map_size
 from .variants import make_deep_stem, make_shortcut_d
@@ -25,7 +26,7 @@ __all__ = ["ResNet", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152
            "resnext50_32x4d", "resnext101_32x8d", "resnext101_64x4d", "wide_resnet50_2",
            "wide_resnet101_2"]
 
-Block = Type[Union[BasicBlock, Bottleneck]]
+Block = type[BasicBlock | Bottleneck]
 
 # depth -> (block, blocks per stage), Table 1 of He et al. (2015)
 STAGES = {
@@ -75,10 +76,10 @@ class ResNet(nn.Module):
         zero_init_residual: bool = False,
         groups: int = 1,
         width_per_group: int = 64,
-        replace_stride_with_dilation: Optional[Sequence[bool]] = None,
-        norm_layer: Optional[NormLayer] = None,
+        replace_stride_with_dilation: Sequence[bool] | None = None,
+        norm_layer: NormLayer | None = None,
         head: str = "gap",
-        input_size: Optional[IntOrPair] = None,
+        input_size: IntOrPair | None = None,
         shortcut: str = "B",
         residual: bool = True,
         stride_in_1x1: bool = False,
@@ -87,16 +88,18 @@ class ResNet(nn.Module):
     ) -> None:
         super().__init__()
         check_block(block)
-        if not isinstance(layers, (list, tuple)) or len(layers) != 4:
+        if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence) or len(layers) != 4:
             raise ValueError(f"layers={layers!r} must list 4 block counts, one per stage")
-        for i, n in enumerate(layers):
-            check_int(f"layers[{i}]", n, 1)
-        self.num_classes = check_int("num_classes", num_classes, 1)
-        self.in_channels = check_int("in_channels", in_channels, 1)
+        layers = [check_int(f"layers[{i}]", n, 1) for i, n in enumerate(layers)]
+        self.num_classes = num_classes = check_int("num_classes", num_classes, 1)
+        self.in_channels = in_channels = check_int("in_channels", in_channels, 1)
         self.groups = check_int("groups", groups, 1)
         self.base_width = check_int("width_per_group", width_per_group, 1)
-        check_choice("head", head, ("gap", "flatten"))
-        check_choice("shortcut", shortcut, ("A", "B", "C"))
+        head = check_choice("head", head, ("gap", "flatten"))
+        shortcut = check_choice("shortcut", shortcut, ("A", "B", "C"))
+        residual = check_bool("residual", residual)
+        zero_init_residual = check_bool("zero_init_residual", zero_init_residual)
+        stride_in_1x1 = check_bool("stride_in_1x1", stride_in_1x1)
         if norm_layer is not None and not callable(norm_layer):
             raise TypeError(f"norm_layer={norm_layer!r} must be callable, e.g. nn.BatchNorm2d")
         if stride_in_1x1 and not issubclass(block, Bottleneck):
@@ -109,19 +112,25 @@ class ResNet(nn.Module):
                              "none (use 'B' or 'C')")
         if replace_stride_with_dilation is None:
             replace_stride_with_dilation = [False, False, False]
-        if len(replace_stride_with_dilation) != 3:
+        if (isinstance(replace_stride_with_dilation, (str, bytes))
+                or not isinstance(replace_stride_with_dilation, Sequence) or len(replace_stride_with_dilation) != 3):
             raise ValueError(f"replace_stride_with_dilation={replace_stride_with_dilation!r} "
                              f"must have 3 booleans (for layer2, layer3, layer4)")
+        replace_stride_with_dilation = [check_bool(f"replace_stride_with_dilation[{i}]", d)
+                                        for i, d in enumerate(replace_stride_with_dilation)]
         if head == "flatten" and input_size is None:
-            raise ValueError("head='flatten' needs input_size=(H, W): the fc layer's width "
-                             "depends on the last feature map's size")
+            raise ValueError("input_size=None: head='flatten' must be given input_size=(H, W), since the "
+                             "fc layer's width depends on the last feature map's size")
         if head == "gap" and input_size is not None:
             raise ValueError(f"input_size={input_size!r} is only used with head='flatten'; "
                              f"the GAP head works at any size")
+        if head == "flatten":
+            input_size = check_pair("input_size", input_size, 1)
 
         self._norm_layer = norm_layer = norm_layer or nn.BatchNorm2d
         self.inplanes = 64
         self.dilation = 1
+        self.residual = residual
         self._block_kwargs = {"residual": residual}
         if issubclass(block, Bottleneck):
             self._block_kwargs["stride_in_1x1"] = stride_in_1x1
@@ -146,7 +155,7 @@ class ResNet(nn.Module):
             self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
             self.fc = nn.Linear(self.num_features, num_classes)
         else:
-            self.input_size = check_pair("input_size", input_size, 1)
+            self.input_size = input_size
             h, w = self.feature_map_size(self.input_size)
             self.avgpool = nn.Identity()  # kept so the names match the GAP network's
             self.fc = nn.Linear(self.num_features * h * w, num_classes)
@@ -159,17 +168,22 @@ class ResNet(nn.Module):
             self.dilation *= stride
             stride = 1
         outplanes = planes * block.expansion
-        layers: List[nn.Module] = [block(
-            self.inplanes, planes, stride,
-            self._make_shortcut(self.inplanes, outplanes, stride, self.shortcut, self._norm_layer),
+        layers: list[nn.Module] = [block(
+            self.inplanes, planes, stride, self._shortcut(outplanes, stride),
             self.groups, self.base_width, previous_dilation, self._norm_layer, **self._block_kwargs)]
         self.inplanes = outplanes
         for _ in range(1, blocks):
             layers.append(block(
-                self.inplanes, planes, 1,
-                self._make_shortcut(self.inplanes, outplanes, 1, self.shortcut, self._norm_layer),
+                self.inplanes, planes, 1, self._shortcut(outplanes, 1),
                 self.groups, self.base_width, self.dilation, self._norm_layer, **self._block_kwargs))
         return nn.Sequential(*layers)
+
+    def _shortcut(self, outplanes: int, stride: int) -> nn.Module | None:
+        # A plain network has no shortcut at all, so no projection either (its weights would
+        # never get a gradient).
+        if not self.residual:
+            return None
+        return self._make_shortcut(self.inplanes, outplanes, stride, self.shortcut, self._norm_layer)
 
     def feature_map_size(self, input_size: IntOrPair) -> IntOrPair:
         """(H, W) of layer4's output for an input of ``input_size`` (an int gives an int), from

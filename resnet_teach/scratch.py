@@ -5,12 +5,12 @@ same inputs through these and through ``nn.BatchNorm2d``, ``F.conv2d`` and ``F.p
 """
 from __future__ import annotations
 
-from typing import Optional, Sequence, Tuple, Union
+from collections.abc import Sequence
 
 import torch
 from torch import Tensor, nn
 
-from ._checks import IntOrPair, check_choice, check_float, check_int, check_pair
+from ._checks import IntOrPair, check_bool, check_choice, check_float, check_int, check_pair
 from .arithmetic import PADDING_MODES, conv_output_size
 
 __all__ = ["ScratchBatchNorm2d", "scratch_conv2d", "scratch_pad"]
@@ -27,15 +27,16 @@ class ScratchBatchNorm2d(nn.Module):
     Evaluation: the running statistics replace the batch's.
     """
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: Optional[float] = 0.1,
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True,
                  device=None, dtype=None, *, bias: bool = True) -> None:
         super().__init__()
         self.num_features = check_int("num_features", num_features, 1)
         self.eps = check_float("eps", eps, low=0.0, low_inclusive=False)
         self.momentum = None if momentum is None else check_float("momentum", momentum, 0.0, 1.0)
-        self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
-        self.has_bias = bool(bias) and self.affine  # PyTorch >= 2.x: bias=False keeps gamma only
+        self.affine = check_bool("affine", affine)
+        self.track_running_stats = check_bool("track_running_stats", track_running_stats)
+        self.has_bias = check_bool("bias", bias) and self.affine  # PyTorch >= 2.x: bias=False keeps gamma only
         factory = {"device": device, "dtype": dtype}
         if self.affine:
             self.weight = nn.Parameter(torch.ones(num_features, **factory))  # gamma
@@ -107,16 +108,15 @@ class ScratchBatchNorm2d(nn.Module):
                 f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
-def _pad_tuple(x: Tensor, pad: Union[int, Sequence[int]]) -> Tuple[int, ...]:
+def _pad_tuple(x: Tensor, pad: int | Sequence[int]) -> tuple[int, ...]:
     if isinstance(pad, (tuple, list)):
         if len(pad) not in (2, 4):
             raise ValueError(f"pad={tuple(pad)} must have 2 values (left, right) or 4 "
                              f"(left, right, top, bottom)")
-        for i, p in enumerate(pad):
-            check_int(f"pad[{i}]", p, 0)
+        pads = tuple(check_int(f"pad[{i}]", p, 0) for i, p in enumerate(pad))
         if len(pad) == 4 and x.dim() < 2:
             raise ValueError(f"pad={tuple(pad)} pads 2 dimensions but x has {x.dim()}")
-        return tuple(int(p) for p in pad)
+        return pads
     p = check_int("pad", pad, 0)
     if x.dim() < 2:
         raise ValueError(f"x must have at least 2 dimensions to pad H and W, got {x.dim()}")
@@ -142,7 +142,7 @@ def _source_index(n: int, before: int, after: int, mode: str, dim_name: str) -> 
     return i
 
 
-def scratch_pad(x: Tensor, pad: Union[int, Sequence[int]], mode: str = "zeros", value: float = 0.0) -> Tensor:
+def scratch_pad(x: Tensor, pad: int | Sequence[int], mode: str = "zeros", value: float = 0.0) -> Tensor:
     """Pad the last two dimensions of ``x`` like ``F.pad``, by gathering input pixels.
 
     ``pad``: an int (all four sides), ``(left, right)`` for the last dimension only, or
@@ -151,7 +151,8 @@ def scratch_pad(x: Tensor, pad: Union[int, Sequence[int]], mode: str = "zeros", 
     """
     if not isinstance(x, Tensor):
         raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
-    check_choice("mode", mode, PADDING_MODES + ("constant",))
+    mode = check_choice("mode", mode, PADDING_MODES + ("constant",))
+    value = check_float("value", value)
     pads = _pad_tuple(x, pad)
     dims = [(-1, "width", pads[0], pads[1])]
     if len(pads) == 4:
@@ -172,9 +173,9 @@ def scratch_pad(x: Tensor, pad: Union[int, Sequence[int]], mode: str = "zeros", 
 def scratch_conv2d(
     x: Tensor,
     weight: Tensor,
-    bias: Optional[Tensor] = None,
+    bias: Tensor | None = None,
     stride: IntOrPair = 1,
-    padding: Union[IntOrPair, str] = 0,
+    padding: IntOrPair | str = 0,
     dilation: IntOrPair = 1,
     groups: int = 1,
     padding_mode: str = "zeros",
@@ -190,8 +191,8 @@ def scratch_conv2d(
         raise ValueError(f"x.shape={tuple(x.shape)} must be (N, C, H, W)")
     if weight.dim() != 4:
         raise ValueError(f"weight.shape={tuple(weight.shape)} must be (out_channels, in_channels/groups, kH, kW)")
-    check_int("groups", groups, 1)
-    check_choice("padding_mode", padding_mode, PADDING_MODES)
+    groups = check_int("groups", groups, 1)
+    padding_mode = check_choice("padding_mode", padding_mode, PADDING_MODES)
     n, c_in, h, w = x.shape
     c_out, c_per_group, kh, kw = weight.shape
     if c_in % groups:
@@ -199,13 +200,14 @@ def scratch_conv2d(
     if c_out % groups:
         raise ValueError(f"groups={groups} must divide out_channels={c_out}")
     if c_per_group != c_in // groups:
-        raise ValueError(f"weight.shape[1]={c_per_group} must be in_channels/groups = {c_in}/{groups} = {c_in // groups}")
+        raise ValueError(f"weight.shape[1]={c_per_group} must be in_channels/groups = {c_in}/{groups} = "
+                         f"{c_in // groups}")
     if bias is not None and tuple(bias.shape) != (c_out,):
         raise ValueError(f"bias.shape={tuple(bias.shape)} must be (out_channels,) = ({c_out},)")
     sh, sw = check_pair("stride", stride, 1)
     dh, dw = check_pair("dilation", dilation, 1)
     if isinstance(padding, str):
-        check_choice("padding", padding, ("valid", "same"))
+        padding = check_choice("padding", padding, ("valid", "same"))
         if padding == "same" and (sh, sw) != (1, 1):
             raise ValueError(f"padding='same' needs stride=1, got stride={stride}")
         # 'same' pads d(k-1) in total; the odd pixel goes to the end, as PyTorch does

@@ -20,8 +20,6 @@ first estimate each BN's statistics from real data (a few batches in train mode 
 
 from __future__ import annotations
 
-from typing import Dict, Optional
-
 import torch
 from torch import Tensor, nn
 
@@ -134,11 +132,11 @@ def shattering(
     seed: int = 0,
     pair: tuple = (0, 1),
     steps: int = 256,
-    logit: Optional[int] = None,
+    logit: int | None = None,
     calibration: int = 512,
     max_lag: int = 20,
-    num_threads: Optional[int] = 1,
-) -> Dict[str, object]:
+    num_threads: int | None = 1,
+) -> dict[str, object]:
     """The whole measurement for one network at initialization.
 
     Builds ``make_network(depth, kind, seed)``, calibrates its BNs on the first ``calibration``
@@ -164,8 +162,8 @@ def shattering(
 
 
 def layer_gradient_norms(
-    depth: int, kind: str, data: Split, seed: int = 0, batch_size: int = 128, num_threads: Optional[int] = 1
-) -> Dict[str, float]:
+    depth: int, kind: str, data: Split, seed: int = 0, batch_size: int = 128, num_threads: int | None = 1
+) -> dict[str, float]:
     """The loss gradient's norm for every weighted layer of ``make_network(depth, kind, seed)``,
     input to output, at initialization: one batch of ``data`` in train mode, as in the first step
     of training (``degradation.gradient_norms_at_init`` for any of the three wirings).

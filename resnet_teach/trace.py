@@ -6,13 +6,14 @@ prints as a table.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, List, Sequence, Tuple
+from typing import Any
 
 import torch
 from torch import Tensor, nn
 
-from ._checks import check_shape
+from ._checks import check_bool, check_shape
 from .sizes import layer_macs
 from .text import text_table
 
@@ -23,7 +24,7 @@ __all__ = ["TraceRow", "ShapeTrace", "trace_shapes", "count_parameters", "count_
 class TraceRow:
     name: str  # dotted module name, e.g. "layer1.0.conv1"
     type: str  # class name, e.g. "Conv2d"
-    output_shape: Tuple[int, ...]
+    output_shape: tuple[int, ...]
     params: int  # parameters of this module including its children
     depth: int  # 0 for the model itself, 1 for its direct children, ...
     macs: int = 0  # multiply-adds of this module's own computation (conv and linear layers)
@@ -55,6 +56,7 @@ def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
     """Number of parameters (``trainable_only``: only those with ``requires_grad``)."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+    trainable_only = check_bool("trainable_only", trainable_only)
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 
@@ -70,8 +72,8 @@ def trace_shapes(model: nn.Module, input_size: Sequence[int]) -> ShapeTrace:
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
     shape = check_shape("input_size", input_size)
     names = {m: n for n, m in model.named_modules()}
-    rows: List[TraceRow] = []
-    pending: List[int] = []  # rows opened by a pre-hook, waiting for their forward hook
+    rows: list[TraceRow] = []
+    pending: list[int] = []  # rows opened by a pre-hook, waiting for their forward hook
 
     def pre_hook(module: nn.Module, args: Any) -> None:
         name = names[module]

@@ -11,19 +11,20 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, fields, replace
-from typing import Dict, Iterator, List, Optional, Tuple, Union
 
 import torch
 from torch import Tensor, nn
 
 from ._checks import check_choice, check_float, check_int
+from ._rng import seeded
 from .data import Split
 
 __all__ = ["TrainConfig", "train", "evaluate", "progress_enabled", "fixed_threads"]
 
-History = Dict[str, List[float]]
-Data = Union[Split, Tuple[Tensor, Tensor]]
+History = dict[str, list[float]]
+Data = Split | tuple[Tensor, Tensor]
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class TrainConfig:
     weight_decay: float = 0.0
     schedule: str = "cosine"  # "cosine" (to zero over all steps) or "constant"
     seed: int = 0
-    num_threads: Optional[int] = 1  # None: leave PyTorch's setting alone
+    num_threads: int | None = 1  # None: leave PyTorch's setting alone
 
     def __post_init__(self) -> None:
         checked = {
@@ -56,7 +57,7 @@ class TrainConfig:
             object.__setattr__(self, name, value)
 
 
-def progress_enabled(progress: Optional[bool] = None) -> bool:
+def progress_enabled(progress: bool | None = None) -> bool:
     """Show a progress bar? Not under CI, nor where RESNET_TEACH_PROGRESS=0 (the tests set it)."""
     if progress is not None:
         return bool(progress)
@@ -66,12 +67,12 @@ def progress_enabled(progress: Optional[bool] = None) -> bool:
 
 
 @contextlib.contextmanager
-def fixed_threads(num_threads: Optional[int]) -> Iterator[None]:
+def fixed_threads(num_threads: int | None) -> Iterator[None]:
     """Run a block with ``torch.set_num_threads(num_threads)``, then restore the old setting."""
     if num_threads is None:
         yield
         return
-    check_int("num_threads", num_threads, 1)
+    num_threads = check_int("num_threads", num_threads, 1)
     old = torch.get_num_threads()
     torch.set_num_threads(num_threads)
     try:
@@ -80,20 +81,26 @@ def fixed_threads(num_threads: Optional[int]) -> Iterator[None]:
         torch.set_num_threads(old)
 
 
-def _as_tensors(name: str, data: Data) -> Tuple[Tensor, Tensor]:
-    if isinstance(data, Split):
-        return data.images, data.labels
+def _as_tensors(name: str, data: Data) -> tuple[Tensor, Tensor]:
     if isinstance(data, (tuple, list)) and len(data) == 2 and all(isinstance(t, Tensor) for t in data):
         x, y = data
         if len(x) != len(y):
             raise ValueError(f"{name}: {len(x)} images but {len(y)} labels")
-        return x, y
-    raise TypeError(f"{name} must be a Split or an (images, labels) pair of tensors, got {type(data).__name__}")
+    elif not isinstance(data, Split):
+        raise TypeError(f"{name} must be a Split or an (images, labels) pair of tensors, got {type(data).__name__}")
+    else:
+        x, y = data.images, data.labels
+    if len(y) == 0:
+        raise ValueError(f"{name} has no images: there is nothing to train on or evaluate")
+    return x, y
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, data: Data, batch_size: int = 512) -> Dict[str, float]:
+def evaluate(model: nn.Module, data: Data, batch_size: int = 512) -> dict[str, float]:
     """Loss and accuracy in eval mode (BN uses its running statistics)."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+    batch_size = check_int("batch_size", batch_size, 1)
     x, y = _as_tensors("data", data)
     was_training = model.training
     model.eval()
@@ -106,10 +113,10 @@ def evaluate(model: nn.Module, data: Data, batch_size: int = 512) -> Dict[str, f
     return {"loss": loss_sum / len(y), "accuracy": correct / len(y)}
 
 
-def train(model: nn.Module, data: Data, epochs: Optional[int] = None, *,
-          config: Optional[TrainConfig] = None, test_data: Optional[Data] = None,
-          progress: Optional[bool] = None, desc: str = "training",
-          stop_below_error: Optional[float] = None, **overrides) -> History:
+def train(model: nn.Module, data: Data, epochs: int | None = None, *,
+          config: TrainConfig | None = None, test_data: Data | None = None,
+          progress: bool | None = None, desc: str = "training",
+          stop_below_error: float | None = None, **overrides) -> History:
     """Train ``model`` on ``data`` with cross-entropy; return the per-epoch history.
 
     Settings come from ``config`` (a TrainConfig), then ``epochs`` and any keyword that names
@@ -135,8 +142,7 @@ def train(model: nn.Module, data: Data, epochs: Optional[int] = None, *,
         check_float("stop_below_error", stop_below_error, 0.0, 1.0, low_inclusive=False)
     x, y = _as_tensors("data", data)
 
-    with fixed_threads(cfg.num_threads):
-        torch.manual_seed(cfg.seed)
+    with fixed_threads(cfg.num_threads), seeded(cfg.seed):  # the caller's RNG is left alone
         params = [p for p in model.parameters() if p.requires_grad]
         if cfg.optimizer == "adam":
             opt = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)

@@ -12,8 +12,6 @@ both (module layout as timm's ``resnet50d``).
 """
 from __future__ import annotations
 
-from typing import Optional
-
 from torch import nn
 
 from ._checks import check_choice, check_int
@@ -41,7 +39,7 @@ def make_deep_stem(in_channels: int, out_channels: int, norm_layer: NormLayer) -
 
 
 def make_shortcut_d(inplanes: int, outplanes: int, stride: int, shortcut: str,
-                    norm_layer: NormLayer) -> Optional[nn.Module]:
+                    norm_layer: NormLayer) -> nn.Module | None:
     """Like ``blocks.make_shortcut``, but a strided projection averages before it projects.
 
     Returns ``Sequential(AvgPool2d(stride), conv1x1(stride=1), norm)`` where the projection has

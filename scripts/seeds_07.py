@@ -141,7 +141,8 @@ def run(seed: int) -> list[str]:
         f"{rise['residual']:.3f} plain {rise['plain']:.3f}; minima resnet {mins['residual']} plain "
         f"{mins['plain']} (interior, 0.05 deep); a quarter step out: resnet "
         f"{min(quarter['residual']):.2f}..{max(quarter['residual']):.2f}, plain "
-        f"{min(quarter['plain']):.2f}..{max(quarter['plain']):.2f}; eval-mode corners min {ce.min():.3g} vs train-mode max {ct.max():.3g}"
+        f"{min(quarter['plain']):.2f}..{max(quarter['plain']):.2f}; "
+        f"eval-mode corners min {ce.min():.3g} vs train-mode max {ct.max():.3g}"
         f"  [asserts {'hold' if ok and ok2 else 'FAIL'}]"
     )
     return out

@@ -10,10 +10,17 @@ import pytest
 import torch
 from torch import nn
 
-from resnet_teach import (conv_output_size, conv_transpose_output_size, effective_kernel_size,
-                          pool_output_size, receptive_field, receptive_field_steps, same_padding)
+from resnet_teach import (
+    conv_output_size,
+    conv_transpose_output_size,
+    effective_kernel_size,
+    pool_output_size,
+    receptive_field,
+    receptive_field_steps,
+    same_padding,
+)
 
-CASES = 1200
+CASES = 300  # each sweep still meets every rule (the asserts below count the rejections)
 
 
 def torch_shape(layer, h, w):

@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BINDER = ROOT / "binder"
 CPU_INDEX_LINE = "--extra-index-url https://download.pytorch.org/whl/cpu"
 # Needed by the tests (and the web edition's build) only; the notebooks on Binder do without them.
-TEST_ONLY = {"pytest", "nbval", "jupytext", "nbclient", "playwright", "jupyter-book"}
+TEST_ONLY = {"pytest", "nbval", "jupytext", "nbclient", "playwright", "jupyter-book", "hypothesis", "ruff",
+             "pytest-xdist"}
 
 
 def pins(path: Path) -> dict[str, str]:

@@ -1,7 +1,6 @@
 """Notebook 02's new sections: BN's backward by hand, the other norms, per-channel parameters."""
 import pytest
 import torch
-from torch import nn
 
 import resnet_teach as rt
 from resnet_teach.lessons import bn_backward as bnb

@@ -195,7 +195,7 @@ def test_every_reveal_button_reveals(deck):
             continue
         assert cell.locator(".rt-hidden").count() > 0, f"explorer {i} hides nothing"
         button.click()
-        wait_until(lambda: cell.locator(".rt-hidden").count() == 0, 60, f"explorer {i} to reveal its answer")
+        wait_until(lambda cell=cell: cell.locator(".rt-hidden").count() == 0, 60, f"explorer {i} to reveal its answer")
         assert button.is_disabled()
     assert sorted(waiting) == ["Run", "Train"], waiting
     assert not page_problems(page), page_problems(page)

@@ -1,6 +1,7 @@
 """Built-in data and the trainer: offline, deterministic, quiet under tests."""
 import pytest
 import torch
+from torch import nn
 
 import resnet_teach as rt
 from resnet_teach.train import progress_enabled
@@ -85,7 +86,21 @@ def test_progress_bar_is_off_under_ci_and_tests(monkeypatch):
 
 
 def test_evaluate_uses_eval_mode_and_restores_mode():
+    torch.manual_seed(0)
     model = rt.cifar_resnet(8, in_channels=1)
+    rt.train(model, rt.digits(), 1, progress=False)  # running statistics away from their start
+    data = rt.digits("test")
+    before = {k: v.clone() for k, v in model.state_dict().items()}
     model.train()
-    result = rt.evaluate(model, rt.digits("test"))
-    assert model.training and 0 <= result["accuracy"] <= 1 and result["loss"] > 0
+    result = rt.evaluate(model, data, batch_size=100)
+    assert model.training  # the mode is restored
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())  # BN statistics untouched
+    with torch.no_grad():
+        model.eval()
+        logits = model(data.images)  # eval mode by hand: the running statistics
+        model.train()
+        train_logits = model(data.images)  # train mode: the batch's statistics
+    expected = (logits.argmax(1) == data.labels).double().mean().item()
+    assert result["accuracy"] == pytest.approx(expected, abs=1e-12)
+    assert result["loss"] == pytest.approx(nn.functional.cross_entropy(logits, data.labels).item(), rel=1e-4)
+    assert not torch.allclose(logits, train_logits, atol=1e-3)  # so the mode does matter here

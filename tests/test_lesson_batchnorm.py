@@ -106,7 +106,7 @@ def test_formula_text_fills_in_the_numbers():
     (dict(momentum=-0.1), ValueError, r"momentum=-0.1 must be >= 0"),
     (dict(momentum=1.5), ValueError, r"momentum=1.5 must be <= 1"),
     (dict(momentum="0.1"), TypeError, r"momentum='0.1' must be a number"),
-    (dict(momentum=float("nan")), ValueError, r"momentum=nan must not be NaN"),
+    (dict(momentum=float("nan")), ValueError, r"momentum=nan must be a finite number"),
     (dict(steps=0), ValueError, r"steps=0 must be >= 1"),
     (dict(steps=lesson.MAX_STEPS + 1), ValueError,
      rf"steps={lesson.MAX_STEPS + 1} must be <= {lesson.MAX_STEPS}"),

@@ -14,14 +14,13 @@ from pathlib import Path
 
 import pytest
 import torch
-from torch.utils.flop_counter import FlopCounterMode
 import torch.nn.functional as F
 from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
 
-from resnet_teach import (conv_output_size, pool_output_size, receptive_field, same_padding,
-                          scratch_pad)
-from resnet_teach.lessons import conv as lesson
+from resnet_teach import conv_output_size, pool_output_size, receptive_field, same_padding, scratch_pad
 from resnet_teach.arithmetic import PADDING_MODES
+from resnet_teach.lessons import conv as lesson
 
 # the widget's slider ranges (n is sampled: every value of the others is crossed with it)
 SIZES = (1, 2, 3, 5, 8, 13, 20)
@@ -450,7 +449,7 @@ def test_receptive_field_plot():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from resnet_teach.plots.conv import draw_receptive_fields
+    from resnet_teach.plots.receptive_field import draw_receptive_fields
 
     fig = draw_receptive_fields({"3x3": [3, 5, 7], "dilated": [3, 7, 15]})
     assert len(fig.axes[0].lines) == 2
@@ -470,7 +469,10 @@ def test_lesson_module_imports_neither_matplotlib_nor_ipywidgets():
 # widgets, driven programmatically
 # --------------------------------------------------------------------------------------------
 
-widgets = pytest.importorskip("ipywidgets")
+@pytest.fixture
+def widgets():
+    """ipywidgets, for the widget tests only: without it they skip, the tests above still run."""
+    return pytest.importorskip("ipywidgets")
 
 
 def _result_or_message(text: str) -> str:
@@ -489,7 +491,7 @@ def _png_shown(explorer) -> bool:
     return explorer.image.layout.display != "none" and bytes(explorer.image.value).startswith(b"\x89PNG")
 
 
-def test_output_size_widget_contract():
+def test_output_size_widget_contract(widgets):
     from resnet_teach.widgets.conv import output_size_explorer
 
     w = output_size_explorer()
@@ -521,7 +523,7 @@ def test_output_size_widget_contract():
     assert _rt(w.text.value, "rt-torch") == _rt(w.text.value, "rt-result")
 
 
-def test_output_size_widget_sweep_every_control():
+def test_output_size_widget_sweep_every_control(widgets):
     from resnet_teach.widgets.conv import output_size_explorer
 
     w = output_size_explorer()
@@ -555,7 +557,7 @@ def test_output_size_widget_sweep_every_control():
             _result_or_message(w2.text.value)
 
 
-def test_padding_widget_sweep():
+def test_padding_widget_sweep(widgets):
     from resnet_teach.widgets.conv import MATRIX, PAD_MAX, PHOTO, padding_mode_explorer
 
     w = padding_mode_explorer()
@@ -585,7 +587,7 @@ def test_padding_widget_sweep():
     _result_or_message(w.text.value)
 
 
-def test_groups_widget_sweep():
+def test_groups_widget_sweep(widgets):
     from resnet_teach.widgets.conv import groups_explorer
 
     w = groups_explorer()

@@ -9,8 +9,8 @@ import torch
 from torch import nn
 
 import resnet_teach as rt
-from resnet_teach.exercises import NOT_ANSWERED
 from resnet_teach.data import _scramble
+from resnet_teach.exercises import NOT_ANSWERED
 from resnet_teach.lessons import heads as H
 
 matplotlib.use("Agg")

@@ -59,8 +59,16 @@ def test_factories_take_resnet_keywords_like_torchvision():
 
 def test_zero_init_residual_matches_torchvision_and_makes_blocks_identities():
     torch.manual_seed(0)
-    ours = rt.resnet50(zero_init_residual=True)
-    assert all((b.bn3.weight == 0).all() for stage in (ours.layer1, ours.layer2) for b in stage)
+    for depth in (18, 50):
+        ours = getattr(rt, f"resnet{depth}")(zero_init_residual=True)
+        theirs = getattr(torchvision.models, f"resnet{depth}")(zero_init_residual=True)
+
+        def zeroed(model):
+            return sorted(n for n, m in model.named_modules()
+                          if isinstance(m, nn.BatchNorm2d) and bool((m.weight == 0).all()))
+
+        assert zeroed(ours) == zeroed(theirs) != []  # the same BN layers start at gamma = 0
+        assert all(name.endswith("bn3" if depth == 50 else "bn2") for name in zeroed(ours))
     block = rt.BasicBlock(8, 8)
     rt.blocks.init_weights(block, zero_init_residual=True)
     block.eval()

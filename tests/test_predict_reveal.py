@@ -1,3 +1,4 @@
+# ruff: noqa: E402  (imports after importorskip and matplotlib.use, on purpose)
 """Predict, then reveal: every explorer's ``predict=True`` mode, driven programmatically.
 
 In predict mode the inputs and the formula filled in with them show; the result, PyTorch's
@@ -9,14 +10,15 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import torch
 from torch import nn
 
-widgets = pytest.importorskip("ipywidgets")
+widgets = pytest.importorskip("ipywidgets")  # the widget modules below need it
 
 import matplotlib
 
@@ -188,7 +190,7 @@ def test_predict_hides_until_reveal_and_hides_again_after_a_move(name, fast_bn_p
     case = CASES[name]
     w, twin = case.make(predict=True), case.make()
     assert _has_button(w, w.reveal.button) and not _has_button(twin, twin.reveal.button)
-    for round_ in range(2):  # before and after a control moved
+    for _round in range(2):  # before and after a control moved
         hidden = case.text(w)
         assert HIDDEN in hidden and case.question(w) in hidden, hidden
         assert case.answer(w) not in hidden and "rt-answer" not in hidden

@@ -92,9 +92,9 @@ def random_conv_case(rng):
     return groups, c_in, c_out, k, s, d, p, h, w
 
 
-@pytest.mark.parametrize("mode", ["zeros", "reflect", "replicate", "circular"])
-def test_scratch_conv2d_matches_nn_conv2d_random_sweep(mode):
-    rng = random.Random(hash(mode) % 1000)
+@pytest.mark.parametrize("seed, mode", enumerate(["zeros", "reflect", "replicate", "circular"]))
+def test_scratch_conv2d_matches_nn_conv2d_random_sweep(seed, mode):
+    rng = random.Random(seed)  # a constant: a failing case can be rerun
     torch.manual_seed(0)
     checked = 0
     for _ in range(150):

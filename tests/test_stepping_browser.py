@@ -10,9 +10,21 @@ function the widget wraps. Skips without Chromium/Playwright (fails under CI), l
 from __future__ import annotations
 
 import pytest
-from browser_support import (NOTEBOOK, LabPage, LabServer, WaitTimeout, browser_unavailable, chromium,
-                             find_chromium, first_output_cell, raises_exception_cells, readout, running_under_ci,
-                             slider, wait_until)
+from browser_support import (
+    NOTEBOOK,
+    LabPage,
+    LabServer,
+    WaitTimeout,
+    browser_unavailable,
+    chromium,
+    find_chromium,
+    first_output_cell,
+    raises_exception_cells,
+    readout,
+    running_under_ci,
+    slider,
+    wait_until,
+)
 from test_browser import read_notebook
 
 from resnet_teach.lessons.conv_compute import STEP_LIMITS, stepping_state

@@ -34,7 +34,8 @@ from torch import nn
 from resnet_teach import (cifar_resnet, conv_output_size, effective_kernel_size, pool_output_size,
                           receptive_field, receptive_field_steps, resnet18, same_padding, scratch_pad)
 from resnet_teach.lessons import conv as lesson
-from resnet_teach.plots.conv import draw_groups, draw_padding, draw_receptive_fields, draw_windows
+from resnet_teach.plots.conv import draw_groups, draw_padding, draw_windows
+from resnet_teach.plots.receptive_field import draw_receptive_fields
 
 _ = torch.manual_seed(0)  # every random weight below is the same at every run
 

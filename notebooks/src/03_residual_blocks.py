@@ -151,17 +151,26 @@ plt.show()
 # notebook uses its meaning. In an **identity block** the shape stays the same and the
 # shortcut is x itself. The first block of
 # a stage changes the shape: its stride 2 halves H and W, and it outputs more channels. Then
-# x cannot be added as it is. Here is a Bottleneck with stride 2 and no shortcut to fix that:
+# x cannot be added as it is. Here is a Bottleneck with stride 2 and no shortcut to fix that;
+# `resnet_teach` refuses to build it, and says why:
 
 # %% tags=["raises-exception"]
 no_projection = Bottleneck(256, 128, stride=2)  # BUG on purpose: shape changes, shortcut doesn't
-no_projection(x256)
+
+# %% [markdown]
+# torchvision's own `Bottleneck` builds the same block and fails only at the addition, with
+# PyTorch's size error:
+
+# %% tags=["raises-exception"]
+torchvision.models.resnet.Bottleneck(256, 128, stride=2).eval()(x256)
 
 # %% [markdown]
 # The error names the last dimension, the width. Run the residual branch on its own, as a
-# `Sequential` of the block's own layers, to see both shapes:
+# `Sequential` of a plain block's layers (`residual=False`: no shortcut to match), to see both
+# shapes:
 
 # %%
+no_projection = Bottleneck(256, 128, stride=2, residual=False)
 branch_only = nn.Sequential(no_projection.conv1, no_projection.bn1, no_projection.relu,
                             no_projection.conv2, no_projection.bn2, no_projection.relu,
                             no_projection.conv3, no_projection.bn3).eval()

@@ -8,13 +8,15 @@ actually stores, checked step by step against the update formula; the checkers r
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any
 
 import torch
 from torch import Tensor, nn
 
-from .._checks import check_float, check_int
+from .._checks import check_bool, check_float, check_int
+from .._rng import seeded
 from ..data import Split
 from ..exercises import Feedback, compare
 from ..train import fixed_threads
@@ -38,20 +40,20 @@ class MomentumTrajectory:
     gap between the two, so a wrong formula shows up as a large number.
     """
 
-    momentum: Optional[float]
+    momentum: float | None
     steps: int
     batch_size: int
     size: int
     data_mean: float  # the distribution the batches are drawn from
     data_var: float
-    running_mean: List[float]
-    running_var: List[float]
-    formula_mean: List[float]
-    formula_var: List[float]
-    batch_mean: List[float]
-    batch_var_biased: List[float]  # what the batch is normalized with
-    batch_var_unbiased: List[float]  # what goes into running_var
-    factors: List[float]  # the weight of the NEW batch at each step
+    running_mean: list[float]
+    running_var: list[float]
+    formula_mean: list[float]
+    formula_var: list[float]
+    batch_mean: list[float]
+    batch_var_biased: list[float]  # what the batch is normalized with
+    batch_var_unbiased: list[float]  # what goes into running_var
+    factors: list[float]  # the weight of the NEW batch at each step
     num_batches_tracked: int
     max_difference: float
 
@@ -66,7 +68,7 @@ class MomentumTrajectory:
             weight *= 1.0 - f
         return weight
 
-    def formula_text(self, step: Optional[int] = None) -> List[str]:
+    def formula_text(self, step: int | None = None) -> list[str]:
         """The update of ``step`` (1-based; default: the last) with the numbers filled in."""
         step = self.steps if step is None else check_int("step", step, 1)
         if step > self.steps:
@@ -81,13 +83,13 @@ class MomentumTrajectory:
         return lines
 
 
-def _check_momentum(momentum: Optional[float]) -> Optional[float]:
+def _check_momentum(momentum: float | None) -> float | None:
     if momentum is None:
         return None
     return check_float("momentum", momentum, 0.0, 1.0)
 
 
-def momentum_trajectory(momentum: Optional[float] = 0.1, steps: int = 50, batch_size: int = 16,
+def momentum_trajectory(momentum: float | None = 0.1, steps: int = 50, batch_size: int = 16,
                         size: int = 4, data_mean: float = 3.0, data_std: float = 2.0,
                         seed: int = 0) -> MomentumTrajectory:
     """Feed ``steps`` random batches (N=batch_size, C=1, size x size) to ``nn.BatchNorm2d(1)``
@@ -98,14 +100,14 @@ def momentum_trajectory(momentum: Optional[float] = 0.1, steps: int = 50, batch_
     ``momentum=None`` is PyTorch's cumulative average (the weight of batch t is 1/t).
     """
     momentum = _check_momentum(momentum)
-    check_int("steps", steps, 1)
+    steps = check_int("steps", steps, 1)
     if steps > MAX_STEPS:
         raise ValueError(f"steps={steps} must be <= {MAX_STEPS}")
-    check_int("batch_size", batch_size, 1)
-    check_int("size", size, 1)
+    batch_size = check_int("batch_size", batch_size, 1)
+    size = check_int("size", size, 1)
     data_mean = check_float("data_mean", data_mean)
     data_std = check_float("data_std", data_std, 0.0, low_inclusive=False)
-    check_int("seed", seed, 0)
+    seed = check_int("seed", seed, 0)
     if batch_size * size * size == 1:
         raise ValueError("batch_size=1 with size=1 gives each channel a single value: "
                          "nn.BatchNorm2d refuses it in training ('Expected more than 1 value per "
@@ -162,7 +164,8 @@ def accuracy_without_eval(model: nn.Module, data: Split, batch_size: int,
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
     if not isinstance(data, Split):
         raise TypeError(f"data must be a resnet_teach Split, got {type(data).__name__}")
-    check_int("batch_size", batch_size, 1)
+    batch_size = check_int("batch_size", batch_size, 1)
+    sort_by_label, in_place = check_bool("sort_by_label", sort_by_label), check_bool("in_place", in_place)
     x, y = data.images, data.labels
     if sort_by_label:
         order = torch.argsort(y, stable=True)
@@ -183,7 +186,7 @@ ROUNDED_RTOL = 6e-2  # within this but not ANSWER_RTOL: the right idea, rounded 
 
 
 def _checked(answer: Any, expected: Any, why: str, hint: str,
-             mistakes: Sequence[Tuple[Any, str]] = ()) -> Feedback:
+             mistakes: Sequence[tuple[Any, str]] = ()) -> Feedback:
     """``compare`` with the notebook's 1% tolerance; a named mistake first, then "rounded too
     far" for an answer within 6% (two significant digits, e.g. 1.4 for 1.367)."""
     result = compare(answer, expected, why, hint, equal=_close(), mistakes=mistakes)
@@ -267,14 +270,14 @@ def check_running_stats(answer: Sequence[float]) -> Feedback:
                    mistakes=mistakes)
 
 
-RAISE_SHAPES: Tuple[Tuple[int, int, int, int], ...] = (
+RAISE_SHAPES: tuple[tuple[int, int, int, int], ...] = (
     (1, 3, 1, 1), (1, 3, 2, 2), (2, 3, 1, 1), (1, 1, 1, 7), (8, 64, 1, 1), (1, 64, 7, 7))
 
 
-def _raises_in_training(shape: Tuple[int, int, int, int]) -> bool:
+def _raises_in_training(shape: tuple[int, int, int, int]) -> bool:
     bn = nn.BatchNorm2d(shape[1]).train()
     try:
-        with torch.no_grad():
+        with torch.no_grad(), seeded(0):
             bn(torch.randn(shape))
     except ValueError:
         return True
@@ -308,7 +311,7 @@ def check_which_raise(answer: Sequence[int]) -> Feedback:
                    equal=equal, mistakes=mistakes)
 
 
-def _first_batch_weight(momentum: Optional[float], steps: int) -> float:
+def _first_batch_weight(momentum: float | None, steps: int) -> float:
     """Ask nn.BatchNorm2d: the first batch has mean 1, the later ones mean 0, so running_mean
     ends up equal to the first batch's weight."""
     bn = nn.BatchNorm2d(1, momentum=momentum).train()
@@ -377,7 +380,7 @@ def check_two_value_batch(answer: Sequence[float]) -> Feedback:
                    mistakes=mistakes)
 
 
-def two_value_outputs(a: float, b: float) -> Tuple[float, float]:
+def two_value_outputs(a: float, b: float) -> tuple[float, float]:
     """Outputs of a fresh nn.BatchNorm2d(1) in training mode for a batch of two 1x1 images."""
     a, b = check_float("a", a), check_float("b", b)
     bn = nn.BatchNorm2d(1).train()

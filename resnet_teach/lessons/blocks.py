@@ -7,7 +7,7 @@ themselves are core (``resnet_teach.diagram``), re-exported here for the noteboo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Tuple
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 
-def block_kinds(model: nn.Module) -> List[Dict[str, Any]]:
+def block_kinds(model: nn.Module) -> list[dict[str, Any]]:
     """Per stage (layer1..): how many blocks have a projection / zero-pad / identity shortcut."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
@@ -42,23 +42,24 @@ def block_kinds(model: nn.Module) -> List[Dict[str, Any]]:
         rows.append({"stage": stage, "blocks": len(blocks), "conv blocks": conv,
                      "identity blocks": len(blocks) - conv,
                      "first block": f"{blocks[0].conv1.in_channels}→"
-                                    f"{residual_branch_last_norm(blocks[0]).num_features} channels, stride {blocks[0].stride}"})
+                                    f"{residual_branch_last_norm(blocks[0]).num_features} channels, "
+                                    f"stride {blocks[0].stride}"})
     return rows
 
 
-def _shortcut_modules(model: nn.Module) -> List[nn.Module]:
+def _shortcut_modules(model: nn.Module) -> list[nn.Module]:
     return [m.downsample for m in model.modules()
             if isinstance(m, RESIDUAL_BLOCKS) and m.downsample is not None]
 
 
-def shortcut_options(depth: int = 34, num_classes: int = 1000) -> List[Dict[str, Any]]:
+def shortcut_options(depth: int = 34, num_classes: int = 1000) -> list[dict[str, Any]]:
     """The paper's options A, B, C for one ImageNet ResNet: shortcuts of each kind and parameters.
 
     A: zero-padded identity where the shape changes; B: projection there (torchvision);
     C: projection on every block. Built on the meta device, so no weights are allocated.
     """
-    check_choice("depth", depth, tuple(STAGES))
-    check_int("num_classes", num_classes, 1)
+    depth = check_choice("depth", depth, tuple(STAGES))
+    num_classes = check_int("num_classes", num_classes, 1)
     block, layers = STAGES[depth]
     rows = []
     for option in ("A", "B", "C"):
@@ -77,13 +78,13 @@ def shortcut_options(depth: int = 34, num_classes: int = 1000) -> List[Dict[str,
 
 
 def stride_placement(inplanes: int = 256, planes: int = 128, size: int = 56, stride: int = 2
-                     ) -> Dict[str, Dict[str, Any]]:
+                     ) -> dict[str, dict[str, Any]]:
     """ResNet v1 (stride on the first 1x1) vs v1.5 (stride on the 3x3) for one Bottleneck
     with a projection shortcut: parameters, and each conv's output shape and multiply-adds."""
-    check_int("inplanes", inplanes, 1)
-    check_int("planes", planes, 1)
-    check_int("size", size, 1)
-    check_int("stride", stride, 1)
+    inplanes = check_int("inplanes", inplanes, 1)
+    planes = check_int("planes", planes, 1)
+    size = check_int("size", size, 1)
+    stride = check_int("stride", stride, 1)
     result = {}
     for version, in_1x1 in (("v1", True), ("v1.5", False)):
         down = make_shortcut(inplanes, planes * Bottleneck.expansion, stride, "B", nn.BatchNorm2d)
@@ -104,7 +105,7 @@ class BlockCheck:
     returns_input: bool  # block(x) equals x exactly (possible only where the shape is kept)
 
 
-def zero_init_report(model: nn.Module, x: Tensor) -> List[BlockCheck]:
+def zero_init_report(model: nn.Module, x: Tensor) -> list[BlockCheck]:
     """Run ``model`` on ``x`` and check every residual block against ReLU(shortcut(input)).
 
     With ``zero_init_residual=True`` the last BN of each branch has gamma = 0 (and beta = 0),
@@ -115,7 +116,7 @@ def zero_init_report(model: nn.Module, x: Tensor) -> List[BlockCheck]:
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
     if not isinstance(x, Tensor):
         raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
-    seen: List[Tuple[str, nn.Module, Tensor, Tensor]] = []
+    seen: list[tuple[str, nn.Module, Tensor, Tensor]] = []
     hooks = []
     for name, m in model.named_modules():
         if isinstance(m, RESIDUAL_BLOCKS):
@@ -175,7 +176,7 @@ def check_conv_block_shape(answer: Any) -> Feedback:
         expected = tuple(block(torch.zeros(1, 512, 28, 28)).shape)
     n, c, h, w = expected
 
-    def shape_is(target: Tuple[int, ...]):
+    def shape_is(target: tuple[int, ...]):
         return lambda a: tuple(int(v) for v in a) == target
 
     return check(answer, expected,

@@ -18,7 +18,7 @@ so PyTorch's autograd can check it.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Tuple
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -52,13 +52,13 @@ class BatchNormFunction(torch.autograd.Function):
         return _per_channel(gamma) * xhat + _per_channel(beta)
 
     @staticmethod
-    def backward(ctx: Any, dy: Tensor) -> Tuple[Tensor, Tensor, Tensor, None]:
+    def backward(ctx: Any, dy: Tensor) -> tuple[Tensor, Tensor, Tensor, None]:
         xhat, inv_std, gamma = ctx.saved_tensors
         dx, dgamma, dbeta = backward_one_line(dy, xhat, inv_std, gamma)
         return dx, dgamma, dbeta, None  # no gradient for eps
 
 
-def backward_one_line(dy: Tensor, xhat: Tensor, inv_std: Tensor, gamma: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+def backward_one_line(dy: Tensor, xhat: Tensor, inv_std: Tensor, gamma: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     """(dx, dgamma, dbeta) in the simplified form; inv_std = 1/sqrt(var + eps), (1, C, 1, 1)."""
     m = dy.numel() // dy.shape[1]  # values per channel: N·H·W
     dbeta = dy.sum(dim=AXES)  # (C,)
@@ -99,8 +99,8 @@ def batch_norm_by_hand(x: Tensor, gamma: Tensor, beta: Tensor, eps: float = 1e-5
     return BatchNormFunction.apply(x, gamma, beta, check_float("eps", eps, 0.0, low_inclusive=False))
 
 
-def compare_with_autograd(shape: Tuple[int, int, int, int] = (4, 3, 5, 5), seed: int = 0,
-                          dtype: torch.dtype = torch.float32) -> Dict[str, Any]:
+def compare_with_autograd(shape: tuple[int, int, int, int] = (4, 3, 5, 5), seed: int = 0,
+                          dtype: torch.dtype = torch.float32) -> dict[str, Any]:
     """Our hand-written gradients against autograd through ``F.batch_norm(training=True)``.
 
     Returns the largest |difference| of each gradient, the scale of each (its largest

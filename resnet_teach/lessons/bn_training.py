@@ -12,8 +12,9 @@ Every function works on a copy or a fresh model and leaves the caller's global R
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Sequence, Tuple
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -27,10 +28,10 @@ __all__ = ["activation_stds", "gradient_norms", "SweepRun", "lr_sweep", "failed"
            "bn_output_stats"]
 
 
-def _stage_names(model: nn.Module) -> List[str]:
+def _stage_names(model: nn.Module) -> list[str]:
     """Where to measure: the stem's ReLU, every block, the global average pool, the fc layer."""
     names = []
-    for name, module in model.named_modules():
+    for name, _module in model.named_modules():
         parent, _, child = name.rpartition(".")
         if name == "relu" or name in ("avgpool", "fc") or (parent.startswith("layer") and "." not in parent
                                                               and child.isdigit()):
@@ -41,7 +42,7 @@ def _stage_names(model: nn.Module) -> List[str]:
 
 
 @torch.no_grad()
-def activation_stds(model: nn.Module, images: Tensor) -> Dict[str, float]:
+def activation_stds(model: nn.Module, images: Tensor) -> dict[str, float]:
     """The std of the output of the stem (after its ReLU), of every block, of the global average
     pool and of the fc layer (the logits), for one forward pass of ``images`` in training mode
     (BN uses the batch's statistics, as in the first training step). Runs on a copy, so the
@@ -51,7 +52,7 @@ def activation_stds(model: nn.Module, images: Tensor) -> Dict[str, float]:
     if not isinstance(images, Tensor) or images.dim() != 4:
         raise ValueError(f"images must be a 4-D tensor (N, C, H, W), got {getattr(images, 'shape', images)!r}")
     net = copy.deepcopy(model).train()
-    stds: Dict[str, float] = {}
+    stds: dict[str, float] = {}
     modules = dict(net.named_modules())
 
     def record(name: str):
@@ -69,7 +70,7 @@ def activation_stds(model: nn.Module, images: Tensor) -> Dict[str, float]:
     return stds
 
 
-def gradient_norms(model: nn.Module, images: Tensor, labels: Tensor) -> Dict[str, float]:
+def gradient_norms(model: nn.Module, images: Tensor, labels: Tensor) -> dict[str, float]:
     """The L2 norm of the cross-entropy loss gradient for every conv and fc weight, one batch,
     training mode, computed on a copy (the model keeps its weights and statistics)."""
     if not isinstance(model, nn.Module):
@@ -97,7 +98,7 @@ class SweepRun:
 
 
 def lr_sweep(make_model: Callable[[bool], nn.Module], data: Split, lrs: Sequence[float],
-             **settings: Any) -> List[SweepRun]:
+             **settings: Any) -> list[SweepRun]:
     """Train ``make_model(True)`` (with BN) and ``make_model(False)`` (without) once per learning
     rate, with the same ``settings`` (passed to ``resnet_teach.train``). Runs are ordered: every
     lr with BN, then every lr without."""
@@ -125,7 +126,7 @@ def check_failed_runs(answer: Any, runs: Sequence[SweepRun]) -> Feedback:
     (hardly better than a uniform guess, or diverged)."""
     expected = sorted(i for i, run in enumerate(runs) if failed(run))
 
-    def indices(a: Any) -> List[int]:
+    def indices(a: Any) -> list[int]:
         if isinstance(a, (int, bool)) or not all(isinstance(i, int) and not isinstance(i, bool) for i in a):
             raise TypeError("a list of int indices")
         return sorted(set(a))
@@ -166,13 +167,13 @@ def check_failed_runs(answer: Any, runs: Sequence[SweepRun]) -> Feedback:
 
 
 @torch.no_grad()
-def bn_output_stats(model: nn.Module, images: Tensor) -> Dict[str, Tuple[Tensor, Tensor]]:
+def bn_output_stats(model: nn.Module, images: Tensor) -> dict[str, tuple[Tensor, Tensor]]:
     """For every BatchNorm2d of ``model``: the (mean, std) per channel of its output, over
     ``images`` in evaluation mode (the running statistics, then gamma and beta). On a copy."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
     net = copy.deepcopy(model).eval()
-    stats: Dict[str, Tuple[Tensor, Tensor]] = {}
+    stats: dict[str, tuple[Tensor, Tensor]] = {}
     hooks = [mod.register_forward_hook(
         lambda m, inp, out, name=name: stats.__setitem__(name, (out.mean(dim=(0, 2, 3)), out.std(dim=(0, 2, 3)))))
         for name, mod in net.named_modules() if isinstance(mod, nn.BatchNorm2d)]

@@ -12,7 +12,7 @@ the same on every machine.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, List, Optional, Tuple
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -53,7 +53,7 @@ def corr2d(x: Tensor, k: Tensor) -> Tensor:
     return y
 
 
-def conv2d_by_hand(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride: int = 1,
+def conv2d_by_hand(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int = 1,
                    padding: int = 0) -> Tensor:
     """``F.conv2d`` with loops: each output channel's 3-D filter spans every input channel.
 
@@ -83,7 +83,7 @@ class OutputValue:
     out_channel: int
     row: int
     col: int
-    per_channel: Tuple[float, ...]  # sum of products in each input channel's window
+    per_channel: tuple[float, ...]  # sum of products in each input channel's window
     bias: float
     value: float  # sum(per_channel) + bias
     torch_value: float  # the layer's own output at that position
@@ -159,7 +159,8 @@ class StepState:
     torch_output: Tensor  # (out, out): F.conv2d on the same input and kernel
 
     def sum_text(self) -> str:
-        terms = [f"{int(a)}·({int(b)})" if b < 0 else f"{int(a)}·{int(b)}" for a, b in zip(self.patch.flatten().tolist(), self.kernel.flatten().tolist())]
+        pairs = zip(self.patch.flatten().tolist(), self.kernel.flatten().tolist())
+        terms = [f"{int(a)}·({int(b)})" if b < 0 else f"{int(a)}·{int(b)}" for a, b in pairs]
         return " + ".join(terms) + f" = {self.value:g}"
 
 
@@ -205,7 +206,7 @@ def pointwise_as_linear(conv: nn.Conv2d) -> nn.Linear:
 
 # --- exercises --------------------------------------------------------------------------------
 
-def exercise_layer() -> Tuple[nn.Conv2d, Tensor]:
+def exercise_layer() -> tuple[nn.Conv2d, Tensor]:
     """2 input channels of small integers, one 2x2 filter, bias 1."""
     conv = nn.Conv2d(2, 1, kernel_size=2, bias=True)
     with torch.no_grad():

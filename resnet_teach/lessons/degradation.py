@@ -5,16 +5,25 @@ wraps these functions, and pytest checks them at every slider position.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any
 
 import torch
 
 from .._checks import check_choice, check_int
 from ..blocks import BasicBlock
 from ..cifar import cifar_resnet
-from ..degradation import (DegradationSettings, Results, check_depths, final_numbers, gradient_norms_at_init,
-                           ordering_margins, run_degradation, run_names)
+from ..degradation import (
+    DegradationSettings,
+    Results,
+    check_depths,
+    final_numbers,
+    gradient_norms_at_init,
+    ordering_margins,
+    run_degradation,
+    run_names,
+)
 from ..exercises import Feedback, compare, is_unanswered
 from ..mistakes import check
 from ..trace import count_parameters
@@ -27,7 +36,7 @@ __all__ = ["WIDGET_DEPTHS", "WIDGET_MAX_EPOCHS", "RerunPlan", "plan_rerun", "rer
 # The widget's range: up to 56 layers (the paper's plain-56 of Figure 1) and 40 epochs, enough
 # to watch plain-32 catch up with plain-8 (8 vs 32 at 30 epochs takes a minute or two on a
 # laptop CPU; 8 vs 56 at 40 epochs, the slowest choice, several minutes).
-WIDGET_DEPTHS: Tuple[int, int] = (8, 56)
+WIDGET_DEPTHS: tuple[int, int] = (8, 56)
 WIDGET_MAX_EPOCHS = 40
 REACH_ERROR = 0.05  # the training error whose first epoch verdict() reports
 WIDGET_MAX_SEED = 99
@@ -37,7 +46,7 @@ WIDGET_MAX_SEED = 99
 class RerunPlan:
     """A checked request for a short rerun of the experiment."""
 
-    depths: Tuple[int, int]
+    depths: tuple[int, int]
     epochs: int
     seed: int
 
@@ -57,7 +66,7 @@ def plan_rerun(shallow: int, deep: int, epochs: int = DegradationSettings.epochs
     deep = check_int("deep", deep, WIDGET_DEPTHS[0])
     for label, d in (("shallow", shallow), ("deep", deep)):
         if d > WIDGET_DEPTHS[1]:
-            raise ValueError(f"{label}={d} is above {WIDGET_DEPTHS[1]}: deeper nets take too long for a "
+            raise ValueError(f"{label}={d} must be <= {WIDGET_DEPTHS[1]}: deeper nets take too long for a "
                              f"laptop rerun (call run_degradation yourself if you have the time)")
     check_depths((shallow, deep))
     epochs = check_int("epochs", epochs, 1)
@@ -69,7 +78,7 @@ def plan_rerun(shallow: int, deep: int, epochs: int = DegradationSettings.epochs
     return RerunPlan((shallow, deep), epochs, seed)
 
 
-def rerun(plan: RerunPlan, progress: Optional[bool] = None) -> Results:
+def rerun(plan: RerunPlan, progress: bool | None = None) -> Results:
     """Run the planned experiment (the notebook's settings apart from depths, epochs and seed)."""
     if not isinstance(plan, RerunPlan):
         raise TypeError(f"plan must be a RerunPlan (from plan_rerun), got {type(plan).__name__}")
@@ -103,7 +112,7 @@ def verdict(results: Results) -> str:
 # ---------------------------------------------------------------------------------------------
 
 # What a student might do to a fresh residual BasicBlock(16, 16) to make it return its input.
-IDENTITY_CHOICES: Dict[str, str] = {
+IDENTITY_CHOICES: dict[str, str] = {
     "a": "multiply conv2's weights by 0.001",
     "b": "set conv2's weights to exactly 0",
     "c": "set bn2's gamma and beta to 0",
@@ -129,7 +138,7 @@ def _apply_choice(block: BasicBlock, choice: str) -> None:
             block.bn1.bias.zero_()
 
 
-def returns_input(choice: str) -> Dict[str, bool]:
+def returns_input(choice: str) -> dict[str, bool]:
     """Apply one of IDENTITY_CHOICES to a fresh residual BasicBlock(16, 16) and test
     ``block(x) == x`` exactly, in train mode and in eval mode, on a non-negative input."""
     check_choice("choice", choice, tuple(IDENTITY_CHOICES))
@@ -177,7 +186,7 @@ def check_identity_block(answer: Any) -> Feedback:
                                                           "does conv2 see? returns_input('e') runs it.")])
 
 
-def check_reach_prediction(prediction: Any, reached: Optional[int]) -> Feedback:
+def check_reach_prediction(prediction: Any, reached: int | None) -> Feedback:
     """Predict-then-run: how many epochs plain-32 needs to reach 5% training error ("never":
     not within the run). ``reached`` is what the run measured (None: not reached); within a
     third of it (or "never" for None) counts as a good prediction."""
@@ -205,7 +214,7 @@ def check_reach_prediction(prediction: Any, reached: Optional[int]) -> Feedback:
     return Feedback(False, f"You predicted {prediction!r}; measured: {measured}.{too}")
 
 
-def _shortcut_extra_parameters(depth: int = 32) -> Tuple[int, int]:
+def _shortcut_extra_parameters(depth: int = 32) -> tuple[int, int]:
     plain = count_parameters(cifar_resnet(depth, residual=False, shortcut="A", in_channels=1))
     option_a = count_parameters(cifar_resnet(depth, residual=True, shortcut="A", in_channels=1))
     option_b = count_parameters(cifar_resnet(depth, residual=True, shortcut="B", in_channels=1))
@@ -221,7 +230,7 @@ def check_shortcut_parameters(answer: Any) -> Feedback:
     projection_convs = sum(m.weight.numel() for name, m in net_b.named_modules() if name.endswith("downsample.0"))
     bn_params = expected[1] - projection_convs
 
-    def pair(target: Tuple[int, int]):
+    def pair(target: tuple[int, int]):
         return lambda a: tuple(int(v) for v in a) == target
 
     return check(tuple(answer) if isinstance(answer, (list, tuple)) else answer, expected,
@@ -272,7 +281,7 @@ def check_largest_gradient_ratio(answer: Any) -> Feedback:
                                                           "before 'fc'.")])
 
 
-DEPTH_CANDIDATES: Tuple[int, ...] = (8, 16, 18, 20, 34, 44, 50, 56, 110)
+DEPTH_CANDIDATES: tuple[int, ...] = (8, 16, 18, 20, 34, 44, 50, 56, 110)
 
 
 def _buildable(depth: int) -> bool:

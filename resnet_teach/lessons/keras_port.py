@@ -13,7 +13,6 @@ tensor operations (no PyTorch conv or BN layer), so the port can be checked agai
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 import torch
 from torch import Tensor, nn
@@ -90,7 +89,7 @@ def keras_moving_mean(moving_mean: Tensor, batch_mean: Tensor, momentum: float =
 
 
 def port_to_torch(block: KerasConvBN, size: int, *, permute_kernel: bool = True,
-                  eps: Optional[float] = None, momentum: Optional[float] = None,
+                  eps: float | None = None, momentum: float | None = None,
                   explicit_padding: bool = True) -> nn.Sequential:
     """The PyTorch twin of ``block`` for a ``size`` x ``size`` input in (N, C, H, W).
 

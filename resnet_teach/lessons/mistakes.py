@@ -6,7 +6,8 @@ wrong), the message names that mistake instead of a generic hint.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Sequence, Tuple
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from ..exercises import Feedback, compare, is_unanswered
 
@@ -26,9 +27,9 @@ def _same(a: Any, b: Any, tol: float) -> bool:
 
 
 def check_with_mistakes(answer: Any, expected: Any, why: str,
-                        mistakes: Sequence[Tuple[Any, str]], hint: str,
+                        mistakes: Sequence[tuple[Any, str]], hint: str,
                         tol: float = 0.0,
-                        equal: Optional[Callable[[Any, Any], bool]] = None) -> Feedback:
+                        equal: Callable[[Any, Any], bool] | None = None) -> Feedback:
     """Feedback for ``answer``: right (``why``), a named mistake, or the general ``hint``.
 
     ``mistakes``: (wrong value, message naming the mistake) pairs; a wrong value equal to the

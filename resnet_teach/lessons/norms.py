@@ -14,23 +14,23 @@ cost in a whole network.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Tuple
+from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .._checks import check_int
 from ..data import digits
-from ..train import evaluate, train
 from ..exercises import Feedback
+from ..train import evaluate, train
 from .mistakes import check_with_mistakes
 
-__all__ = ["NORMS", "small_net", "batch_of_two", "normalize_over", "group_norm_by_hand", "norm_equivalences", "statistics_groups",
+__all__ = ["NORMS", "small_net", "batch_of_two", "normalize_over", "group_norm_by_hand", "norm_equivalences",
+           "statistics_groups",
            "bn_parameter_table", "check_groupnorm_statistics", "check_bn_params"]
 
 # name -> (axes the statistics are taken over, for x of shape (N, C, H, W); what one set is)
-NORMS: Dict[str, Tuple[str, str]] = {
+NORMS: dict[str, tuple[str, str]] = {
     "BatchNorm": ("(N, H, W)", "one channel across the whole batch"),
     "LayerNorm": ("(C, H, W)", "one sample, all its channels"),
     "InstanceNorm": ("(H, W)", "one sample, one channel"),
@@ -38,7 +38,7 @@ NORMS: Dict[str, Tuple[str, str]] = {
 }
 
 
-def normalize_over(x: Tensor, dims: Tuple[int, ...], eps: float = 1e-5) -> Tensor:
+def normalize_over(x: Tensor, dims: tuple[int, ...], eps: float = 1e-5) -> Tensor:
     """(x - mean) / sqrt(biased var + eps), the statistics taken over ``dims``."""
     mu = x.mean(dim=dims, keepdim=True)
     var = x.var(dim=dims, unbiased=False, keepdim=True)
@@ -54,7 +54,7 @@ def group_norm_by_hand(x: Tensor, groups: int, eps: float = 1e-5) -> Tensor:
     return normalize_over(x.reshape(n, g, c // g, h, w), (2, 3, 4), eps).reshape(n, c, h, w)
 
 
-def norm_equivalences(shape: Tuple[int, int, int, int] = (3, 6, 5, 5), seed: int = 0) -> Dict[str, Dict[str, float]]:
+def norm_equivalences(shape: tuple[int, int, int, int] = (3, 6, 5, 5), seed: int = 0) -> dict[str, dict[str, float]]:
     """Largest |difference| between PyTorch's layers (fresh, so γ = 1, β = 0) and the axes."""
     n, c, h, w = shape
     x = 2 * torch.randn(shape, generator=torch.Generator().manual_seed(seed)) + 1  # (N, C, H, W)
@@ -103,7 +103,7 @@ def small_net(norm_layer: Any) -> nn.Sequential:
         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 10))  # (N, 10)
 
 
-def batch_of_two(seed: int = 0, train_images: int = 600, groups: int = 4) -> Dict[str, float]:
+def batch_of_two(seed: int = 0, train_images: int = 600, groups: int = 4) -> dict[str, float]:
     """Train ``small_net`` with BatchNorm and with GroupNorm(``groups``) on the same digits, in
     batches of 2, one epoch, same seed; return each one's test accuracy (eval mode).
 
@@ -123,7 +123,7 @@ def batch_of_two(seed: int = 0, train_images: int = 600, groups: int = 4) -> Dic
     return result
 
 
-def bn_parameter_table(model: nn.Module) -> List[Dict[str, Any]]:
+def bn_parameter_table(model: nn.Module) -> list[dict[str, Any]]:
     """Every BatchNorm2d of ``model``: channels, parameters (γ and β), 2·channels."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import List
 
 __all__ = ["Check", "check_environment"]
 
@@ -26,7 +25,7 @@ def _imports(module: str) -> Check:
     return Check(f"import {module}", True, "imports")
 
 
-def check_environment() -> List[Check]:
+def check_environment() -> list[Check]:
     """What the notebooks need, each with ok / FAIL and a reason.
 
     The details are worded so they do not depend on versions or hardware: the notebook stores

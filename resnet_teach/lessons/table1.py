@@ -6,7 +6,8 @@ constants are the paper's numbers, quoted in ``PAPER_TABLE1`` to be compared wit
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import nn
@@ -14,10 +15,10 @@ from torch import nn
 from .._checks import check_choice, check_int
 from ..arithmetic import conv_output_size, receptive_field_steps
 from ..blocks import Bottleneck
-from ..resnet import ResNet
-from ..trace import trace_shapes
 from ..exercises import Feedback
 from ..paper import PAPER_TABLE1_ARCHITECTURE, PAPER_TABLE1_GFLOPS
+from ..resnet import ResNet
+from ..trace import trace_shapes
 from .conv import measured_receptive_field
 from .mistakes import check_with_mistakes
 from .networks import IMAGENET_BUILDERS, build_on_meta, network_macs, stage_report
@@ -28,7 +29,7 @@ __all__ = ["PAPER_TABLE1", "STAGE_NAMES", "table1", "activation_memory", "counte
            "check_rf_growth"]
 
 # He et al. 2015, Table 1, as quoted in resnet_teach.paper: the numbers our modules must give.
-PAPER_TABLE1: Dict[str, Any] = {**PAPER_TABLE1_ARCHITECTURE, "GFLOPs": dict(PAPER_TABLE1_GFLOPS)}
+PAPER_TABLE1: dict[str, Any] = {**PAPER_TABLE1_ARCHITECTURE, "GFLOPs": dict(PAPER_TABLE1_GFLOPS)}
 STAGE_NAMES = {"stem": "conv1", "layer1": "conv2_x", "layer2": "conv3_x", "layer3": "conv4_x",
                "layer4": "conv5_x", "head": "head"}
 
@@ -45,7 +46,7 @@ def _block_text(layer: nn.Sequential) -> str:
     return f"[{inner}] x {len(layer)}"
 
 
-def table1(depths: Sequence[int] = tuple(IMAGENET_BUILDERS)) -> Dict[str, Any]:
+def table1(depths: Sequence[int] = tuple(IMAGENET_BUILDERS)) -> dict[str, Any]:
     """The rows of Table 1, read from our networks: layer name, output size, one column per
     depth, and a last row of G multiply-adds (v1, the paper's network), each asserted against
     ``PAPER_TABLE1`` by the caller. Returns {"rows": [...], "checks": {...}}."""
@@ -91,7 +92,7 @@ _COUNTED = (nn.Conv2d, nn.BatchNorm2d, nn.MaxPool2d, nn.AdaptiveAvgPool2d, nn.Li
 
 
 def activation_memory(depth: int, batch_size: int = 1, input_size: int = 224,
-                      bytes_per_value: int = 4) -> List[Dict[str, Any]]:
+                      bytes_per_value: int = 4) -> list[dict[str, Any]]:
     """Values each stage's conv, BN, pooling and fc layers output, and their float32 bytes.
 
     That is about what training keeps for the backward pass (ReLUs and the additions work in
@@ -103,7 +104,7 @@ def activation_memory(depth: int, batch_size: int = 1, input_size: int = 224,
     model = _meta(depth)
     with torch.device("meta"):
         trace = trace_shapes(model, (n, 3, size, size))
-    stages: Dict[str, int] = {}
+    stages: dict[str, int] = {}
     for row in trace:
         if row.type not in {t.__name__ for t in _COUNTED}:
             continue
@@ -120,10 +121,10 @@ def _stage_of(name: str) -> str:
     return "stem" if top in ("conv1", "bn1", "maxpool") else ("head" if top in ("avgpool", "fc") else top)
 
 
-def counted_output_values(model: nn.Module, x: torch.Tensor) -> Dict[str, int]:
+def counted_output_values(model: nn.Module, x: torch.Tensor) -> dict[str, int]:
     """Run ``model(x)`` with hooks and add up ``output.numel()`` of the real output tensors of
     its conv, BN, pooling and fc layers, per stage: the check of ``activation_memory``."""
-    counts: Dict[str, int] = {}
+    counts: dict[str, int] = {}
     hooks = []
     for name, m in model.named_modules():
         if isinstance(m, _COUNTED):
@@ -139,7 +140,7 @@ def counted_output_values(model: nn.Module, x: torch.Tensor) -> Dict[str, int]:
     return counts
 
 
-def main_path_layers(model: ResNet) -> Dict[str, List[nn.Module]]:
+def main_path_layers(model: ResNet) -> dict[str, list[nn.Module]]:
     """The convs and pools on the longest path of each stage (the residual branches)."""
     if not isinstance(model, ResNet):
         raise TypeError(f"model must be a ResNet, got {type(model).__name__}")
@@ -151,7 +152,7 @@ def main_path_layers(model: ResNet) -> Dict[str, List[nn.Module]]:
     return out
 
 
-def _geometry(layers: Sequence[nn.Module]) -> List[tuple]:
+def _geometry(layers: Sequence[nn.Module]) -> list[tuple]:
     """(kernel, stride, dilation) tuples of conv/pool modules (square)."""
     out = []
     for m in layers:
@@ -162,7 +163,7 @@ def _geometry(layers: Sequence[nn.Module]) -> List[tuple]:
     return out
 
 
-def stage_receptive_fields(model: ResNet, measure: bool = True) -> List[Dict[str, Any]]:
+def stage_receptive_fields(model: ResNet, measure: bool = True) -> list[dict[str, Any]]:
     """Receptive field and jump after each stage, by the formula (``receptive_field_steps``)
     and, with ``measure``, by autograd on a 1-D stack of the same geometry (notebook 01)."""
     rows, stack = [], []
@@ -176,7 +177,7 @@ def stage_receptive_fields(model: ResNet, measure: bool = True) -> List[Dict[str
     return rows
 
 
-def tf_slim_v1_layers(blocks: Sequence[int] = (3, 4, 6, 3)) -> List[tuple]:
+def tf_slim_v1_layers(blocks: Sequence[int] = (3, 4, 6, 3)) -> list[tuple]:
     """TF-Slim's resnet_v1_50 main path: the stride-2 3x3 is the LAST unit of blocks 1-3
     (torchvision puts it in the FIRST unit of the next stage)."""
     layers = [(7, 2, 1), (3, 2, 1)]

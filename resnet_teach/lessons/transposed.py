@@ -9,7 +9,8 @@
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Sequence, Tuple
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -27,7 +28,7 @@ __all__ = ["TRANSPOSE_FORMULA", "transpose_size_rows", "transpose_is_conv_gradie
 TRANSPOSE_FORMULA = "(n-1)s - 2p + d(k-1) + output_padding + 1"
 
 
-def transpose_size_rows(cases: Sequence[Tuple[int, int, int, int, int]]) -> List[Dict[str, Any]]:
+def transpose_size_rows(cases: Sequence[tuple[int, int, int, int, int]]) -> list[dict[str, Any]]:
     """(n, k, s, p, output_padding) -> formula, our size, nn.ConvTranspose2d's size."""
     rows = []
     for n, k, s, p, op in cases:
@@ -41,7 +42,7 @@ def transpose_size_rows(cases: Sequence[Tuple[int, int, int, int, int]]) -> List
 
 
 def transpose_is_conv_gradient(size: int = 7, kernel_size: int = 3, stride: int = 2,
-                               padding: int = 1, seed: int = 0) -> Dict[str, Any]:
+                               padding: int = 1, seed: int = 0) -> dict[str, Any]:
     """autograd's d(conv)/d(input) against ``F.conv_transpose2d`` of the output gradient.
 
     y = conv2d(x, w); for an upstream gradient g of y's shape, x.grad after y.backward(g) must
@@ -65,7 +66,7 @@ def transpose_is_conv_gradient(size: int = 7, kernel_size: int = 3, stride: int 
             "scale": float(transposed.abs().max())}
 
 
-def full_padding_equivalence(size: int = 4, kernel_size: int = 3, seed: int = 0) -> Dict[str, Any]:
+def full_padding_equivalence(size: int = 4, kernel_size: int = 3, seed: int = 0) -> dict[str, Any]:
     """Stride-1 transposed conv == conv with padding k-1 ("full") and the kernel flipped."""
     n, k = check_int("size", size, 1), check_int("kernel_size", kernel_size, 1)
     g = torch.Generator().manual_seed(seed)
@@ -77,7 +78,7 @@ def full_padding_equivalence(size: int = 4, kernel_size: int = 3, seed: int = 0)
             "equal": bool(torch.equal(transposed, full))}
 
 
-def non_square_rows(size: Any, cases: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
+def non_square_rows(size: Any, cases: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """The per-axis formula (height, width) beside nn.Conv2d, for each keyword dict in cases."""
     h, w = check_pair("size", size, 1)
     rows = []

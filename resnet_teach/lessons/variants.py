@@ -8,8 +8,9 @@ from __future__ import annotations
 import functools
 import inspect
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any
 
 import torch
 import torchvision
@@ -17,12 +18,20 @@ from torch import Tensor, nn
 
 from .._checks import check_choice, check_int
 from ..blocks import Bottleneck, make_shortcut
+from ..exercises import Feedback
 from ..preact import PreActBasicBlock
-from ..resnet import (ResNet, resnet50, resnet101, resnext50_32x4d, resnext101_32x8d,
-                      resnext101_64x4d, wide_resnet50_2, wide_resnet101_2)
+from ..resnet import (
+    ResNet,
+    resnet50,
+    resnet101,
+    resnext50_32x4d,
+    resnext101_32x8d,
+    resnext101_64x4d,
+    wide_resnet50_2,
+    wide_resnet101_2,
+)
 from ..trace import count_macs, count_parameters
 from ..variants import make_shortcut_d
-from ..exercises import Feedback
 from .mistakes import check_with_mistakes
 
 __all__ = [
@@ -31,7 +40,7 @@ __all__ = [
     "check_resnext_width", "check_projection_fraction",
 ]
 
-VARIANT_BUILDERS: Dict[str, Callable[..., ResNet]] = {
+VARIANT_BUILDERS: dict[str, Callable[..., ResNet]] = {
     "resnet50": resnet50, "resnext50_32x4d": resnext50_32x4d, "wide_resnet50_2": wide_resnet50_2,
     "resnet101": resnet101, "resnext101_32x8d": resnext101_32x8d,
     "resnext101_64x4d": resnext101_64x4d, "wide_resnet101_2": wide_resnet101_2,
@@ -50,8 +59,8 @@ def _macs_on_meta(model: nn.Module, size: int = 224) -> int:
         return count_macs(model, (1, model.in_channels, size, size))
 
 
-@functools.lru_cache(maxsize=None)
-def _variant_row(name: str) -> Tuple[Tuple[str, Any], ...]:
+@functools.cache
+def _variant_row(name: str) -> tuple[tuple[str, Any], ...]:
     model = meta_variant(name)
     conv2 = model.layer1[0].conv2  # the first 3x3 of layer1
     return (("network", name), ("groups", model.groups), ("width_per_group", model.base_width),
@@ -59,12 +68,12 @@ def _variant_row(name: str) -> Tuple[Tuple[str, Any], ...]:
             ("GMACs at 224", round(_macs_on_meta(model) / 1e9, 2)))
 
 
-def variant_table(names: Tuple[str, ...] = ("resnet50", "resnext50_32x4d", "wide_resnet50_2")) -> List[Dict[str, Any]]:
+def variant_table(names: tuple[str, ...] = ("resnet50", "resnext50_32x4d", "wide_resnet50_2")) -> list[dict[str, Any]]:
     """Groups, inner width, parameters and multiply-adds (GMACs, 224x224) of each network."""
     return [dict(_variant_row(check_choice("name", n, tuple(VARIANT_BUILDERS)))) for n in names]
 
 
-def bottleneck_convs(name: str, stage: int = 1) -> List[Dict[str, Any]]:
+def bottleneck_convs(name: str, stage: int = 1) -> list[dict[str, Any]]:
     """The three convs of the first block of ``layer{stage}``: shape of the weight, parameters."""
     check_int("stage", stage, 1)
     if stage > 4:
@@ -80,7 +89,7 @@ def bottleneck_convs(name: str, stage: int = 1) -> List[Dict[str, Any]]:
     return rows
 
 
-def torchvision_parity(name: str, size: int = 64, seed: int = 0) -> Dict[str, Any]:
+def torchvision_parity(name: str, size: int = 64, seed: int = 0) -> dict[str, Any]:
     """Load torchvision's ``name`` state_dict into ours (strict=True); compare the outputs.
 
     Both are built with the same random weights (torchvision's), in eval mode, on a random
@@ -122,8 +131,8 @@ def projection_pixels(avg_down: bool, size: int = 8) -> Tensor:
     return x.grad[0, 0] != 0
 
 
-@functools.lru_cache(maxsize=None)
-def _trick_row(deep_stem: bool, avg_down: bool) -> Tuple[Tuple[str, Any], ...]:
+@functools.cache
+def _trick_row(deep_stem: bool, avg_down: bool) -> tuple[tuple[str, Any], ...]:
     with torch.device("meta"):
         model = resnet50(deep_stem=deep_stem, avg_down=avg_down)
     name = "ResNet-50" + {(False, False): " (v1.5, torchvision)", (True, False): "-C (deep stem)",
@@ -133,7 +142,7 @@ def _trick_row(deep_stem: bool, avg_down: bool) -> Tuple[Tuple[str, Any], ...]:
             ("params", count_parameters(model)), ("MACs at 224", _macs_on_meta(model)))
 
 
-def trick_table() -> List[Dict[str, Any]]:
+def trick_table() -> list[dict[str, Any]]:
     """ResNet-50 with and without the deep stem and the avg-pool shortcut: counts and MACs."""
     return [dict(_trick_row(c, d)) for c, d in ((False, False), (True, False), (False, True), (True, True))]
 
@@ -161,7 +170,7 @@ def _where(obj: Any, contains: str) -> str:
     return f"{path.replace(os.sep, '/')}: {line}"
 
 
-def family_tree() -> List[FamilyEntry]:
+def family_tree() -> list[FamilyEntry]:
     """v1 -> v1.5 -> ResNet-D; pre-activation; ResNeXt; Wide ResNet, each with its paper and
     the line of resnet_teach that builds it (computed, so it stays right when the code moves)."""
     return [

@@ -7,14 +7,15 @@ functions, and pytest checks them, including every nonsense combination.
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, Mapping, Optional, Tuple
+from collections.abc import Mapping
+from typing import Any
 
 import torch
 from torch import nn
 
 from .._checks import check_choice, check_int
 from ..data import Split, digits
-from ..exercises import Feedback, NOT_ANSWERED, is_unanswered
+from ..exercises import NOT_ANSWERED, Feedback, is_unanswered
 from ..landscape import filter_normalized_direction
 from ..lesion import block_names, lesioned, path_length_counts
 from ..shattered import KINDS, make_network, shattering
@@ -52,7 +53,7 @@ def lag1_verdict(lag1: float) -> str:
     return "anti-correlated: neighbouring points tend to flip sign, not white noise"
 
 
-def signal_view(depth: int, kind: str, data: Split, seed: int = 0) -> Dict[str, Any]:
+def signal_view(depth: int, kind: str, data: Split, seed: int = 0) -> dict[str, Any]:
     """The signal widget: check the choice, measure, and describe it in one line.
 
     Returns ``shattering(...)``'s dict plus ``"text"``: ``"question"`` (the network and the seed)
@@ -75,7 +76,7 @@ def signal_view(depth: int, kind: str, data: Split, seed: int = 0) -> Dict[str, 
     return result
 
 
-def lesion_parts(models: Mapping[str, nn.Module], network: str, block: str, data: Split) -> Tuple[str, str]:
+def lesion_parts(models: Mapping[str, nn.Module], network: str, block: str, data: Split) -> tuple[str, str]:
     """The lesion widget's question (which network, which block) and answer (the accuracies).
 
     A block that changes the shape (the first of layer2 and layer3) raises a ValueError that
@@ -103,7 +104,7 @@ LESION_DEPTH = 32
 LESION_EPOCHS = 6
 
 
-def _lesion_names(depth: int) -> Tuple[str, str]:
+def _lesion_names(depth: int) -> tuple[str, str]:
     return f"resnet-{depth}", f"plain-{depth}"
 
 
@@ -116,12 +117,12 @@ def lesion_training_plan(depth: int = LESION_DEPTH, epochs: int = LESION_EPOCHS,
 
 
 def train_lesion_networks(
-    data: Optional[Split] = None,
+    data: Split | None = None,
     depth: int = LESION_DEPTH,
     epochs: int = LESION_EPOCHS,
     seed: int = 0,
-    progress: Optional[bool] = None,
-) -> Dict[str, nn.Module]:
+    progress: bool | None = None,
+) -> dict[str, nn.Module]:
     """Notebook 07's two networks for the lesion study, trained: ``{"resnet-32": ..., "plain-32": ...}``.
 
     Each is ``make_network(depth, kind, seed)`` trained by ``train(model, data, epochs, seed=seed)``

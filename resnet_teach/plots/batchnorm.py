@@ -1,7 +1,7 @@
 """Plots for notebook 02 (batch normalization)."""
 from __future__ import annotations
 
-from typing import Mapping, Optional, Sequence, Tuple, Union
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 from torch import Tensor
@@ -15,7 +15,7 @@ def momentum_label(traj: MomentumTrajectory) -> str:
     return "momentum=None (1/t)" if traj.momentum is None else f"momentum={traj.momentum:g}"
 
 
-def plot_momentum_trajectories(trajectories: Union[MomentumTrajectory, Sequence[MomentumTrajectory]],
+def plot_momentum_trajectories(trajectories: MomentumTrajectory | Sequence[MomentumTrajectory],
                                show_batches: bool = True):
     """running_mean and running_var after each step (what nn.BatchNorm2d stored), the formula's
     values as dots, each batch's own statistics as faint crosses, the data's as a dashed line."""
@@ -52,7 +52,7 @@ def plot_momentum_trajectories(trajectories: Union[MomentumTrajectory, Sequence[
 
 
 def plot_value_histograms(panels: Mapping[str, Tensor], bins: int = 40,
-                          band: Optional[Tuple[float, float]] = None):
+                          band: tuple[float, float] | None = None):
     """One histogram per named tensor, each with its min and max marked; ``band`` shades an
     interval on every panel (e.g. (0, 1))."""
     if not panels:

@@ -2,7 +2,7 @@
 right, the addition, the last ReLU, and the traced shape after every step."""
 from __future__ import annotations
 
-from typing import List, Optional, Sequence, Tuple
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 
@@ -13,9 +13,9 @@ __all__ = ["draw_blocks"]
 BRANCH_COLOR, SHORTCUT_COLOR, IO_COLOR = "#dbeafe", "#fde7c7", "#eeeeee"
 
 
-def _groups(steps: Sequence[Step]) -> List[Tuple[str, Tuple[int, ...]]]:
+def _groups(steps: Sequence[Step]) -> list[tuple[str, tuple[int, ...]]]:
     """Merge each conv with the BN/ReLU after it: ("3x3 conv, 64→64 + BN + ReLU", shape)."""
-    groups: List[Tuple[List[str], Tuple[int, ...]]] = []
+    groups: list[tuple[list[str], tuple[int, ...]]] = []
     for s in steps:
         if "conv" in s.label or s.label.startswith("zero-pad") or not groups:
             groups.append(([s.label], s.output_shape))
@@ -31,7 +31,7 @@ def _box(ax, x: float, y: float, text: str, color: str) -> None:
             bbox=dict(boxstyle="round,pad=0.45", fc=color, ec="#555555"))
 
 
-def _arrow(ax, start: Tuple[float, float], end: Tuple[float, float],
+def _arrow(ax, start: tuple[float, float], end: tuple[float, float],
            shrink_start: float = 24, shrink_end: float = 24) -> None:
     """An arrow between two box centres, shortened (in points) so it stops at the boxes' edges."""
     ax.annotate("", xy=end, xytext=start, zorder=2,
@@ -39,7 +39,7 @@ def _arrow(ax, start: Tuple[float, float], end: Tuple[float, float],
                                 shrinkB=shrink_end))
 
 
-def _shape(shape: Tuple[int, ...]) -> str:
+def _shape(shape: tuple[int, ...]) -> str:
     return "(" + ", ".join(map(str, shape)) + ")"
 
 
@@ -76,7 +76,7 @@ def _draw(ax, diagram: BlockDiagram, title: str) -> None:
     ax.axis("off")
 
 
-def draw_blocks(diagrams: Sequence[BlockDiagram], titles: Optional[Sequence[str]] = None):
+def draw_blocks(diagrams: Sequence[BlockDiagram], titles: Sequence[str] | None = None):
     """Draw each traced block side by side; returns the figure."""
     diagrams = list(diagrams)
     if not diagrams:

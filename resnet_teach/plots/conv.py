@@ -4,14 +4,22 @@ Every picture here is a grid of coloured cells, so it is painted directly as pix
 Pillow, which matplotlib itself depends on) instead of through matplotlib's artists: a widget
 redraw then takes a few milliseconds, not a few hundred. The functions return a ``Drawing``,
 which a notebook shows as PNG (end the cell with it) and a widget puts into an
-``ipywidgets.Image``. Only ``draw_receptive_fields`` (a line plot) uses matplotlib.
+``ipywidgets.Image``. The one line plot, ``draw_receptive_fields``, is matplotlib's
+(``resnet_teach.plots.receptive_field``).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib import colormaps
@@ -19,12 +27,11 @@ from matplotlib.colors import to_rgb
 from PIL import Image, ImageDraw, ImageFont
 
 if TYPE_CHECKING:  # only for the type hints
-    from matplotlib.figure import Figure
 
     from ..lessons.conv import GroupsFacts, PaddedInput, WindowLayout
 
 __all__ = ["Drawing", "Panel", "render", "draw_windows", "draw_padding", "draw_groups",
-           "draw_receptive_fields", "COLORS"]
+           "COLORS"]
 
 COLORS = {
     "input": "#cfe2f3",  # a real input pixel
@@ -73,7 +80,7 @@ class Drawing:
         return self.png()
 
     @property
-    def size(self) -> Tuple[int, int]:
+    def size(self) -> tuple[int, int]:
         return self.image.size
 
     def __repr__(self) -> str:
@@ -88,11 +95,11 @@ class Panel:
     title: str = ""  # may hold several lines
     cell: int = 16  # pixels per cell
     lines: bool = True  # draw cell borders
-    texts: Dict[Tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> text
-    dots: Sequence[Tuple[int, int]] = ()  # (row, col) cells that get a black dot
-    outline: Optional[Tuple[int, int, int, int]] = None  # (row, col, rows, cols), red
-    col_labels: Sequence[Tuple[int, str]] = ()  # above the grid
-    row_labels: Sequence[Tuple[int, str]] = ()  # left of the grid
+    texts: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> text
+    dots: Sequence[tuple[int, int]] = ()  # (row, col) cells that get a black dot
+    outline: tuple[int, int, int, int] | None = None  # (row, col, rows, cols), red
+    col_labels: Sequence[tuple[int, str]] = ()  # above the grid
+    row_labels: Sequence[tuple[int, str]] = ()  # left of the grid
 
     def pixels(self) -> np.ndarray:
         """The grid as (H, W, 3) uint8, one ``cell`` x ``cell`` block per cell plus borders."""
@@ -127,11 +134,11 @@ def _text_mask(text: str) -> Image.Image:
     return mask
 
 
-def _text_size(text: str) -> Tuple[int, int]:
+def _text_size(text: str) -> tuple[int, int]:
     return _text_mask(text).size
 
 
-def _put_text(canvas: Image.Image, xy: Tuple[float, float], text: str, color: str = COLORS["text"]) -> None:
+def _put_text(canvas: Image.Image, xy: tuple[float, float], text: str, color: str = COLORS["text"]) -> None:
     mask = _text_mask(text)
     canvas.paste(color, (int(round(xy[0])), int(round(xy[1])), int(round(xy[0])) + mask.width,
                          int(round(xy[1])) + mask.height), mask)
@@ -183,13 +190,13 @@ def _cell_size(cells: int, room: int = 360, low: int = 8, high: int = 24) -> int
     return int(min(high, max(low, room // max(cells, 1))))
 
 
-def _position_labels(first: int, end: int) -> List[Tuple[int, str]]:
+def _position_labels(first: int, end: int) -> list[tuple[int, str]]:
     """Label input positions (column index -> text); with many cells only every few."""
     step = 1 if end - first <= 20 else (2 if end - first <= 36 else 5)
     return [(p - first, str(p)) for p in range(first, end) if p % step == 0]
 
 
-def draw_windows(layout: "WindowLayout", view: str = "2-D") -> Drawing:
+def draw_windows(layout: WindowLayout, view: str = "2-D") -> Drawing:
     """The kernel windows over the padded input, in the style of the convolution-arithmetic figures.
 
     "1-D": one row per output position, its kernel taps coloured (dark on real pixels, light
@@ -255,8 +262,8 @@ def draw_windows(layout: "WindowLayout", view: str = "2-D") -> Drawing:
     return render([grid, output], caption=caption + beyond)
 
 
-def draw_padding(results: Sequence["PaddedInput"], photo: bool = False,
-                 numbers: Optional[bool] = None, cell: Optional[int] = None) -> Drawing:
+def draw_padding(results: Sequence[PaddedInput], photo: bool = False,
+                 numbers: bool | None = None, cell: int | None = None) -> Drawing:
     """One panel per padded input; the red box marks where the original input sits.
 
     ``photo``: a gray image in [0, 1], shown in gray without cell borders; otherwise values are
@@ -271,7 +278,7 @@ def draw_padding(results: Sequence["PaddedInput"], photo: bool = False,
         if photo:
             colors = np.repeat(np.clip(values, 0, 1)[..., None], 3, axis=2)
             c = cell or max(1, min(3, 400 // size))
-            texts: Dict[Tuple[int, int], str] = {}
+            texts: dict[tuple[int, int], str] = {}
         else:
             high = float(res.original.max()) or 1.0
             colors = colormaps["viridis"](np.clip(values / high, 0, 1))[..., :3]
@@ -284,7 +291,7 @@ def draw_padding(results: Sequence["PaddedInput"], photo: bool = False,
     return render(panels, gap=16)
 
 
-def draw_groups(facts: Sequence["GroupsFacts"]) -> Drawing:
+def draw_groups(facts: Sequence[GroupsFacts]) -> Drawing:
     """Which input channels feed which output channels, one panel per convolution.
 
     A coloured cell (row = output channel, column = input channel) is one k x k slice of the
@@ -308,7 +315,7 @@ def draw_groups(facts: Sequence["GroupsFacts"]) -> Drawing:
                   gap=20)
 
 
-def draw_receptive_fields(fields: Mapping[str, Sequence[int]]) -> "Figure":
+def draw_receptive_fields(fields: Mapping[str, Sequence[int]]) -> Figure:
     """Receptive field after each layer, one line per stack (matplotlib; end the cell with plt.show())."""
     import matplotlib.pyplot as plt
 
@@ -316,7 +323,7 @@ def draw_receptive_fields(fields: Mapping[str, Sequence[int]]) -> "Figure":
         raise ValueError("fields={} must name at least one stack")
     fig, ax = plt.subplots(figsize=(6.0, 3.2))
     styles = [("o", "-"), ("s", "--"), ("^", ":"), ("d", "-.")]
-    drawn: Dict[Tuple[int, ...], str] = {}
+    drawn: dict[tuple[int, ...], str] = {}
     for i, (name, values) in enumerate(fields.items()):
         key = tuple(values)
         if key in drawn:  # the same numbers: one line, both names in the legend

@@ -1,7 +1,7 @@
 """Notebook 05's figures: the four training curves, and gradient norms per layer at initialization."""
 from __future__ import annotations
 
-from typing import Dict, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 
@@ -25,13 +25,13 @@ def plot_degradation(results: Mapping[str, Mapping[str, list]],
     if not results:
         raise ValueError("results={} must hold the runs of run_degradation")
     deepest = max(int(name.split("-")[1]) for name in results)
-    styles: Dict[str, dict] = {name: _style(name, deepest) for name in results}
+    styles: dict[str, dict] = {name: _style(name, deepest) for name in results}
     return plot_histories(results, metrics=metrics, styles=styles, title=title)
 
 
-def _stage_starts(layer_names: Sequence[str]) -> Dict[str, int]:
+def _stage_starts(layer_names: Sequence[str]) -> dict[str, int]:
     """The 1-based position of the first layer of each stage (``layer2.0.conv1`` starts layer2)."""
-    starts: Dict[str, int] = {}
+    starts: dict[str, int] = {}
     for position, name in enumerate(layer_names, start=1):
         stage = name.split(".")[0]
         if stage.startswith("layer") and stage not in starts:

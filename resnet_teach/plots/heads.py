@@ -1,7 +1,7 @@
 """Notebook 06 plots: which head runs at which input size; class activation maps over digits."""
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -67,7 +67,7 @@ def plot_digits_with_boxes(images: Tensor, boxes: Tensor, labels: Tensor, count:
 
 
 def plot_cams(images: Tensor, maps: Tensor, boxes: Tensor, peaks: Tensor, labels: Tensor,
-              predicted: Tensor, indices: Optional[Sequence[int]] = None):
+              predicted: Tensor, indices: Sequence[int] | None = None):
     """Two rows: the raw image (top), and below it the class activation map on top of the
     image, with the true box (green) and the map's peak (x)."""
     indices = list(range(min(6, len(images)))) if indices is None else list(indices)

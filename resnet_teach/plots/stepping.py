@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from ..lessons.conv_compute import StepState
-from .conv import COLORS, Drawing, Panel, _RGB, render
+from .conv import _RGB, Drawing, Panel, render
 
 __all__ = ["draw_step"]
 

@@ -1,7 +1,7 @@
 """Training curves: several runs side by side, one panel per metric."""
 from __future__ import annotations
 
-from typing import Dict, List, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator
@@ -13,9 +13,9 @@ LABELS = {"train_loss": "training loss", "train_error": "training error",
           "train_accuracy": "training accuracy", "test_accuracy": "test accuracy"}
 
 
-def plot_histories(histories: Mapping[str, Mapping[str, List[float]]],
+def plot_histories(histories: Mapping[str, Mapping[str, list[float]]],
                    metrics: Sequence[str] = ("train_loss", "train_error"),
-                   styles: Dict[str, dict] | None = None, title: str | None = None):
+                   styles: dict[str, dict] | None = None, title: str | None = None):
     """One panel per metric, one line per run; ``histories`` maps a run's name to its history
     (as returned by ``resnet_teach.train``). ``styles`` maps a run name to plot keywords."""
     if not histories:

@@ -1,7 +1,7 @@
 """Which input pixels a strided projection shortcut reads: v1.5's 1x1/2 conv vs ResNet-D."""
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
 from matplotlib.colors import ListedColormap

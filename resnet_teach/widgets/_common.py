@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 __all__ = ["message_html", "answer", "hide_answers", "strip_answer_marks",
            "Reveal", "HIDDEN_HTML"]
@@ -60,7 +61,7 @@ class Reveal:
     With ``predict=False`` the answer always shows and the button is never displayed.
     """
 
-    def __init__(self, predict: bool, refresh: Optional[Callable[[], None]] = None) -> None:
+    def __init__(self, predict: bool, refresh: Callable[[], None] | None = None) -> None:
         if not isinstance(predict, bool):
             raise TypeError(f"predict={predict!r} must be True or False, got {type(predict).__name__}")
         import ipywidgets as widgets

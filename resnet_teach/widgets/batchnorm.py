@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import html
 import io
-from typing import Any, Dict
+from typing import Any
 
 import ipywidgets as widgets
 
@@ -16,7 +16,7 @@ __all__ = ["MomentumExplorer", "momentum_explorer", "explain_trajectory"]
 class MomentumExplorer(widgets.VBox):
     """The explorer's box; ``controls``, ``text`` and ``image`` are kept for tests and tinkering."""
 
-    def __init__(self, controls: Dict[str, widgets.Widget], text: widgets.HTML, image: widgets.Image,
+    def __init__(self, controls: dict[str, widgets.Widget], text: widgets.HTML, image: widgets.Image,
                  reveal: Reveal) -> None:
         super().__init__([widgets.HBox([controls["momentum"], controls["use_none"]]),
                           widgets.HBox([controls["steps"], controls["batch_size"], controls["size"]])]
@@ -70,7 +70,7 @@ def momentum_explorer(momentum: float = 0.1, use_none: bool = False, steps: int 
     Slider combinations that make no sense (batch_size=1 with size=1) show a message instead.
     ``predict=True``: the results and the plot wait for the Reveal button (see ``_common.Reveal``).
     """
-    controls: Dict[str, Any] = {
+    controls: dict[str, Any] = {
         "momentum": widgets.FloatSlider(value=momentum, min=0.0, max=1.0, step=0.01, description="momentum",
                                         readout_format=".2f", continuous_update=False),
         "use_none": widgets.Checkbox(value=use_none, description="momentum=None", indent=False),

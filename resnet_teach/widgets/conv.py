@@ -10,7 +10,6 @@ With ``predict=True`` the parts marked ``answer(...)`` and the drawing wait for 
 from __future__ import annotations
 
 import html
-from typing import Dict, List, Optional
 
 import ipywidgets as widgets
 
@@ -35,7 +34,7 @@ def _slider(description: str, low: int, high: int, value: int, step: int = 1) ->
                              style=_STYLE, layout=widgets.Layout(width="330px"))
 
 
-def _toggles(description: str, options: List[str], value: str) -> widgets.ToggleButtons:
+def _toggles(description: str, options: list[str], value: str) -> widgets.ToggleButtons:
     return widgets.ToggleButtons(options=options, value=value, description=description, style={
         "description_width": "70px", "button_width": "88px"})
 
@@ -55,7 +54,7 @@ class _Explorer(widgets.VBox):
     """Controls on top, then the text (HTML), then the drawing (PNG image).
     With ``predict=True`` a Reveal button sits between the controls and the text."""
 
-    def __init__(self, controls: Dict[str, widgets.ValueWidget], rows: List[widgets.Widget],
+    def __init__(self, controls: dict[str, widgets.ValueWidget], rows: list[widgets.Widget],
                  predict: bool = False) -> None:
         self.controls = controls
         self.reveal = Reveal(predict, refresh=self.show)
@@ -67,14 +66,14 @@ class _Explorer(widgets.VBox):
             control.observe(self.update, names="value")
         self.update()
 
-    def values(self) -> Dict[str, object]:
+    def values(self) -> dict[str, object]:
         return {name: c.value for name, c in self.controls.items()}
 
-    def compute(self) -> "tuple[str, Optional[Drawing]]":
+    def compute(self) -> tuple[str, Drawing | None]:
         """HTML text and drawing for the current values; may raise ValueError/TypeError."""
         raise NotImplementedError
 
-    def update(self, change: Optional[dict] = None) -> None:
+    def update(self, change: dict | None = None) -> None:
         if change is not None:
             self.reveal.hide()  # a new question: the class predicts again
         try:
@@ -115,7 +114,7 @@ class OutputSizeExplorer(_Explorer):
                                 layout=widgets.Layout(padding="0 0 0 76px")), controls["view"]])
         super().__init__(controls, [widgets.HBox([sliders, choices])], predict)
 
-    def compute(self) -> "tuple[str, Optional[Drawing]]":
+    def compute(self) -> tuple[str, Drawing | None]:
         v = self.values()
         args = dict(size=v["n"], kernel_size=v["k"], stride=v["s"], padding=v["p"], dilation=v["d"],
                     layer=v["layer"], ceil_mode=v["ceil_mode"])
@@ -160,13 +159,13 @@ class PaddingModeExplorer(_Explorer):
         controls["input"].style.button_width = "110px"
         super().__init__(controls, [controls["input"], controls["mode"], controls["pad"]], predict)
 
-    def update(self, change: Optional[dict] = None) -> None:
+    def update(self, change: dict | None = None) -> None:
         if change is not None and change.get("owner") is self.controls["input"]:
             # the photo is bigger, so its slider goes further; this may move pad (one more update)
             self.controls["pad"].max = PAD_MAX[self.controls["input"].value]
         super().update(change)
 
-    def compute(self) -> "tuple[str, Optional[Drawing]]":
+    def compute(self) -> tuple[str, Drawing | None]:
         v = self.values()
         photo = v["input"] == PHOTO
         x = lesson.small_photo() if photo else lesson.matrix_1_to_16()
@@ -202,7 +201,7 @@ class GroupsExplorer(_Explorer):
         }
         super().__init__(controls, [widgets.VBox(list(controls.values()))], predict)
 
-    def compute(self) -> "tuple[str, Optional[Drawing]]":
+    def compute(self) -> tuple[str, Drawing | None]:
         v = self.values()
         f = lesson.groups_facts(v["in_channels"], v["out_channels"], v["groups"], v["k"], self.size)
         o, i, g, k, m = f.out_channels, f.in_channels, f.groups, f.kernel_size, f.output_size

@@ -10,13 +10,12 @@ moving a control forgets that run.
 from __future__ import annotations
 
 import html
-from typing import Any, Dict, Optional
+from typing import Any
 
 import ipywidgets as widgets
 
 from ..degradation import DegradationSettings, Results, format_final_table
-from ..lessons.degradation import (WIDGET_DEPTHS, WIDGET_MAX_EPOCHS, WIDGET_MAX_SEED, plan_rerun, rerun,
-                                   verdict)
+from ..lessons.degradation import WIDGET_DEPTHS, WIDGET_MAX_EPOCHS, WIDGET_MAX_SEED, plan_rerun, rerun, verdict
 from ._common import Reveal, message_html
 
 __all__ = ["DegradationRerun", "degradation_rerun", "show_results"]
@@ -25,8 +24,8 @@ __all__ = ["DegradationRerun", "degradation_rerun", "show_results"]
 class DegradationRerun(widgets.VBox):
     """The widget's box; ``controls``, ``button``, ``message`` and ``output`` are kept for tests."""
 
-    def __init__(self, controls: Dict[str, widgets.Widget], button: widgets.Button, message: widgets.HTML,
-                 output: widgets.Output, reveal: Optional[Reveal] = None) -> None:
+    def __init__(self, controls: dict[str, widgets.Widget], button: widgets.Button, message: widgets.HTML,
+                 output: widgets.Output, reveal: Reveal | None = None) -> None:
         reveal = reveal or Reveal(False)
         super().__init__([widgets.HBox([controls["shallow"], controls["deep"]]),
                           widgets.HBox([controls["epochs"], controls["seed"], button]
@@ -48,7 +47,7 @@ def show_results(results: Results, heading: str) -> None:
     plt.show()
 
 
-def degradation_rerun(results: Optional[Results] = None, shallow: int = 8, deep: int = 32,
+def degradation_rerun(results: Results | None = None, shallow: int = 8, deep: int = 32,
                       epochs: int = DegradationSettings.epochs, seed: int = 0,
                       predict: bool = False) -> DegradationRerun:
     """Sliders for the two depths (6n+2), epochs and seed; a Run button trains the four nets.
@@ -58,7 +57,7 @@ def degradation_rerun(results: Optional[Results] = None, shallow: int = 8, deep:
     disables the button. ``predict=True``: see the module docstring.
     """
     low, high = WIDGET_DEPTHS
-    controls: Dict[str, Any] = {
+    controls: dict[str, Any] = {
         "shallow": widgets.IntSlider(value=shallow, min=low, max=high, step=6, description="shallow",
                                      continuous_update=False),
         "deep": widgets.IntSlider(value=deep, min=low, max=high, step=6, description="deep",
@@ -71,7 +70,7 @@ def degradation_rerun(results: Optional[Results] = None, shallow: int = 8, deep:
     button = widgets.Button(description="Run", button_style="primary", icon="play")
     message = widgets.HTML()
     output = widgets.Output()
-    pending: Dict[str, Any] = {}  # predict mode: the run the class has not seen yet
+    pending: dict[str, Any] = {}  # predict mode: the run the class has not seen yet
 
     def show_pending() -> None:
         if pending:

@@ -7,7 +7,6 @@ a combination that makes no sense shows a message (rt-message), never a tracebac
 from __future__ import annotations
 
 import html
-from typing import Dict, Optional
 
 import ipywidgets as widgets
 import torch
@@ -46,7 +45,7 @@ class NonSquareExplorer(widgets.VBox):
         unknown = set(values) - set(NON_SQUARE_LIMITS)
         if unknown:
             raise TypeError(f"unknown slider(s) {sorted(unknown)}; use {list(NON_SQUARE_LIMITS)}")
-        self.controls: Dict[str, widgets.IntSlider] = {
+        self.controls: dict[str, widgets.IntSlider] = {
             name: widgets.IntSlider(value=values.get(name, default), min=lo, max=hi, description=name,
                                     style={"description_width": "30px"}, layout=widgets.Layout(width="260px"))
             for name, (lo, hi, default) in NON_SQUARE_LIMITS.items()}
@@ -58,10 +57,10 @@ class NonSquareExplorer(widgets.VBox):
             control.observe(self.update, names="value")
         self.update()
 
-    def values(self) -> Dict[str, int]:
+    def values(self) -> dict[str, int]:
         return {name: c.value for name, c in self.controls.items()}
 
-    def update(self, change: Optional[dict] = None) -> None:
+    def update(self, change: dict | None = None) -> None:
         try:
             self.text.value = non_square_html(**self.values())
         except (ValueError, TypeError) as exc:

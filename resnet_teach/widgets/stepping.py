@@ -8,7 +8,6 @@ makes no sense shows a message (class rt-message), never a traceback.
 from __future__ import annotations
 
 import html
-from typing import Dict, Optional
 
 import ipywidgets as widgets
 
@@ -44,7 +43,7 @@ class SteppingExplorer(widgets.VBox):
             return widgets.IntSlider(value=value, min=low, max=high, description=name, style=_STYLE,
                                      layout=widgets.Layout(width="260px"))
 
-        self.controls: Dict[str, widgets.IntSlider] = {
+        self.controls: dict[str, widgets.IntSlider] = {
             "n": slider("n", size), "k": slider("k", kernel_size), "s": slider("s", stride),
             "p": slider("p", padding),
             "step": widgets.IntSlider(value=0, min=0, max=0, description="step", style=_STYLE,
@@ -64,7 +63,7 @@ class SteppingExplorer(widgets.VBox):
         self.controls["step"].value = min(step, self.controls["step"].max)
         self.update()
 
-    def values(self) -> Dict[str, int]:
+    def values(self) -> dict[str, int]:
         return {name: c.value for name, c in self.controls.items()}
 
     def _set_step_range(self) -> None:
@@ -80,7 +79,7 @@ class SteppingExplorer(widgets.VBox):
                 c.value = last
             c.max = last
 
-    def update(self, change: Optional[dict] = None) -> None:
+    def update(self, change: dict | None = None) -> None:
         if change is None or change.get("owner") is not self.controls["step"]:
             self._set_step_range()  # may move the step (one more update, which is harmless)
         v = self.values()

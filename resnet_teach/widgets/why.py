@@ -10,21 +10,21 @@ nothing until its Train button is pressed, then shows the deletion controls.
 from __future__ import annotations
 
 import html
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import ipywidgets as widgets
 from torch import nn
 
 from ..data import Split, digits
 from ..lesion import block_names
-from ..lessons.why import (SIGNAL_DEPTHS, lesion_parts, lesion_training_plan, signal_view,
-                           train_lesion_networks)
+from ..lessons.why import SIGNAL_DEPTHS, lesion_parts, lesion_training_plan, signal_view, train_lesion_networks
 from ._common import Reveal, answer, message_html
 
 __all__ = ["signal_explorer", "lesion_explorer", "LesionExplorer"]
 
 
-def _render(parts: Callable[[], Tuple[str, str]]) -> str:
+def _render(parts: Callable[[], tuple[str, str]]) -> str:
     """``<pre>question answer</pre>``, the answer marked (see ``_common.answer``)."""
     try:
         question, result = parts()
@@ -34,7 +34,7 @@ def _render(parts: Callable[[], Tuple[str, str]]) -> str:
 
 
 def signal_explorer(
-    data: Optional[Split] = None,
+    data: Split | None = None,
     depth: int = 32,
     kind: str = "plain",
     seed: int = 0,
@@ -75,9 +75,9 @@ def signal_explorer(
     def update(_change: Any = None) -> None:
         if _change is not None:
             reveal.hide()  # a new question: the class predicts again
-        result: Dict[str, Any] = {}
+        result: dict[str, Any] = {}
 
-        def measure() -> Tuple[str, str]:
+        def measure() -> tuple[str, str]:
             result.update(
                 signal_view(controls["depth"].value, controls["kind"].value, data, controls["seed"].value)
             )
@@ -113,12 +113,12 @@ class LesionExplorer(widgets.VBox):
     progress bars), and ``models`` once trained.
     """
 
-    def __init__(self, models: Optional[Mapping[str, nn.Module]] = None, data: Optional[Split] = None,
+    def __init__(self, models: Mapping[str, nn.Module] | None = None, data: Split | None = None,
                  predict: bool = False) -> None:
         self.reveal = Reveal(predict, refresh=self.show)
         self.data = digits("test") if data is None else data
-        self.models: Optional[Dict[str, nn.Module]] = None
-        self.controls: Dict[str, widgets.Dropdown] = {}
+        self.models: dict[str, nn.Module] | None = None
+        self.controls: dict[str, widgets.Dropdown] = {}
         self.row, self.text = widgets.HBox(), widgets.HTML()
         self.train_button = widgets.Button(description="Train", icon="play", button_style="primary",
                                            tooltip="Train the two networks (a progress bar shows each)")
@@ -164,7 +164,7 @@ class LesionExplorer(widgets.VBox):
         self.reveal.hide()  # a question to predict (and a Reveal button that works) from now on
         self.update()
 
-    def update(self, change: Optional[dict] = None) -> None:
+    def update(self, change: dict | None = None) -> None:
         if change is not None:
             self.reveal.hide()  # a new question: the class predicts again
         self._text = _render(lambda: lesion_parts(self.models, self.controls["network"].value,
@@ -178,7 +178,7 @@ class LesionExplorer(widgets.VBox):
             self.reveal.button.disabled = True  # nothing to reveal before the networks are trained
 
 
-def lesion_explorer(models: Optional[Mapping[str, nn.Module]] = None, data: Optional[Split] = None,
+def lesion_explorer(models: Mapping[str, nn.Module] | None = None, data: Split | None = None,
                     predict: bool = False) -> LesionExplorer:
     """Pick a trained network and one of its blocks: the test accuracy without that block (``box.text``).
 

@@ -9,12 +9,33 @@ Where a formula gives the answer, a real PyTorch layer gives it too, so a studen
 see the two agree. Nothing here imports matplotlib or ipywidgets.
 """
 from ...arithmetic import PADDING_MODES
-from .exercises import (CEIL_EXERCISE, DILATED_STACK, GROUPS_EXERCISE, STEM_INPUT, TF_EXERCISE, check_ceil_mode_pool,
-                        check_dilated_receptive_field, check_groups_parameters, check_maxpool_padding,
-                        check_stem_sizes, check_tf_same_padding)
+from .exercises import (
+                        CEIL_EXERCISE,
+                        DILATED_STACK,
+                        GROUPS_EXERCISE,
+                        STEM_INPUT,
+                        TF_EXERCISE,
+                        check_ceil_mode_pool,
+                        check_dilated_receptive_field,
+                        check_groups_parameters,
+                        check_maxpool_padding,
+                        check_stem_sizes,
+                        check_tf_same_padding,
+)
 from .groups import GroupsFacts, divisors, groups_facts, groups_table
-from .output_size import (CEIL_FORMULA, DROPPED_FORMULA, FORMULA, LAYERS, OutputSizeExplanation, TorchAnswer, Window,
-                          WindowLayout, explain_output_size, torch_output_size, window_positions)
+from .output_size import (
+                        CEIL_FORMULA,
+                        DROPPED_FORMULA,
+                        FORMULA,
+                        LAYERS,
+                        OutputSizeExplanation,
+                        TorchAnswer,
+                        Window,
+                        WindowLayout,
+                        explain_output_size,
+                        torch_output_size,
+                        window_positions,
+)
 from .padding import PaddedInput, matrix_1_to_16, pad_with_mode, small_photo, torch_pad_mode
 from .receptive_field import measured_receptive_field
 

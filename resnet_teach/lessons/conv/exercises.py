@@ -16,7 +16,8 @@ from .output_size import explain_output_size
 from .receptive_field import measured_receptive_field
 
 __all__ = ["check_stem_sizes", "check_ceil_mode_pool", "check_tf_same_padding", "check_dilated_receptive_field",
-           "check_groups_parameters", "check_maxpool_padding", "STEM_INPUT", "CEIL_EXERCISE", "TF_EXERCISE", "DILATED_STACK",
+           "check_groups_parameters", "check_maxpool_padding",
+           "STEM_INPUT", "CEIL_EXERCISE", "TF_EXERCISE", "DILATED_STACK",
            "GROUPS_EXERCISE", "MAXPOOL_EXERCISE"]
 
 

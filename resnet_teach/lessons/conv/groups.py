@@ -3,11 +3,10 @@ parameters and multiply-adds, read from PyTorch's own layer."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Tuple
 
 from torch import nn
 
-from ..._checks import check_int
+from ..._checks import check_bool, check_int
 from ...arithmetic import conv_output_size
 from ...trace import count_macs, count_parameters
 from ._common import first_line, quiet_torch
@@ -24,7 +23,7 @@ class GroupsFacts:
     groups: int
     kernel_size: int
     size: int  # the input is (1, in_channels, size, size); padding k//2 keeps odd kernels 'same'
-    weight_shape: Tuple[int, int, int, int]  # nn.Conv2d(...).weight.shape
+    weight_shape: tuple[int, int, int, int]  # nn.Conv2d(...).weight.shape
     parameters: int  # count_parameters: weight + bias
     macs: int  # count_macs: multiply-adds of one forward pass
     dense_parameters: int  # the same layer with groups=1
@@ -58,10 +57,10 @@ class GroupsFacts:
         return weights + (self.out_channels if self.bias else 0)
 
 
-def _check_groups(in_channels: int, out_channels: int, groups: int) -> None:
-    check_int("in_channels", in_channels, 1)
-    check_int("out_channels", out_channels, 1)
-    check_int("groups", groups, 1)
+def _check_groups(in_channels: int, out_channels: int, groups: int) -> tuple[int, int, int]:
+    in_channels = check_int("in_channels", in_channels, 1)
+    out_channels = check_int("out_channels", out_channels, 1)
+    groups = check_int("groups", groups, 1)
     problems = [f"groups={groups} must divide {name}={value} ({value}/{groups} is not a whole "
                 f"number of channels per group)"
                 for name, value in (("in_channels", in_channels), ("out_channels", out_channels))
@@ -74,6 +73,7 @@ def _check_groups(in_channels: int, out_channels: int, groups: int) -> None:
         except ValueError as exc:
             said = f"PyTorch refuses too: {first_line(exc)}"
         raise ValueError("; ".join(problems) + f". {said}")
+    return in_channels, out_channels, groups
 
 
 def groups_facts(in_channels: int, out_channels: int, groups: int, kernel_size: int = 3,
@@ -82,11 +82,10 @@ def groups_facts(in_channels: int, out_channels: int, groups: int, kernel_size: 
 
     Channels that ``groups`` does not divide raise ``ValueError`` (PyTorch's rule, in words).
     """
-    _check_groups(in_channels, out_channels, groups)
-    check_int("kernel_size", kernel_size, 1)
-    check_int("size", size, 1)
-    if not isinstance(bias, bool):
-        raise TypeError(f"bias={bias!r} must be a bool")
+    in_channels, out_channels, groups = _check_groups(in_channels, out_channels, groups)
+    kernel_size = check_int("kernel_size", kernel_size, 1)
+    size = check_int("size", size, 1)
+    bias = check_bool("bias", bias)
     with quiet_torch():
         shape = (1, in_channels, size, size)
         conv = nn.Conv2d(in_channels, out_channels, kernel_size, padding=kernel_size // 2, groups=groups,
@@ -102,13 +101,14 @@ def groups_facts(in_channels: int, out_channels: int, groups: int, kernel_size: 
                        count_parameters(dense), dense_macs, bias)
 
 
-def divisors(n: int) -> List[int]:
+def divisors(n: int) -> list[int]:
     """Every g that divides n: the groups a conv with n in and n out channels accepts."""
-    check_int("n", n, 1)
+    n = check_int("n", n, 1)
     return [g for g in range(1, n + 1) if n % g == 0]
 
 
 def groups_table(channels: int, kernel_size: int = 3, size: int = 16, bias: bool = True
-                 ) -> List[GroupsFacts]:
+                 ) -> list[GroupsFacts]:
     """A ``channels -> channels`` convolution for every valid groups, dense (1) to depthwise."""
+    channels = check_int("channels", channels, 1)
     return [groups_facts(channels, channels, g, kernel_size, size, bias) for g in divisors(channels)]

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass, field
-from typing import List, Optional, Tuple
 
 import torch
 from torch import nn
 
-from ..._checks import check_choice, check_int
+from ..._checks import check_bool, check_choice, check_int
 from ...arithmetic import conv_output_size, pool_output_size
 from ._common import first_line, quiet_torch
 
@@ -36,11 +35,11 @@ class TorchAnswer:
     """What a real PyTorch layer did with the same settings."""
 
     call: str  # the layer, as one would write it
-    shape: Optional[Tuple[int, ...]]  # output shape on zeros(1, 1, n, n); None if refused
-    error: Optional[str]  # PyTorch's message when it refused
+    shape: tuple[int, ...] | None  # output shape on zeros(1, 1, n, n); None if refused
+    error: str | None  # PyTorch's message when it refused
 
     @property
-    def size(self) -> Optional[int]:
+    def size(self) -> int | None:
         return None if self.shape is None else self.shape[-1]
 
     def __str__(self) -> str:
@@ -48,15 +47,11 @@ class TorchAnswer:
 
 
 def _check_layer_args(size: int, kernel_size: int, stride: int, padding: int, dilation: int,
-                      layer: str, ceil_mode: bool) -> None:
-    check_int("size", size, 1)
-    check_int("kernel_size", kernel_size, 1)
-    check_int("stride", stride, 1)
-    check_int("padding", padding, 0)
-    check_int("dilation", dilation, 1)
-    check_choice("layer", layer, LAYERS)
-    if not isinstance(ceil_mode, bool):
-        raise TypeError(f"ceil_mode={ceil_mode!r} must be a bool")
+                      layer: str, ceil_mode: bool) -> tuple:
+    """The checked arguments, in the same order."""
+    return (check_int("size", size, 1), check_int("kernel_size", kernel_size, 1), check_int("stride", stride, 1),
+            check_int("padding", padding, 0), check_int("dilation", dilation, 1), check_choice("layer", layer, LAYERS),
+            check_bool("ceil_mode", ceil_mode))
 
 
 def _layer_call(kernel_size: int, stride: int, padding: int, dilation: int, layer: str,
@@ -78,7 +73,8 @@ def torch_output_size(size: int, kernel_size: int, stride: int = 1, padding: int
     ``layer``: "conv" (nn.Conv2d), "max pool" (nn.MaxPool2d) or "avg pool" (nn.AvgPool2d, which
     has no ``dilation`` argument: asking for one is PyTorch's TypeError, reported as such).
     """
-    _check_layer_args(size, kernel_size, stride, padding, dilation, layer, ceil_mode)
+    size, kernel_size, stride, padding, dilation, layer, ceil_mode = _check_layer_args(
+        size, kernel_size, stride, padding, dilation, layer, ceil_mode)
     call = _layer_call(kernel_size, stride, padding, dilation, layer, ceil_mode)
     try:
         with quiet_torch():
@@ -108,10 +104,10 @@ class OutputSizeExplanation:
     dilation: int
     ceil_mode: bool
     formula: str  # the formula in letters
-    steps: Tuple[str, ...]  # the same formula with numbers, simplified one step at a time
+    steps: tuple[str, ...]  # the same formula with numbers, simplified one step at a time
     result: int  # what the formula gives (resnet_teach.conv_output_size / pool_output_size)
     torch: TorchAnswer  # what the real layer returned
-    notes: Tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = field(default=())
 
     @property
     def filled(self) -> str:
@@ -140,7 +136,8 @@ def explain_output_size(size: int, kernel_size: int, stride: int = 1, padding: i
     >>> explain_output_size(7, 3, stride=2, padding=1).filled
     'out = floor((7 + 2·1 - 1·(3-1) - 1) / 2) + 1 = floor(6 / 2) + 1 = 3 + 1 = 4'
     """
-    _check_layer_args(size, kernel_size, stride, padding, dilation, layer, ceil_mode)
+    size, kernel_size, stride, padding, dilation, layer, ceil_mode = _check_layer_args(
+        size, kernel_size, stride, padding, dilation, layer, ceil_mode)
     n, k, s, p, d = size, kernel_size, stride, padding, dilation
     answer = torch_output_size(n, k, s, p, d, layer, ceil_mode)
     try:
@@ -168,7 +165,7 @@ def explain_output_size(size: int, kernel_size: int, stride: int = 1, padding: i
              f"{name}({numerator} / {s}) + 1{minus}",
              f"{rounded} + 1{minus}",
              str(result)]
-    notes: List[str] = []
+    notes: list[str] = []
     if dropped:
         start = rounded * s - p
         notes.append(f"The - 1: rounding up gives {rounded + 1} windows, but the last one would start "
@@ -201,7 +198,7 @@ class Window:
     """One output position and the input positions its kernel reads (0 = first real pixel)."""
 
     index: int
-    taps: Tuple[int, ...]
+    taps: tuple[int, ...]
 
     @property
     def start(self) -> int:
@@ -218,7 +215,7 @@ class WindowLayout:
 
     size: int
     padding: int
-    windows: Tuple[Window, ...]
+    windows: tuple[Window, ...]
 
     @property
     def output_size(self) -> int:
@@ -242,7 +239,7 @@ class WindowLayout:
             return "padding"
         return "beyond"
 
-    def taps_2d(self, row: int, col: int) -> List[Tuple[int, int]]:
+    def taps_2d(self, row: int, col: int) -> list[tuple[int, int]]:
         """(row, column) input positions read by output (row, col) of the square 2-D layer."""
         return [(r, c) for r in self.windows[row].taps for c in self.windows[col].taps]
 
@@ -254,7 +251,8 @@ def window_positions(size: int, kernel_size: int, stride: int = 1, padding: int 
     Raises the same readable ``ValueError`` as :func:`explain_output_size` when the
     combination makes no sense.
     """
-    _check_layer_args(size, kernel_size, stride, padding, dilation, layer, ceil_mode)
+    size, kernel_size, stride, padding, dilation, layer, ceil_mode = _check_layer_args(
+        size, kernel_size, stride, padding, dilation, layer, ceil_mode)
     if layer == "avg pool" and dilation != 1:
         raise ValueError(f"dilation={dilation}: nn.AvgPool2d has no dilation argument; set d=1")
     if layer == "conv":

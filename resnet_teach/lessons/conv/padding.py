@@ -50,7 +50,7 @@ class PaddedInput:
 
 def torch_pad_mode(mode: str) -> str:
     """F.pad's name for a padding mode: nn.Conv2d says "zeros", F.pad says "constant"."""
-    check_choice("mode", mode, PADDING_MODES)
+    mode = check_choice("mode", mode, PADDING_MODES)
     return "constant" if mode == "zeros" else mode
 
 
@@ -72,7 +72,7 @@ def pad_with_mode(x: Tensor, pad: int, mode: str) -> PaddedInput:
         raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
     if x.dim() != 4:
         raise ValueError(f"x.shape={tuple(x.shape)} must be (N, C, H, W)")
-    check_int("pad", pad, 0)
+    pad = check_int("pad", pad, 0)
     torch_mode = torch_pad_mode(mode)
     call = (f"F.pad(x, ({pad}, {pad}, {pad}, {pad}))" if torch_mode == "constant"
             else f"F.pad(x, ({pad}, {pad}, {pad}, {pad}), mode={torch_mode!r})")

@@ -5,13 +5,40 @@
   ``resnet_teach.data``), re-exported here for the notebook;
 * ``exercises``: the checkers.
 """
-from ...cam import (CamEvaluation, CamResult, cam_baselines, chance_share, class_activation_maps, evaluate_cams,
-                    ink_peaks, peak_positions, peak_share, peaks_inside, upsample_maps)
+from ...cam import (
+                    CamEvaluation,
+                    CamResult,
+                    cam_baselines,
+                    chance_share,
+                    class_activation_maps,
+                    evaluate_cams,
+                    ink_peaks,
+                    peak_positions,
+                    peak_share,
+                    peaks_inside,
+                    upsample_maps,
+)
 from ...data import digits_with_decoy
-from .exercises import (check_avgpool_fraction, check_cam, check_flatten_fc_params, check_flatten_input_range,
-                        check_size_prediction)
-from .input_size import (HEAD_NAMES, HEADS, HeadCheck, InputSizeReport, avgpool_too_small_error, explore_input_size,
-                         fc_parameters, feature_channels, flatten_error, last_map_size, size_steps)
+from .exercises import (
+                    check_avgpool_fraction,
+                    check_cam,
+                    check_flatten_fc_params,
+                    check_flatten_input_range,
+                    check_size_prediction,
+)
+from .input_size import (
+                    HEAD_NAMES,
+                    HEADS,
+                    HeadCheck,
+                    InputSizeReport,
+                    avgpool_too_small_error,
+                    explore_input_size,
+                    fc_parameters,
+                    feature_channels,
+                    flatten_error,
+                    last_map_size,
+                    size_steps,
+)
 
 __all__ = [
     "size_steps", "last_map_size", "feature_channels", "fc_parameters",

@@ -2,8 +2,6 @@
 Each likely wrong answer gets a message naming its mistake (``resnet_teach.mistakes``)."""
 from __future__ import annotations
 
-from typing import Tuple
-
 import torch
 from torch import Tensor, nn
 
@@ -39,14 +37,14 @@ def check_flatten_fc_params(answer: int) -> Feedback:
                            (c * h * w * 1000 + 1000, "That is for 1000 classes; the question asks for 10.")])
 
 
-def check_flatten_input_range(answer: Tuple[int, int], built_for: int = 160) -> Feedback:
+def check_flatten_input_range(answer: tuple[int, int], built_for: int = 160) -> Feedback:
     """Exercise: (smallest, largest) square side a Flatten head built for ``built_for`` accepts."""
     if is_unanswered(answer):
         return compare(answer, None, "")
     check_int("built_for", built_for, 1)
     model = resnet18(num_classes=1)
 
-    def band(side: int) -> Tuple[int, int]:
+    def band(side: int) -> tuple[int, int]:
         target = model.feature_map_size((side, side))
         sides = [n for n in range(1, 4 * side + 1) if model.feature_map_size((n, n)) == target]
         return min(sides), max(sides)

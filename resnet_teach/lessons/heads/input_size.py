@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
 
 from torch import nn
 
@@ -30,11 +29,11 @@ HEAD_NAMES = {"gap": "GAP: AdaptiveAvgPool2d(1)", "flatten": "Flatten head",
               "avgpool": "fixed AvgPool2d"}
 
 
-def _check_size(height: int, width: int) -> Tuple[int, int]:
+def _check_size(height: int, width: int) -> tuple[int, int]:
     return check_int("height", height, 1), check_int("width", width, 1)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _meta_resnet(depth: int) -> ResNet:
     builders = {18: resnet18, 34: resnet34, 50: resnet50, 101: resnet101, 152: resnet152}
     return build_on_meta(builders[depth], num_classes=1)
@@ -45,7 +44,7 @@ def _stride(module: nn.Module) -> int:
     return max(stride) if isinstance(stride, (tuple, list)) else stride
 
 
-def size_steps(height: int, width: int, depth: int = 18) -> List[Tuple[str, Tuple[int, int]]]:
+def size_steps(height: int, width: int, depth: int = 18) -> list[tuple[str, tuple[int, int]]]:
     """The spatial size after each layer with a stride (the layers that shrink the map),
     starting with ("input", (H, W)): read off ResNet-``depth``'s own modules.
 
@@ -53,7 +52,7 @@ def size_steps(height: int, width: int, depth: int = 18) -> List[Tuple[str, Tupl
     [(224, 224), (112, 112), (56, 56), (28, 28), (14, 14), (7, 7)]
     """
     size = _check_size(height, width)
-    check_choice("depth", depth, tuple(STAGES))
+    depth = check_choice("depth", depth, tuple(STAGES))
     steps = [("input", size)]
     for step in walk_sizes(_meta_resnet(depth), size):
         if step.shortcut or step.name == "avgpool" or _stride(step.module) == 1:
@@ -63,21 +62,21 @@ def size_steps(height: int, width: int, depth: int = 18) -> List[Tuple[str, Tupl
     return steps
 
 
-def last_map_size(height: int, width: int, depth: int = 18) -> Tuple[int, int]:
+def last_map_size(height: int, width: int, depth: int = 18) -> tuple[int, int]:
     """(h, w) of layer4's output for an H x W input: about H/32 x W/32, rounded up."""
     return size_steps(height, width, depth)[-1][1]
 
 
 def feature_channels(depth: int) -> int:
     """Channels of layer4's output: 512 for ResNet-18/34, 2048 (512 x 4) for 50/101/152."""
-    check_choice("depth", depth, tuple(STAGES))
+    depth = check_choice("depth", depth, tuple(STAGES))
     return 512 * STAGES[depth][0].expansion
 
 
 def fc_parameters(in_features: int, num_classes: int) -> int:
     """Weights plus biases of ``nn.Linear(in_features, num_classes)``."""
-    check_int("in_features", in_features, 1)
-    check_int("num_classes", num_classes, 1)
+    in_features = check_int("in_features", in_features, 1)
+    num_classes = check_int("num_classes", num_classes, 1)
     return in_features * num_classes + num_classes
 
 
@@ -87,7 +86,7 @@ def flatten_error(batch: int, got_features: int, fc_in: int, num_classes: int) -
             f"{fc_in}x{num_classes})")
 
 
-def avgpool_too_small_error(channels: int, size: Tuple[int, int], out: Tuple[int, int]) -> str:
+def avgpool_too_small_error(channels: int, size: tuple[int, int], out: tuple[int, int]) -> str:
     """The message of PyTorch's RuntimeError when a pooling window is larger than its input."""
     return (f"Given input size: ({channels}x{size[0]}x{size[1]}). Calculated output size: "
             f"({channels}x{out[0]}x{out[1]}). Output size is too small")
@@ -101,9 +100,9 @@ class HeadCheck:
     label: str  # e.g. "Flatten head built for 224x224"
     runs: bool
     fc_in: int  # the width fc was built for
-    features: Optional[int]  # the width that reaches fc (None: the head failed before fc)
+    features: int | None  # the width that reaches fc (None: the head failed before fc)
     detail: str  # what happens, or PyTorch's error message
-    error: Optional[str] = None  # PyTorch's exact error message if it does not run
+    error: str | None = None  # PyTorch's exact error message if it does not run
     covered: float = 1.0  # share of the feature map's positions the pooling averages
 
 
@@ -113,18 +112,18 @@ class InputSizeReport:
     height: int
     width: int
     channels: int
-    steps: Tuple[Tuple[str, Tuple[int, int]], ...]
+    steps: tuple[tuple[str, tuple[int, int]], ...]
     num_classes: int
-    flatten_built_for: Tuple[int, int]
-    heads: Tuple[HeadCheck, ...]
-    notes: Tuple[str, ...]
+    flatten_built_for: tuple[int, int]
+    heads: tuple[HeadCheck, ...]
+    notes: tuple[str, ...]
 
     @property
-    def map_size(self) -> Tuple[int, int]:
+    def map_size(self) -> tuple[int, int]:
         return self.steps[-1][1]
 
     @property
-    def map_shape(self) -> Tuple[int, int, int]:
+    def map_shape(self) -> tuple[int, int, int]:
         """(C, h, w) of the last feature map."""
         return (self.channels, *self.map_size)
 
@@ -139,10 +138,10 @@ class InputSizeReport:
         return fc_parameters(self.channels * h * w, self.num_classes)
 
     def head(self, name: str) -> HeadCheck:
-        check_choice("name", name, HEADS)
+        name = check_choice("name", name, HEADS)
         return next(h for h in self.heads if h.head == name)
 
-    def lines(self) -> List[str]:
+    def lines(self) -> list[str]:
         c, h, w = self.map_shape
         chain = " -> ".join(f"{a}x{b}" for _, (a, b) in self.steps)
         out = [f"ResNet-{self.depth}, input {self.height}x{self.width}: {chain}",
@@ -163,7 +162,7 @@ def _gap_check(channels: int) -> HeadCheck:
                      f"averages every position of each channel; fc gets {channels} features")
 
 
-def _flatten_check(channels: int, map_size: Tuple[int, int], built_for: Tuple[int, int],
+def _flatten_check(channels: int, map_size: tuple[int, int], built_for: tuple[int, int],
                    num_classes: int) -> HeadCheck:
     bh, bw = last_map_size(*built_for)
     h, w = map_size
@@ -190,7 +189,7 @@ def _windows(n: int, kernel: int) -> int:
         return 0
 
 
-def _avgpool_check(channels: int, map_size: Tuple[int, int], kernel: int,
+def _avgpool_check(channels: int, map_size: tuple[int, int], kernel: int,
                    num_classes: int) -> HeadCheck:
     label = f"fixed AvgPool2d({kernel}) (seed 001)"
     # the pooling formula (stride = kernel, no padding); where no window fits PyTorch computes 0
@@ -217,7 +216,7 @@ def _avgpool_check(channels: int, map_size: Tuple[int, int], kernel: int,
 
 
 def explore_input_size(height: int, width: int, depth: int = 18, num_classes: int = 1000,
-                       flatten_built_for: int | Tuple[int, int] = 224, pool_kernel: int = 7
+                       flatten_built_for: int | tuple[int, int] = 224, pool_kernel: int = 7
                        ) -> InputSizeReport:
     """What happens at the end of ResNet-``depth`` for an ``height`` x ``width`` input.
 
@@ -227,9 +226,9 @@ def explore_input_size(height: int, width: int, depth: int = 18, num_classes: in
     """
     height, width = _check_size(height, width)
     channels = feature_channels(depth)
-    check_int("num_classes", num_classes, 1)
+    num_classes = check_int("num_classes", num_classes, 1)
     built_for = check_pair("flatten_built_for", flatten_built_for, 1)
-    check_int("pool_kernel", pool_kernel, 1)
+    pool_kernel = check_int("pool_kernel", pool_kernel, 1)
     steps = tuple(size_steps(height, width, depth))
     map_size = steps[-1][1]
     heads = (_gap_check(channels), _flatten_check(channels, map_size, built_for, num_classes),

@@ -11,10 +11,26 @@ from ...paper import PAPER_TABLE1_GFLOPS
 from ...stages import StageRow, network_macs, stage_report
 from ...text import format_table
 from ...trace import build_on_meta
-from .building import (CHANNEL_RANGE, IMAGENET_BUILDERS, NETWORKS, SIZE_RANGE, compare_with_torchvision, flops_table,
-                       layer_counts, meta_network, stage_table, torchvision_reference)
-from .exercises import (RESNET200_LAYERS, check_fc_params, check_layer4_size, check_macs_ratio,
-                        check_main_path_convs, check_smallest_input)
+from .building import (
+                       CHANNEL_RANGE,
+                       IMAGENET_BUILDERS,
+                       NETWORKS,
+                       SIZE_RANGE,
+                       compare_with_torchvision,
+                       flops_table,
+                       layer_counts,
+                       meta_network,
+                       stage_table,
+                       torchvision_reference,
+)
+from .exercises import (
+                       RESNET200_LAYERS,
+                       check_fc_params,
+                       check_layer4_size,
+                       check_macs_ratio,
+                       check_main_path_convs,
+                       check_smallest_input,
+)
 from .explorer import NetworkReport, explore_network
 from .spatial import SpatialStep, spatial_steps
 

@@ -8,12 +8,14 @@ are core (``resnet_teach.stages``); ``trace_shapes`` gets the same by running th
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Dict, List, Sequence, Tuple
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import torch
 from torch import nn
 
 from ..._checks import check_choice, check_int
+from ..._rng import seeded
 from ...blocks import Bottleneck
 from ...cifar import cifar_resnet
 from ...paper import PAPER_TABLE1_GFLOPS
@@ -26,13 +28,13 @@ __all__ = [
     "layer_counts", "torchvision_reference", "flops_table", "compare_with_torchvision",
 ]
 
-IMAGENET_BUILDERS: Dict[int, Callable[..., ResNet]] = {
+IMAGENET_BUILDERS: dict[int, Callable[..., ResNet]] = {
     18: resnet18, 34: resnet34, 50: resnet50, 101: resnet101, 152: resnet152}
 
 # The explorer's menu: name -> (builder, keyword arguments). The CIFAR networks are the
 # paper's, with shortcut option A (zero-padding) where the shape changes; the package's
 # default is B.
-NETWORKS: Dict[str, Tuple[Callable[..., nn.Module], Dict[str, Any]]] = {
+NETWORKS: dict[str, tuple[Callable[..., nn.Module], dict[str, Any]]] = {
     **{f"ResNet-{d}": (b, {}) for d, b in IMAGENET_BUILDERS.items()},
     **{f"CIFAR ResNet-{d}": (cifar_resnet, {"depth": d, "shortcut": "A"})
        for d in (20, 32, 44, 56, 110)},
@@ -44,22 +46,22 @@ CHANNEL_RANGE = (1, 4)  # the explorer's input-channel slider
 def meta_network(network: str, in_channels: int = 3) -> nn.Module:
     """One of the explorer's ``NETWORKS`` built on the meta device, cached per (network,
     channels): for counting and shapes only. Shared between callers, so do not modify it."""
-    check_choice("network", network, tuple(NETWORKS))
+    network = check_choice("network", network, tuple(NETWORKS))
     return _meta_network(network, check_int("in_channels", in_channels, 1))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _meta_network(network: str, in_channels: int) -> nn.Module:
     builder, kwargs = NETWORKS[network]
     return build_on_meta(builder, in_channels=in_channels, **kwargs)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _meta_v1(depth: int) -> nn.Module:
     return build_on_meta(IMAGENET_BUILDERS[depth], stride_in_1x1=True)
 
 
-def stage_table() -> List[Dict[str, Any]]:
+def stage_table() -> list[dict[str, Any]]:
     """Table 1 of the paper from ``STAGES``: blocks per stage, and the depth they add up to.
 
     depth = conv1 + (convs per block) x (blocks) + fc.
@@ -77,7 +79,7 @@ def stage_table() -> List[Dict[str, Any]]:
     return rows
 
 
-def layer_counts(model: nn.Module) -> Dict[str, int]:
+def layer_counts(model: nn.Module) -> dict[str, int]:
     """What the depth in a ResNet's name counts: the convs on the main path plus the fc.
 
     The shortcuts' 1x1 projection convs are not counted (nor BN, ReLU or pooling).
@@ -92,27 +94,27 @@ def layer_counts(model: nn.Module) -> Dict[str, int]:
             "fc layers": fc, "main-path convs + fc": main + fc}
 
 
-def torchvision_reference(depth: int) -> Dict[str, float]:
+def torchvision_reference(depth: int) -> dict[str, float]:
     """The parameter count and "GFLOPS" torchvision publishes for its ImageNet weights.
 
     torchvision's "GFLOPS" are multiply-adds / 1e9, like the paper's "FLOPs". Read from the
     metadata that ships inside torchvision (``meta["_ops"]``: a private key, but torchvision
     keeps the number nowhere else), so nothing is downloaded.
     """
-    check_choice("depth", depth, tuple(IMAGENET_BUILDERS))
+    depth = check_choice("depth", depth, tuple(IMAGENET_BUILDERS))
     import torchvision
 
     weights = getattr(torchvision.models, f"ResNet{depth}_Weights").IMAGENET1K_V1
     return {"num_params": weights.meta["num_params"], "gflops": weights.meta["_ops"]}
 
 
-def flops_table(depths: Sequence[int] = tuple(IMAGENET_BUILDERS)) -> List[Dict[str, Any]]:
+def flops_table(depths: Sequence[int] = tuple(IMAGENET_BUILDERS)) -> list[dict[str, Any]]:
     """Multiply-adds at 224x224 for v1.5 (torchvision) and v1 (the paper), beside Table 1 and
     torchvision's published numbers. BasicBlock networks have no 1x1 conv to move the stride
     to, so for them v1 = v1.5."""
     rows = []
     for depth in depths:
-        check_choice("depth", depth, tuple(IMAGENET_BUILDERS))
+        depth = check_choice("depth", depth, tuple(IMAGENET_BUILDERS))
         v15 = network_macs(meta_network(f"ResNet-{depth}"))
         v1 = network_macs(_meta_v1(depth)) if STAGES[depth][0] is Bottleneck else v15
         rows.append({"depth": depth, "params": count_parameters(meta_network(f"ResNet-{depth}")),
@@ -123,24 +125,25 @@ def flops_table(depths: Sequence[int] = tuple(IMAGENET_BUILDERS)) -> List[Dict[s
 
 
 def compare_with_torchvision(depth: int, input_size: int = 64, batch_size: int = 1,
-                             seed: int = 0) -> Dict[str, Any]:
+                             seed: int = 0) -> dict[str, Any]:
     """Load a random-weight ``torchvision.models.resnet{depth}()`` into ours and compare outputs.
 
     Ours is built on the meta device and takes torchvision's tensors through
     ``load_state_dict(strict=True, assign=True)``; strict fails on any missing, extra or
     misshapen entry. Both run in eval mode on the same random batch.
     """
-    check_choice("depth", depth, tuple(IMAGENET_BUILDERS))
-    check_int("input_size", input_size, 1)
-    check_int("batch_size", batch_size, 1)
+    depth = check_choice("depth", depth, tuple(IMAGENET_BUILDERS))
+    input_size = check_int("input_size", input_size, 1)
+    batch_size = check_int("batch_size", batch_size, 1)
     import torchvision
 
-    torch.manual_seed(seed)
-    theirs = getattr(torchvision.models, f"resnet{depth}")().eval()  # random weights, no download
+    seed = check_int("seed", seed, 0)
+    with seeded(seed):
+        theirs = getattr(torchvision.models, f"resnet{depth}")().eval()  # random weights, no download
+        x = torch.randn(batch_size, 3, input_size, input_size)
     ours = build_on_meta(IMAGENET_BUILDERS[depth])
     result = ours.load_state_dict(theirs.state_dict(), strict=True, assign=True)
     ours.eval()
-    x = torch.randn(batch_size, 3, input_size, input_size)
     with torch.no_grad():
         a, b = ours(x), theirs(x)
     return {"depth": depth, "state_dict entries": len(theirs.state_dict()),

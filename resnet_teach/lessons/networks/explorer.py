@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import List, Tuple
 
 from torch import nn
 
@@ -20,10 +19,10 @@ __all__ = ["NetworkReport", "explore_network"]
 @dataclass(frozen=True)
 class NetworkReport:
     network: str
-    input_shape: Tuple[int, ...]
-    rows: Tuple[StageRow, ...]
+    input_shape: tuple[int, ...]
+    rows: tuple[StageRow, ...]
     too_small: bool  # the map reaches 1x1 before the last stage
-    messages: Tuple[str, ...]  # what to watch out for, in plain words
+    messages: tuple[str, ...]  # what to watch out for, in plain words
 
     @property
     def params(self) -> int:
@@ -45,28 +44,33 @@ class NetworkReport:
         return self.table()
 
 
-@functools.lru_cache(maxsize=1024)
 def explore_network(network: str, input_size: int, in_channels: int = 3) -> NetworkReport:
     """Per-stage output shape, parameters and multiply-adds of ``network`` (a key of
     ``NETWORKS``) for a square input of ``input_size`` pixels and ``in_channels`` channels,
     and plain words on what goes wrong when the input is too small."""
-    check_choice("network", network, tuple(NETWORKS))
-    size = check_int("input_size", input_size, 1)
-    channels = check_int("in_channels", in_channels, 1)
+    return _explore(check_choice("network", network, tuple(NETWORKS)), check_int("input_size", input_size, 1),
+                    check_int("in_channels", in_channels, 1))
+
+
+@functools.lru_cache(maxsize=1024)
+def _explore(network: str, size: int, channels: int) -> NetworkReport:
     model = _meta_network(network, channels)
     rows = stage_report(model, size)
     messages, too_small = _size_messages(model, size, rows)
     return NetworkReport(network, (1, channels, size, size), tuple(rows), too_small, tuple(messages))
 
 
-def _size_messages(model: nn.Module, size: int, rows: List[StageRow]) -> Tuple[List[str], bool]:
+explore_network.cache_clear = _explore.cache_clear  # the widget's cache, cleared by the benchmarks
+
+
+def _size_messages(model: nn.Module, size: int, rows: list[StageRow]) -> tuple[list[str], bool]:
     body = [r for r in rows if r.stage != "head"]  # stem, layer1, ...
     names = [r.stage for r in body]
     one = [r.stage for r in body if r.output_shape[-2:] == (1, 1)]
     design = ("ImageNet ResNets are designed for 224x224 inputs (layer4 at 7x7); for small "
               "images such as CIFAR's 32x32, use a CIFAR network") if isinstance(model, ResNet) else (
               "The CIFAR networks are designed for 32x32 inputs (layer3 at 8x8)")
-    messages: List[str] = []
+    messages: list[str] = []
     too_small = bool(one) and one[0] != names[-1]
     if too_small:
         later = names[names.index(one[0]) + 1:]

@@ -27,7 +27,7 @@ class SpatialStep:
     size: int
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _network(stem: str) -> nn.Module:
     builder, kwargs = STEMS[stem]
     return build_on_meta(builder, num_classes=1, **kwargs)
@@ -51,7 +51,7 @@ def spatial_steps(input_size: int, stem: str = "imagenet") -> list[SpatialStep]:
     (stride 1), layer2-4 (first 3x3 conv stride 2), global average pooling. ``stem="cifar"``
     (the CIFAR ResNet-8's layers): conv1 3x3/1, layer1, layer2-3."""
     n = check_int("input_size", input_size, 1)
-    check_choice("stem", stem, tuple(STEMS))
+    stem = check_choice("stem", stem, tuple(STEMS))
     walk = [s for s in size_steps(_network(stem), (n, n)) if not s.shortcut]
     steps = []
     for name in ("conv1", "maxpool"):

@@ -1,0 +1,28 @@
+"""Notebook 01's line plot: the receptive field after each layer, one line per stack."""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from matplotlib.figure import Figure
+
+__all__ = ["draw_receptive_fields"]
+
+
+def draw_receptive_fields(fields: Mapping[str, Sequence[int]]) -> Figure:
+    """Receptive field after each layer, one line per stack (matplotlib; end the cell with plt.show())."""
+    import matplotlib.pyplot as plt
+
+    if not fields:
+        raise ValueError("fields={} must name at least one stack")
+    fig, ax = plt.subplots(figsize=(6.0, 3.2))
+    styles = [("o", "-"), ("s", "--"), ("^", ":"), ("d", "-.")]  # lines that coincide stay visible
+    for i, (name, values) in enumerate(fields.items()):
+        marker, line = styles[i % len(styles)]
+        ax.plot(range(1, len(values) + 1), values, marker=marker, linestyle=line, label=name,
+                markersize=7 - 1.5 * (i % 3), linewidth=2.5 - 0.7 * (i % 3))
+    ax.set_xlabel("number of layers")
+    ax.set_ylabel("receptive field (pixels)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
