@@ -39,6 +39,8 @@ from resnet_teach.widgets._common import HIDDEN_HTML, Reveal, answer, hide_answe
 from resnet_teach.widgets.conv import groups_explorer, output_size_explorer, padding_mode_explorer
 from resnet_teach.widgets.heads import input_size_explorer
 from resnet_teach.widgets.network import network_explorer
+from resnet_teach.widgets.nonsquare import non_square_explorer, non_square_html
+from resnet_teach.widgets.stepping import stepping_explorer, stepping_text
 
 HIDDEN = 'class="rt-hidden"'
 
@@ -135,6 +137,19 @@ def _next_block(w) -> None:
     block.value = blocks[(blocks.index(block.value) + 1) % len(blocks)] if block.value in blocks else blocks[0]
 
 
+def _stepping(w) -> tuple:
+    return tuple(w.controls[name].value for name in ("n", "k", "s", "p", "step"))
+
+
+def _stepping_sum(w) -> str:
+    from resnet_teach.lessons.conv_compute import stepping_state
+    return stepping_state(*_stepping(w)).sum_text()
+
+
+def _non_square(w) -> tuple:
+    return conv_output_size(*[tuple(w.controls[f"{q}{axis}"].value for axis in "HW") for q in ("", "k", "s", "p")])
+
+
 def _signal(w) -> dict:
     return {name: w.controls[name].value for name in ("depth", "kind", "seed")}
 
@@ -153,6 +168,12 @@ CASES = {
     "groups": Case(groups_explorer, lambda w: w.text.value, _halve_groups,
                    lambda w: f"groups={w.controls['groups'].value})", lambda w: f"{_groups_weight(w)}",
                    lambda w: w.image),
+    "stepping": Case(lambda predict=False: stepping_explorer(stride=2, padding=1, predict=predict),
+                     lambda w: w.text.value, lambda w: _step(w.controls["step"]),
+                     lambda w: _stepping_sum(w).rsplit(" = ", 1)[0], lambda w: _stepping_sum(w), lambda w: w.image),
+    "non-square": Case(non_square_explorer, lambda w: w.text.value, lambda w: _step(w.controls["sW"]),
+                       lambda w: "width:  floor(({W} + 2·{pW} - 1·({kW}-1) - 1) / {sW}) + 1".format(**w.values()),
+                       lambda w: f'<span class="rt-torch">{_non_square(w)}</span>'),
     "BN momentum": Case(bn_widget.momentum_explorer, lambda w: w.text.value,
                         lambda w: _step(w.controls["steps"]), lambda w: "running_mean = (1 - 0.1) * ",
                         lambda w: f"still weigh {0.9 ** w.controls['steps'].value:.4f}", lambda w: w.image),
@@ -221,9 +242,40 @@ def test_revealed_output_size_is_resnet_teachs_and_pytorchs():
     assert result == torch_said == conv_output_size(12, 3, stride=2, padding=1) == pytorch == 6
 
 
+def test_stepping_and_non_square_without_predict_are_unchanged():
+    # the HTML these explorers showed before they had a predict mode, for one setting each
+    assert stepping_text(5, 3, 1, 0, 0) == (
+        '<div class="rt-explain" style="line-height:1.7"><div>window 1 of 9 → output[0, 0]</div><div>'
+        '<code class="rt-sum">0·(-1) + 7·0 + 4·1 + 3·(-1) + 1·0 + 9·1 + 6·(-1) + 5·0 + 4·1 = 8</code></div>'
+        '<div>by hand: <b><span class="rt-result">8</span></b> &nbsp;·&nbsp; F.conv2d: <b><span class="rt-torch">'
+        '8</span></b> <b style="color:#1a7f37">✓</b></div></div>')
+    assert non_square_html(32, 48, 3, 5, 1, 2, 1, 2) == (
+        '<div class="rt-explain" style="line-height:1.7"><div><code>nn.Conv2d(1, 1, kernel_size=(3, 5), '
+        'stride=(1, 2), padding=(1, 2))</code> on a 32x48 input</div><pre class="rt-formula" style="margin:2px 0">'
+        'height: floor((32 + 2·1 - 1·(3-1) - 1) / 1) + 1 = 32\nwidth:  floor((48 + 2·2 - 1·(5-1) - 1) / 2) + 1 = 24'
+        '</pre><div>our formula: <b><span class="rt-result">(32, 24)</span></b> &nbsp;·&nbsp; PyTorch: <b><span '
+        'class="rt-torch">(32, 24)</span></b> ✓ they agree</div></div>')
+    s, n = stepping_explorer(), non_square_explorer()
+    assert s.text.value == stepping_text(5, 3, 1, 0, 0) and s.image.layout.display is None
+    assert n.text.value == non_square_html(32, 48, 3, 5, 1, 2, 1, 2)
+    assert s.reveal.button.layout.display == "none" and n.reveal.button.layout.display == "none"
+
+
+def test_stepping_window_moves_hide_the_sum_and_the_drawing():
+    w = stepping_explorer(predict=True)
+    assert "= 8</code>" not in w.text.value and "0·(-1) + 7·0 + 4·1" in w.text.value
+    w.reveal.button.click()
+    assert "= 8</code>" in w.text.value and w.image.layout.display is None
+    w.controls["n"].value = 6  # new sizes: the step range changes, the answer hides again
+    assert HIDDEN in w.text.value and w.image.layout.display == "none" and not w.reveal.button.disabled
+
+
 def test_nonsense_shows_its_message_in_predict_mode_too():
     w = output_size_explorer(predict=True, size=2, kernel_size=7, padding=0)
     assert 'class="rt-message"' in w.text.value and HIDDEN not in w.text.value
+    for explorer in (stepping_explorer(predict=True, size=2, kernel_size=7),
+                     non_square_explorer(predict=True, H=2, kH=7, pH=0)):
+        assert 'class="rt-message"' in explorer.text.value and HIDDEN not in explorer.text.value
     g = groups_explorer(predict=True, in_channels=6, groups=4)
     assert 'class="rt-message"' in g.text.value and g.image.layout.display == "none"
     g.reveal.button.click()  # nothing to reveal: still the message, still no drawing
