@@ -161,8 +161,8 @@ class LesionExplorer(widgets.VBox):
         for control in self.controls.values():
             control.observe(self.update, names="value")
         self.row.children = list(self.controls.values())
+        self.update()  # the question first: Reveal must not work before the text it reveals is there
         self.reveal.hide()  # a question to predict (and a Reveal button that works) from now on
-        self.update()
 
     def update(self, change: dict | None = None) -> None:
         if change is not None:
