@@ -291,4 +291,5 @@ def draw_padding(results: Sequence[PaddedInput], photo: bool = False,
 
 
 # re-exported, so that `conv.X` keeps working (the code lives in conv_groups.py)
-from .conv_groups import draw_groups, draw_receptive_fields  # noqa: E402, F401
+from .conv_groups import draw_groups  # noqa: E402, F401
+from .receptive_field import draw_receptive_fields  # noqa: E402, F401

@@ -1,12 +1,6 @@
-"""Drawings of grouped convolutions and of the receptive field (notebook 01)."""
+"""Which input channels feed which output channels: the drawing of grouped convolutions (notebook 01)."""
 
 from __future__ import annotations
-
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -14,10 +8,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from matplotlib import colormaps
 
-if TYPE_CHECKING:  # only for the type hints
-
-    from ..lessons.conv import GroupsFacts
 from .conv import Drawing, Panel, _cell_size, render
+
+if TYPE_CHECKING:  # only for the type hints
+    from ..lessons.conv import GroupsFacts
 
 
 def draw_groups(facts: Sequence[GroupsFacts]) -> Drawing:
@@ -42,28 +36,3 @@ def draw_groups(facts: Sequence[GroupsFacts]) -> Drawing:
                             c, lines=c >= 6))
     return render(panels, caption="row: output channel · column: input channel · colour: group",
                   gap=20)
-
-
-def draw_receptive_fields(fields: Mapping[str, Sequence[int]]) -> Figure:
-    """Receptive field after each layer, one line per stack (matplotlib; end the cell with plt.show())."""
-    import matplotlib.pyplot as plt
-
-    if not fields:
-        raise ValueError("fields={} must name at least one stack")
-    fig, ax = plt.subplots(figsize=(6.0, 3.2))
-    styles = [("o", "-"), ("s", "--"), ("^", ":"), ("d", "-.")]
-    drawn: dict[tuple[int, ...], str] = {}
-    for i, (name, values) in enumerate(fields.items()):
-        key = tuple(values)
-        if key in drawn:  # the same numbers: one line, both names in the legend
-            ax.plot([], [], " ", label=f"{name}: the same values as {drawn[key]}")
-            continue
-        drawn[key] = name
-        marker, line = styles[i % len(styles)]
-        ax.plot(range(1, len(values) + 1), values, marker=marker, linestyle=line, label=name)
-    ax.set_xlabel("number of layers")
-    ax.set_ylabel("receptive field (pixels)")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
