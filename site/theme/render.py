@@ -205,11 +205,13 @@ class Page:
 def build_widget(code: str) -> Any:
     """Run a widget cell's code (its imports and the call that makes the widget) and return the widget.
 
-    Notebook variables a cell may pass in are left out (05's stored run: ``results=None``)."""
+    Notebook variables a cell may pass in are left out, and each explorer starts without them:
+    05's stored run (``results=None``), 07's data and trained networks (the explorer loads the
+    digits itself, and offers to train the networks)."""
     tree = ast.parse(code)
     if not tree.body or not isinstance(tree.body[-1], ast.Expr):
         raise ValueError("the cell does not end with the widget")
-    namespace: dict = {"results": None}
+    namespace: dict = {"results": None, "train_split": None, "test_split": None, "models": None}
     exec(compile(ast.Module(tree.body[:-1], type_ignores=[]), "<widget cell>", "exec"), namespace)  # noqa: S102
     return eval(compile(ast.Expression(tree.body[-1].value), "<widget cell>", "eval"), namespace)  # noqa: S307
 
