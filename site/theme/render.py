@@ -233,6 +233,8 @@ def widget_parts(widget: Any) -> list[tuple[str, Any]]:
             parts.append(("html", strip_answer_marks(w.value)))
         elif isinstance(w, widgets.ValueWidget) and getattr(w, "description", ""):
             parts.append(("control", f"{w.description} = {w.value}"))
+        elif isinstance(w, widgets.Button) and w.description:  # e.g. 07's lesion explorer: "Train"
+            parts.append(("control", f"button: {w.description}"))
         for child in getattr(w, "children", ()):
             walk(child)
 
