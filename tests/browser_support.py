@@ -45,6 +45,10 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--disable-dev-shm-usage",
+    # Offline, as the collection promises: every host but this machine fails at once. A CI network
+    # that holds a connection to a CDN open (Voilà's template links Font Awesome from jsDelivr)
+    # would otherwise hold the page's load event for minutes.
+    "--no-proxy-server", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
 ]
 # The notebook in the tab on show (a restored layout could hold others, hidden).
 NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"

@@ -68,13 +68,19 @@ def voila(browser):
 @pytest.fixture
 def deck(browser, voila):
     """The deck in a fresh tab (a fresh kernel), with the kernel's widget-callback errors watched."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(60_000)
     errors = KernelErrors()
     errors.attach(page)
-    page.goto(voila.url, timeout=PAGE_S * 1000)
-    page.wait_for_selector(".rt-reveal", timeout=PAGE_S * 1000)
+    try:  # wait for the deck itself, not for the page's load event (which waits for every stylesheet)
+        page.goto(voila.url, wait_until="commit", timeout=PAGE_S * 1000)
+        page.wait_for_selector(".rt-reveal", timeout=PAGE_S * 1000)
+    except PlaywrightTimeout as exc:
+        save_screenshot(page, "classroom-no-deck")
+        pytest.fail(f"the deck did not show in {PAGE_S} s: {exc}\nVoilà's log:\n{voila.log_tail()}", pytrace=False)
     wait_until(lambda: page.locator(".rt-reveal").count() == explorers_in_deck(), 60, "every Reveal button")
     page.kernel_errors = errors
     yield page
