@@ -19,7 +19,7 @@ Row = tuple[str, str, str]
 
 # notebook source -> (heading that opens the new sections, heading after them) pairs
 SECTIONS = {
-    "01_conv_arithmetic.py": [("## 9. What a convolution computes", "## Summary")],
+    "01b_inside_a_convolution.py": [("## 1. What a convolution computes", "## Summary")],
     "02_batch_norm.py": [("## 11. The backward pass, by hand", "## Exercises"),
                          ("### Exercise 5 ·", "## Summary")],
     "03_residual_blocks.py": [("## 10. ResNeXt", "## Exercises"), ("### Exercise 5 ·", "## Summary")],
@@ -66,7 +66,7 @@ def rows() -> list[Row]:
     out: list[Row] = []
     for source in SECTIONS:
         wall, cpu = time_section(source)
-        out.append((f"{source[:2]}: issue 15's new sections", f"{wall:.1f} s wall, {cpu:.1f} s CPU",
+        out.append((f"{source.split('_')[0]}: issue 15's new sections", f"{wall:.1f} s wall, {cpu:.1f} s CPU",
                     "notebook total <= 30 s"))
     from resnet_teach.widgets.stepping import stepping_explorer
 

@@ -1,7 +1,8 @@
 """Generate notebooks/*.ipynb from their jupytext sources in notebooks/src/*.py and execute them.
 
     python scripts/build_notebooks.py            # convert + execute every notebook in place
-    python scripts/build_notebooks.py 01 05      # only notebooks whose name starts with 01 or 05
+    python scripts/build_notebooks.py 01 05      # only notebooks 01 and 05 (not 01b: give 01b for it)
+    python scripts/build_notebooks.py 0          # every notebook whose name starts with 0
     python scripts/build_notebooks.py --check    # fail if an .ipynb does not match its source
 
 Edit the .py sources (py:percent format), never the .ipynb by hand: the check (also run by
@@ -27,10 +28,22 @@ SOURCES = NOTEBOOKS / "src"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
+def number(path: Path) -> str:
+    """A notebook's number, the part of its name before the first underscore: "01", "01b", "classroom"."""
+    return path.stem.split("_")[0]
+
+
+def selected(path: Path, prefix: str) -> bool:
+    """A notebook number picks that notebook only ("01" is not "01b"); anything else is a prefix."""
+    if re.fullmatch(r"\d\d[a-z]?", prefix):
+        return number(path) == prefix
+    return path.stem.startswith(prefix)
+
+
 def source_paths(prefixes: list[str]) -> list[Path]:
     paths = sorted(SOURCES.glob("*.py"))
     if prefixes:
-        paths = [p for p in paths if any(p.stem.startswith(x) for x in prefixes)]
+        paths = [p for p in paths if any(selected(p, x) for x in prefixes)]
     return paths
 
 
@@ -52,7 +65,7 @@ def check(paths: list[Path]) -> list[str]:
     for src in paths:
         target = NOTEBOOKS / f"{src.stem}.ipynb"
         if not target.exists():
-            problems.append(f"{target.name}: missing; run python scripts/build_notebooks.py {src.stem[:2]}")
+            problems.append(f"{target.name}: missing; run python scripts/build_notebooks.py {number(src)}")
             continue
         if cell_signature(from_source(src)) != cell_signature(nbformat.read(target, as_version=4)):
             problems.append(f"{target.name}: differs from src/{src.name}; rebuild it")

@@ -1,4 +1,4 @@
-"""Notebook 01's new sections: a convolution computed by hand, the stepping widget, 1x1 = Linear."""
+"""Notebook 01b (issue 15's sections, first written into 01): one value by hand, stepping, 1x1 = Linear."""
 import itertools
 
 import pytest

@@ -11,7 +11,7 @@ import pytest
 from resnet_teach.lessons import bn_backward, conv_compute, norms, table1, transposed, variants
 
 SRC = Path(__file__).resolve().parent.parent / "notebooks" / "src"
-MODULES = {"01_conv_arithmetic.py": (conv_compute, transposed), "02_batch_norm.py": (bn_backward, norms),
+MODULES = {"01b_inside_a_convolution.py": (conv_compute, transposed), "02_batch_norm.py": (bn_backward, norms),
            "03_residual_blocks.py": (variants,), "04_building_resnets.py": (table1,)}
 PAIR = re.compile(r"^(?:\w+\.)?(check_\w+)\(answer\)$.*?<details><summary>Show solution</summary>.*?"
                   r"^# answer = (.+?)$", flags=re.M | re.S)

@@ -382,11 +382,12 @@ def test_checkers(checker, right, wrong):
     assert not checker("seven").correct  # the wrong kind of answer is just wrong
 
 
-def test_the_notebooks_revealable_solutions_are_correct():
+@pytest.mark.parametrize("name", ["01_conv_arithmetic.py", "01b_inside_a_convolution.py"])
+def test_the_notebooks_revealable_solutions_are_correct(name):
     """Each exercise cell calls check_<name>(answer); the next <details> block holds
-    `answer = ...`. Run every solution through its checker."""
-    source = (Path(__file__).resolve().parent.parent / "notebooks" / "src" / "01_conv_arithmetic.py").read_text()
-    from resnet_teach.lessons import conv_compute, transposed  # issue 15's sections
+    `answer = ...`. Run every solution through its checker (01 and its sequel 01b)."""
+    source = (Path(__file__).resolve().parent.parent / "notebooks" / "src" / name).read_text()
+    from resnet_teach.lessons import conv_compute, transposed  # 01b's sections (issue 15)
 
     checkers = re.findall(r"^(?:\w+\.)?(check_\w+)\(answer\)$", source, flags=re.M)
     solutions = re.findall(r"<details><summary>Show solution</summary>.*?^# answer = (.+?)$", source,

@@ -211,7 +211,7 @@ def test_landing_map_has_every_notebook_with_its_header_times():
 
 
 def test_the_toc_lists_every_numbered_notebook_and_the_readme_documents_the_build():
-    numbered = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    numbered = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
     assert toc_notebooks() == numbered
     assert BUILD_COMMAND in (ROOT / "README.md").read_text()
     assert "_build/" in (ROOT / ".gitignore").read_text().splitlines()

@@ -1,11 +1,11 @@
-"""The stepping convolution of notebook 01 in a real (headless) Chromium, as a student moves it.
+"""The stepping convolution of notebook 01b in a real (headless) Chromium, as a student moves it.
 
-tests/test_browser.py moves only the notebook's first widget (the output-size explorer). Here,
-after Run All, the stepping widget (the cell whose output shows ``.rt-sum``) must answer the
-keyboard: End on ``step`` goes to the last window, ArrowRight on ``k`` changes the kernel,
-Home on ``n`` with the largest kernel shows the readable message (the kernel does not fit),
-never a traceback. Every value the page shows is compared with ``stepping_state``, the
-function the widget wraps. Skips without Chromium/Playwright (fails under CI), like test_browser.
+tests/test_browser.py only moves the notebook's first control. Here, after Run All, the
+stepping widget (the cell whose output shows ``.rt-sum``) must answer the keyboard: End on
+``step`` goes to the last window, ArrowRight on ``k`` changes the kernel, Home on ``n`` with
+the largest kernel shows the readable message (the kernel does not fit), never a traceback.
+Every value the page shows is compared with ``stepping_state``, the function the widget wraps.
+Skips without Chromium/Playwright (fails under CI), like test_browser.
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from test_browser import read_notebook
 
 from resnet_teach.lessons.conv_compute import STEP_LIMITS, stepping_state
 
-CONV = "01_conv_arithmetic.ipynb"
+CONV = "01b_inside_a_convolution.ipynb"
 
 
 @pytest.fixture(scope="module")

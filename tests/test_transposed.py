@@ -1,4 +1,4 @@
-"""Notebook 01's transposed-convolution and non-square sections, and the non-square explorer."""
+"""Notebook 01b's transposed-convolution and non-square sections, and the non-square explorer."""
 import itertools
 
 import pytest

@@ -52,7 +52,7 @@ from resnet_teach.widgets.conv import groups_explorer
 groups_explorer(in_channels=16, out_channels=32, groups=4, kernel_size=3, predict=True)
 
 # %% [markdown]
-# ## 4. What number does this window make? *(notebook 01)*
+# ## 4. What number does this window make? *(notebook 01b)*
 #
 # **Ask:** the 3x3 kernel sits on one window of the input; the products are written out. What
 # is their sum, the output value at that position? What does `F.conv2d` give there? Then: press
@@ -64,7 +64,7 @@ from resnet_teach.widgets.stepping import stepping_explorer
 stepping_explorer(size=5, kernel_size=3, stride=2, padding=1, predict=True)
 
 # %% [markdown]
-# ## 5. What if height and width differ? *(notebook 01)*
+# ## 5. What if height and width differ? *(notebook 01b)*
 #
 # **Ask:** a (3, 5) kernel with stride (1, 2) and padding (1, 2) reads a 32x48 input. What
 # are the output's height and width? Then: set `sW` to 3. Which one changes, and to what?

@@ -1,4 +1,4 @@
-"""Notebook 01: what a convolution computes, value by value, and the stepping window.
+"""Notebook 01b: what a convolution computes, value by value, and the stepping window.
 
 * ``corr2d``: d2l's two loops for one channel; ``conv2d_by_hand``: the same with channels, bias,
   stride and padding; ``output_value``: one output worked out as its sum of products.

@@ -1,4 +1,4 @@
-"""Notebook 01: transposed convolution (Dumoulin & Visin 2016, chapter 4) and non-square layers.
+"""Notebook 01b: transposed convolution (Dumoulin & Visin 2016, chapter 4) and non-square layers.
 
 * ``transpose_size_rows``: ``conv_transpose_output_size`` beside a real ``nn.ConvTranspose2d``.
 * ``transpose_is_conv_gradient``: the gradient of a convolution with respect to its input is

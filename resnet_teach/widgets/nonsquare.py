@@ -1,4 +1,4 @@
-"""Notebook 01's non-square explorer: a kernel, stride and padding per axis (height, width).
+"""Notebook 01b's non-square explorer: a kernel, stride and padding per axis (height, width).
 
 Wraps ``lessons.transposed.non_square_text`` and a real ``nn.Conv2d`` on the meta device. The
 text classes: rt-formula (the formula per axis), rt-result (our (H, W)), rt-torch (PyTorch's);

@@ -1,4 +1,4 @@
-"""Notebook 01's stepping convolution: move the window, see the products and their sum.
+"""Notebook 01b's stepping convolution: move the window, see the products and their sum.
 
 Wraps ``lessons.conv_compute.stepping_state`` and ``plots.stepping.draw_step``. The text is an
 ``ipywidgets.HTML`` with the classes rt-sum (the products and their sum), rt-result (this
