@@ -422,6 +422,7 @@ def test_ceil_checker_hints_at_the_naive_answer():
 
 def test_drawings_are_pngs():
     from resnet_teach.plots import conv as plots
+    from resnet_teach.plots.conv_groups import draw_groups
 
     for view in ("1-D", "2-D"):
         for args in [(7, 3, 2, 1), (1, 1, 1, 0), (20, 1, 1, 4), (20, 7, 4, 3, 3)]:
@@ -435,11 +436,11 @@ def test_drawings_are_pngs():
     assert d.size[0] > 4 * d.size[1] / 2
     d = plots.draw_padding([lesson.pad_with_mode(lesson.small_photo(), 20, "reflect")], photo=True)
     assert d.png().startswith(b"\x89PNG")
-    d = plots.draw_groups(lesson.groups_table(8))
+    d = draw_groups(lesson.groups_table(8))
     assert d.png().startswith(b"\x89PNG")
     with pytest.raises(ValueError, match="view"):
         plots.draw_windows(lesson.window_positions(7, 3), "3-D")
-    for function in (plots.draw_padding, plots.draw_groups, plots.render):
+    for function in (plots.draw_padding, draw_groups, plots.render):
         with pytest.raises(ValueError):
             function([])
 

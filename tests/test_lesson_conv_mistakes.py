@@ -60,7 +60,7 @@ def test_receptive_field_plot_names_identical_stacks_once():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from resnet_teach.plots.conv import draw_receptive_fields
+    from resnet_teach.plots.receptive_field import draw_receptive_fields
 
     fig = draw_receptive_fields({"a": [3, 7, 15], "b": [3, 5, 7], "c": [3, 7, 15]})
     ax = fig.axes[0]

@@ -1,18 +1,14 @@
-"""Drawings for notebook 01: kernel windows on the padded grid, padding modes, groups.
+"""Drawings for notebook 01: kernel windows on the padded grid, padding modes.
 
 Every picture here is a grid of coloured cells, so it is painted directly as pixels (numpy +
 Pillow, which matplotlib itself depends on) instead of through matplotlib's artists: a widget
 redraw then takes a few milliseconds, not a few hundred. The functions return a ``Drawing``,
 which a notebook shows as PNG (end the cell with it) and a widget puts into an
-``ipywidgets.Image``. The one line plot, ``draw_receptive_fields``, is matplotlib's
+``ipywidgets.Image``. The groups drawing, ``draw_groups``, lives in
+``resnet_teach.plots.conv_groups``; the one line plot, ``draw_receptive_fields``, is matplotlib's
 (``resnet_teach.plots.receptive_field``).
 """
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    pass
 
 import io
 from collections.abc import Sequence
@@ -26,11 +22,9 @@ from matplotlib.colors import to_rgb
 from PIL import Image, ImageDraw, ImageFont
 
 if TYPE_CHECKING:  # only for the type hints
-
     from ..lessons.conv import PaddedInput, WindowLayout
 
-__all__ = ["Drawing", "Panel", "render", "draw_windows", "draw_padding", "draw_groups",
-           "COLORS"]
+__all__ = ["Drawing", "Panel", "render", "draw_windows", "draw_padding", "COLORS"]
 
 COLORS = {
     "input": "#cfe2f3",  # a real input pixel
@@ -288,8 +282,3 @@ def draw_padding(results: Sequence[PaddedInput], photo: bool = False,
         panels.append(Panel(colors, f"{res.mode}, pad {res.pad}", c, lines=not photo, texts=texts,
                             outline=(res.pad, res.pad, h, w)))
     return render(panels, gap=16)
-
-
-# re-exported, so that `conv.X` keeps working (the code lives in conv_groups.py)
-from .conv_groups import draw_groups  # noqa: E402, F401
-from .receptive_field import draw_receptive_fields  # noqa: E402, F401

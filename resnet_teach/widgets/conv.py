@@ -15,7 +15,8 @@ import ipywidgets as widgets
 
 from ..arithmetic import PADDING_MODES
 from ..lessons import conv as lesson
-from ..plots.conv import Drawing, draw_groups, draw_padding, draw_windows
+from ..plots.conv import Drawing, draw_padding, draw_windows
+from ..plots.conv_groups import draw_groups
 from ._common import Reveal, answer, message_html
 
 __all__ = ["OutputSizeExplorer", "PaddingModeExplorer", "GroupsExplorer",
