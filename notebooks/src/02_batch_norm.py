@@ -26,8 +26,9 @@
 # **Time on a laptop CPU:** about 50 minutes to read; the cells run in about 25 seconds.
 #
 # **Before this:** [00 · Start here](00_start_here.ipynb);
-# [01 · Convolution arithmetic](01_conv_arithmetic.ipynb) helps with the shapes but is not
-# required.
+# [01 · Convolution arithmetic](01_conv_arithmetic.ipynb) and
+# [01b · What a convolution computes](01b_inside_a_convolution.ipynb) help with the shapes but
+# are not required.
 
 # %%
 import copy
