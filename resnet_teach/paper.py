@@ -4,6 +4,10 @@ He, Zhang, Ren, Sun: "Deep Residual Learning for Image Recognition", CVPR 2016,
 https://arxiv.org/abs/1512.03385 (Table 1: architectures and FLOPs; Table 2: ImageNet plain vs
 ResNet; Table 6: CIFAR-10; sections 3.4 and 4.2: the training recipes).
 
+Two later papers are quoted too, each under its own name below: He et al. 2016, "Identity
+Mappings in Deep Residual Networks" (Table 2), and Tong He et al. 2019, "Bag of Tricks for Image
+Classification with Convolutional Neural Networks" (Table 5).
+
 Nothing else in the package types a number from a paper: the notebooks and the tests compare
 these with what our code computes.
 """
@@ -16,7 +20,8 @@ from .text import text_table
 
 __all__ = ["PAPER", "PaperTable", "CIFAR10_TABLE6", "CIFAR10_TABLE6_PARAMS_M", "CIFAR10_TABLE6_1202",
            "CIFAR10_TABLE6_1202_PARAMS_M", "IMAGENET_TABLE2", "PAPER_TABLE1_GFLOPS",
-           "PAPER_CIFAR10_TRAINING", "PAPER_IMAGENET_TRAINING", "PAPER_TABLE1_ARCHITECTURE"]
+           "PAPER_CIFAR10_TRAINING", "PAPER_IMAGENET_TRAINING", "PAPER_TABLE1_ARCHITECTURE",
+           "IDENTITY_MAPPINGS", "IDENTITY_MAPPINGS_TABLE2", "BAG_OF_TRICKS", "BAG_OF_TRICKS_TABLE5"]
 
 PAPER = "He et al. 2015, https://arxiv.org/abs/1512.03385"
 
@@ -81,3 +86,23 @@ PAPER_CIFAR10_TRAINING = {"train_images": 50_000, "image_shape": (3, 32, 32), "i
                           "batch_size": 128}
 PAPER_IMAGENET_TRAINING = {"train_images": 1_280_000, "image_shape": (3, 224, 224), "iterations": 600_000,
                            "batch_size": 256}
+
+
+IDENTITY_MAPPINGS = ("He, Zhang, Ren, Sun 2016, Identity Mappings in Deep Residual Networks, "
+                     "https://arxiv.org/abs/1603.05027")
+# Its Table 2, "Classification error (%) on the CIFAR-10 test set using different activation
+# functions": the Residual Units of its Fig. 4, in ResNet-110 and ResNet-164. (Table 3 repeats
+# the "original" and "full pre-activation" rows and adds ResNet-1001; preact.py reads these.)
+IDENTITY_MAPPINGS_TABLE2: Mapping[str, Mapping[str, float]] = {
+    "original (Fig. 4a)": {"ResNet-110": 6.61, "ResNet-164": 5.93},
+    "ReLU before addition (Fig. 4c)": {"ResNet-110": 7.84, "ResNet-164": 6.14},
+    "full pre-activation (Fig. 4e)": {"ResNet-110": 6.37, "ResNet-164": 5.46},
+}
+
+BAG_OF_TRICKS = ("Tong He, Zhi Zhang, Hang Zhang, Zhongyue Zhang, Junyuan Xie, Mu Li 2019, Bag of Tricks "
+                 "for Image Classification with Convolutional Neural Networks, https://arxiv.org/abs/1812.01187")
+BAG_OF_TRICKS_TABLE5 = PaperTable(
+    table="Table 5", dataset="ImageNet validation", metric="top-1 accuracy %",
+    rows={"ResNet-50": 76.21, "ResNet-50-B": 76.66, "ResNet-50-C": 76.87, "ResNet-50-D": 77.16},
+    note="ResNet-50-B moves the stride to the 3x3 (torchvision's v1.5); C adds the deep stem; D adds "
+         "the average-pool shortcut to C. Accuracy, not error: higher is better.")

@@ -61,7 +61,7 @@ class ResNet(nn.Module):
         changes; torchvision) or "C" (projection everywhere).
       residual: False gives the "plain" network of the same depth (no shortcuts).
       stride_in_1x1: Bottleneck only; True is the paper's v1, False torchvision's v1.5.
-      avg_down: ResNet-D (He et al. 2019): a strided projection shortcut becomes a 2x2 average
+      avg_down: ResNet-D (Tong He et al. 2019): a strided projection shortcut becomes a 2x2 average
         pool then a stride-1 1x1 conv, so it reads every pixel (``variants.make_shortcut_d``).
       deep_stem: ResNet-C: the 7x7 stem conv becomes three 3x3 convs, 32-32-64 channels
         (``variants.make_deep_stem``); conv1 is then an nn.Sequential.

@@ -1,4 +1,4 @@
-"""ResNet-C and ResNet-D: two "bag of tricks" changes (He et al. 2019, arXiv:1812.01187).
+"""ResNet-C and ResNet-D: two "bag of tricks" changes (Tong He et al. 2019, arXiv:1812.01187).
 
     ResNet-C, the deep stem:   conv 7x7/2 (3 -> 64)
                            ->  conv 3x3/2 (3 -> 32), BN, ReLU, conv 3x3 (32 -> 32), BN, ReLU,

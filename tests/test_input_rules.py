@@ -349,6 +349,8 @@ ENTRIES: dict[str, Entry] = {
                            {"input_size": count(1), "stem": choice("imagenet", "cifar")}),
     "torchvision_reference": entry(networks_lesson.torchvision_reference, dict(depth=18),
                                    {"depth": choice(*rt.STAGES)}),
+    "d2l_resnet18": entry(networks_lesson.d2l_resnet18, dict(in_channels=1, num_classes=10),
+                          {"in_channels": count(1), "num_classes": count(1)}),
     "compare_with_torchvision": entry(networks_lesson.compare_with_torchvision,
                                       dict(depth=18, input_size=32, batch_size=1, seed=0),
                                       {"depth": choice(*rt.STAGES), "input_size": count(1), "batch_size": count(1),

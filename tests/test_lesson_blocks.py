@@ -248,3 +248,12 @@ def test_draw_blocks_rejects_bad_input():
     d = lesson.block_diagram(rt.BasicBlock(64, 64), (1, 64, 8, 8))
     with pytest.raises(ValueError, match="titles has 2 entries, diagrams has 1"):
         draw_blocks([d], titles=["a", "b"])
+
+
+def test_zero_init_projection_blocks_are_relu_of_their_shortcut_not_the_shortcut():
+    """At init a block computes ReLU(shortcut(x)); a projection (conv + BN) has negative values,
+    which the final ReLU removes, so block(x) != shortcut(x) there, while identity blocks give x."""
+    torch.manual_seed(0)
+    report = lesson.zero_init_report(rt.resnet18(zero_init_residual=True).train(), torch.rand(2, 3, 32, 32))
+    assert all(r.shortcut_gap > 0.1 for r in report if r.shortcut == "projection")
+    assert all(r.shortcut_gap == 0 for r in report if r.shortcut == "identity")

@@ -106,6 +106,9 @@ def test_blog_002_network_has_the_same_shapes_and_the_counted_parameter_differen
     expected = rt.count_parameters(ours) + sum(c.out_channels for c in convs) - sum(
         rt.count_parameters(bn) for bn in shortcut_bns)
     assert rt.count_parameters(d2l) == expected == 11_178_378
+    packaged = lesson.d2l_resnet18()  # what notebook 04 builds: the same network
+    assert rt.count_parameters(packaged) == rt.count_parameters(d2l)
+    assert [tuple(p.shape) for p in packaged.parameters()] == [tuple(p.shape) for p in d2l.parameters()]
 
 
 def test_layer_counts_rejects_non_modules():

@@ -106,7 +106,7 @@ def test_family_tree_points_at_real_lines():
 
 @pytest.mark.parametrize("checker,right,mistakes", [
     (lesson.check_resnext_width, 512, [16, 256, 1024]),
-    (lesson.check_projection_fraction, 0.25, [0.5, 0.75, 1.0]),
+    (lesson.check_projection_fraction, 169 / 625, [0.25, 13 / 25, 1 - 169 / 625, 1.0]),
 ])
 def test_exercises_name_the_mistakes(checker, right, mistakes):
     assert checker(right).correct

@@ -128,6 +128,10 @@ shortcut_bn_params = sum(count_parameters(bn) for bn in shortcut_bns)
 theirs = count_parameters(small) + conv_biases - shortcut_bn_params
 print(f"ours {count_parameters(small):,} + {conv_biases:,} biases of {len(convs)} convs "
       f"- {shortcut_bn_params:,} of {len(shortcut_bns)} shortcut BNs = post 002's {theirs:,} parameters")
+post_002 = lesson.d2l_resnet18(in_channels=1, num_classes=10)  # post 002's network, d2l's code
+print(f"post 002's network, built and counted: {count_parameters(post_002):,} parameters")
+assert count_parameters(post_002) == theirs
+assert trace_shapes(post_002, (1, 1, 224, 224))[0].output_shape == ours[0].output_shape == (1, 10)
 
 # %% [markdown]
 # The same table from torchinfo, a popular summary tool, agrees on every shape and on the
@@ -146,10 +150,23 @@ assert info.total_params == count_parameters(small)
 # ## 3. 224 → 112 → 56 → 28 → 14 → 7 → 1, from the formula
 #
 # On the main path six layers change the size: five with stride 2 (conv1, the max pool, and
-# the first 3x3 conv of layer2, layer3 and layer4; the projection shortcuts beside them land
-# on the same size, notebook 03), and the global average pool at the end. Notebook 01's
-# formula with dilation d = 1, `out = floor((n + 2p - k) / s) + 1`, gives every step (blog
-# post 002 garbles the pooling version as "/2Stride"; pooling uses the very same formula):
+# the first 3x3 conv of layer2, layer3 and layer4; the projection shortcuts beside them have
+# stride 2 too and land on the same size, notebook 03), and the global average pool at the
+# end. The stride-2 modules of ResNet-18, read from the model:
+
+# %%
+stride_2 = [name for name, m in model.named_modules()
+            if isinstance(m, (nn.Conv2d, nn.MaxPool2d)) and m.stride in (2, (2, 2))]
+main_path_stride_2 = [name for name in stride_2 if "downsample" not in name]
+print("stride 2 on the main path:", ", ".join(main_path_stride_2))
+print("stride 2 in the shortcuts:", ", ".join(name for name in stride_2 if "downsample" in name))
+assert len(main_path_stride_2) == 5
+
+# %% [markdown]
+# Notebook 01's formula with dilation d = 1, `out = floor((n + 2p - k) / s) + 1`, gives every
+# step (blog post 002 garbles the pooling version as "/2Stride"; pooling uses the very same
+# formula). Six steps lie between the input and layer4's output (conv1, the max pool, the four
+# stages); five of them have stride 2, layer1 has stride 1:
 
 # %%
 steps = lesson.spatial_steps(224)
@@ -209,14 +226,24 @@ for conv in (model.layer1[1].conv2, model.layer4[1].conv2):
 # and layer4 cost *exactly* the same (the assert checks it). Each stage halves the height and
 # the width, which leaves a quarter of the positions, and doubles the channels, which
 # multiplies the work per position by 4 (the inputs and the outputs of each conv double).
-# layer1 costs a little more because it starts at full width; in the later stages the first
-# conv reads only half the channels and the 1x1 projection is cheap. The traced convs show it:
+# layer1 costs more than each of them. Its four 3x3 convs each cost what a full conv of any
+# later stage costs; in layer2, layer3 and layer4 three convs are full, but the first 3x3
+# reads only half the channels (64 of layer2's 128, say), so it costs half, and the 1x1
+# projection adds a little back. The traced convs show it:
 
 # %%
 for stage in ("layer1", "layer2"):
     convs_macs = [f"{r.name.split('.', 1)[1]} {r.macs / 1e6:.1f}" for r in trace
                   if r.name.startswith(stage + ".") and r.type == "Conv2d"]
     print(f"{stage} (M multiply-adds):", ", ".join(convs_macs))
+conv_macs = {r.name: r.macs for r in trace if r.type == "Conv2d"}
+full = conv_macs["layer1.0.conv1"]
+assert all(conv_macs[f"layer1.{b}.conv{c}"] == full for b in (0, 1) for c in (1, 2))
+assert 2 * conv_macs["layer2.0.conv1"] == full == conv_macs["layer2.0.conv2"]
+half_conv, projection = full - conv_macs["layer2.0.conv1"], conv_macs["layer2.0.downsample.0"]
+print(f"layer1 - layer2 = {(stage_macs['layer1'] - stage_macs['layer2']) / 1e6:.1f} M = "
+      f"half a conv {half_conv / 1e6:.1f} M - the projection {projection / 1e6:.1f} M")
+assert stage_macs["layer1"] - stage_macs["layer2"] == half_conv - projection
 
 # %% [markdown]
 # ## 5. Multiply-adds beside the paper's Table 1
@@ -261,14 +288,34 @@ print(f"ResNet-50 has {r50['depth'] - r34['depth']} more layers than ResNet-34 a
       f"{r50['v1.5 (torchvision)'] / r34['v1.5 (torchvision)'] - 1:.0%} more multiply-adds (v1.5)")
 
 # %% [markdown]
-# Our v1.5 numbers are torchvision's to the last digit it publishes. The paper's v1 numbers
-# are rounded loosely (compare the rows of ResNet-34 and ResNet-50) but agree within 2%. Note
-# how little more ResNet-50 costs than ResNet-34 despite its extra layers (last line): the
-# Bottleneck at work.
+# Our v1.5 numbers are torchvision's to the last digit it publishes. Note how little more
+# ResNet-50 costs than ResNet-34 despite its extra layers (last line): the Bottleneck at work.
+#
+# The paper's v1 numbers agree with ours within 2%, but not to their one decimal: ResNet-34's
+# 3.664 G rounds to 3.7, not the paper's 3.6. Rounding, and truncating, ours to one decimal:
+
+# %%
+for r in rows:
+    ours = r["v1 (paper)"] / 1e9
+    print(f"ResNet-{r['depth']:<3d} ours {ours:6.3f}   rounded {round(ours, 1):4}   "
+          f"truncated {math.floor(ours * 10) / 10:4}   paper Table 1 {r['paper Table 1']}")
+rounding_misses = [r["depth"] for r in rows if round(r["v1 (paper)"] / 1e9, 1) != r["paper Table 1"]]
+truncating_misses = [r["depth"] for r in rows if math.floor(r["v1 (paper)"] / 1e8) / 10 != r["paper Table 1"]]
+print("rounding misses:", ", ".join(f"ResNet-{d}" for d in rounding_misses),
+      "; truncating misses:", ", ".join(f"ResNet-{d}" for d in truncating_misses))
+assert rounding_misses == [34, 50] and truncating_misses == [101, 152]
+
+# %% [markdown]
+# Neither rule gives all five: rounding misses ResNet-34 and ResNet-50 (3.7 and 3.9 instead
+# of 3.6 and 3.8), truncating misses ResNet-101 and ResNet-152. The paper does not say what
+# its count includes (the fc? the projection shortcuts? BN?), so the honest statement is the
+# one the asserts make: within 2% of ours.
 #
 # ## 6. Why "50"? Counting the layers
 #
-# Blog post 001 says ResNet-50 "is made of 50 convolutional layers". Count the modules:
+# Blog post 001 says: "ResNet50 是指包含了50个卷积层(包括卷积层、池化层、全连接层等)的 ResNet 网络。"
+# ("ResNet50 is the ResNet network that contains 50 convolutional layers (including
+# convolutional layers, pooling layers, fully connected layers, etc.).") Count the modules:
 
 # %%
 counts = [{"network": f"ResNet-{depth}", **lesson.layer_counts(lesson.meta_network(f"ResNet-{depth}"))}
@@ -281,7 +328,16 @@ for row, depth in zip(counts, lesson.IMAGENET_BUILDERS):
 # ResNet-50 has 53 conv layers: 49 on the main path (conv1 + 16 blocks x 3) and the 4 1x1
 # projection convs of the shortcuts. The name counts the 49 main-path convs **plus the fc
 # layer**, which is not a convolution; the projections are not counted, nor are BN, ReLU and
-# pooling. The same rule gives 18, 34, 101 and 152.
+# pooling. The same rule gives 18, 34, 101 and 152. So the post's parenthesis is half right:
+# the fc layer is among the 50, but the pooling layers are not, as counting them shows:
+
+# %%
+resnet50_meta = lesson.meta_network("ResNet-50")
+pools = [name for name, m in resnet50_meta.named_modules() if isinstance(m, (nn.MaxPool2d, nn.AdaptiveAvgPool2d))]
+row_50 = counts[list(lesson.IMAGENET_BUILDERS).index(50)]
+print(f"pooling layers: {', '.join(pools)}; main-path convs + fc + pooling = "
+      f"{row_50['main-path convs + fc'] + len(pools)}")
+assert row_50["main-path convs + fc"] == 50 and row_50["main-path convs + fc"] + len(pools) != 50
 #
 # ## 7. Our networks are torchvision's
 #
@@ -411,18 +467,23 @@ network_explorer()
 # all five networks on one page. Here it is rendered from our modules: each cell is read from
 # the built network (kernel sizes and filters of the first block of each stage, the number of
 # blocks, the output size by the formula, multiply-adds by arithmetic). The paper's network
-# is v1, so the FLOPs row counts v1:
+# is v1, so the FLOPs row counts v1. The paper's head row says "average pool, 1000-d fc,
+# softmax"; ours says where the softmax is, because our network has no softmax module: it
+# ends with the fc, and `nn.CrossEntropyLoss` applies log-softmax itself (section 8). The last
+# assert below checks it:
 
 # %%
 from resnet_teach.lessons import table1 as t1
 
 rendered = t1.table1()
 print(format_table(rendered["rows"]))
+assert not any(isinstance(m, (nn.Softmax, nn.LogSoftmax)) for m in model.modules())
+assert list(model.children())[-1] is model.fc  # the network's last module is the fc
 
 # %% [markdown]
 # Then every number is asserted against the paper's, quoted in `t1.PAPER_TABLE1`: output sizes,
-# blocks per stage, the filters of each block, and the FLOPs (to the paper's one decimal,
-# within 2%, as in section 5):
+# blocks per stage, the filters of each block, and the FLOPs (within 2%, as in section 5; not
+# to the paper's one decimal, which, section 5 showed, our counts do not all round to):
 
 # %%
 paper = t1.PAPER_TABLE1
@@ -442,7 +503,10 @@ print("output sizes, blocks, filters and FLOPs: as in the paper's Table 1")
 # output for the backward pass, and those scale with the batch (CS231n's
 # [memory arithmetic](https://cs231n.github.io/convolutional-networks/#case)). Per stage,
 # the values output by the conv, BN, pooling and fc layers (ReLUs and the additions work in
-# place), at 224x224, in float32, traced on the meta device (shapes only, no memory):
+# place), at 224x224, in float32, traced on the meta device (shapes only, no memory). This is
+# an **estimate**: it counts the float32 output of each of those modules, not what autograd
+# really saves for the backward pass (a conv's input, BN's input and statistics, the max
+# pool's indices, ...). The end of this section measures the real thing.
 
 # %%
 mem_1, mem_64 = t1.activation_memory(50, batch_size=1), t1.activation_memory(50, batch_size=64)
@@ -465,9 +529,26 @@ print(real_counts)
 assert real_counts == from_shapes
 
 # %% [markdown]
-# One image's layer outputs take nearly as much memory as all of ResNet-50's weights, and a
-# batch of 256 needs over 20 GB for them, 200 times the weights, before counting the gradients
-# (as large as the weights) and Adam's two running averages (twice that). Most of it sits in
+# Those are the outputs the estimate counts. What autograd actually keeps for the backward
+# pass, measured with `torch.autograd.graph.saved_tensors_hooks` (each saved storage once, the
+# weights left out), for ResNet-18 on one image in training mode:
+
+# %%
+torch.manual_seed(0)
+saved = t1.autograd_saved_bytes(resnet18().train(), torch.zeros(1, 3, 224, 224))
+estimated = sum(from_shapes.values()) * 4  # float32
+print(f"ResNet-18, one 224x224 image: estimate {estimated / 1e6:.1f} MB, autograd saves {saved / 1e6:.1f} MB")
+assert estimated < saved < 1.2 * estimated
+
+# %% [markdown]
+# Autograd keeps a little more than the estimate counts (among others the input image and the
+# max pool's indices, stored as int64): the estimate has the right size, not the exact bytes.
+
+# %% [markdown]
+# By the estimate, one image's layer outputs take nearly as much memory as all of ResNet-50's
+# weights, and a batch of 256 needs over 20 GB for them, 200 times the weights, before
+# counting the gradients (as large as the weights) and Adam's two running averages (twice
+# that). Most of it sits in
 # the early stages, where the maps are large: layer1 alone holds more than layer3 and layer4
 # together.
 
@@ -532,7 +613,8 @@ lesson.check_layer4_size(answer)
 # %% [markdown]
 # <details><summary>Show solution</summary>
 #
-# Each of the five stride-2 layers maps n to ceil(n / 2): 160 → 80 → 40 → 40 → 20 → 10 → 5.
+# Six steps, conv1, the max pool and layer1 to layer4: the five stride-2 ones map n to
+# ceil(n / 2), layer1 (stride 1) keeps it: 160 → 80 → 40 → 40 → 20 → 10 → 5.
 #
 # ```python
 # answer = 5
@@ -590,8 +672,8 @@ lesson.check_smallest_input(answer)
 # %% [markdown]
 # <details><summary>Show solution</summary>
 #
-# Five stride-2 layers map n to ceil(n / 32), which exceeds 1 from n = 33 on
-# (33 → 17 → 9 → 9 → 5 → 3 → 2).
+# Five stride-2 layers map n to ceil(n / 32), which exceeds 1 from n = 33 on (conv1, max
+# pool, layer1 with stride 1, layer2, layer3, layer4: 33 → 17 → 9 → 9 → 5 → 3 → 2).
 #
 # ```python
 # answer = 33
@@ -673,8 +755,10 @@ t1.check_rf_growth(answer)
 # - On 32x32 images the ImageNet stem leaves layer4 a single pixel; the paper's CIFAR
 #   networks use a 3x3 stem without max pool instead, and shortcut option A.
 # - Table 1 rendered from our modules matches the paper's output sizes, blocks, filters and
-#   FLOPs. Training memory is dominated by the layer outputs kept for the backward pass, which
-#   grow with the batch: far more than the weights.
+#   FLOPs (within 2%; the paper's one decimal is neither our rounding nor our truncation).
+#   Training memory is dominated by what is kept for the backward pass (estimated from the
+#   layer outputs, measured with autograd's saved-tensor hooks), which grows with the batch:
+#   far more than the weights.
 # - The receptive field grows by `(k - 1) · jump` per layer: 435 pixels for ResNet-18 and 427
 #   for ResNet-50 (v1.5); v1 and TF-Slim place the stride one 3x3 earlier and reach 483.
 #

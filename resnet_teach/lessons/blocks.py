@@ -103,6 +103,7 @@ class BlockCheck:
     shortcut: str  # "identity" or "projection"
     max_error: float  # max |block(x) - expected| where expected = relu(shortcut(x))
     returns_input: bool  # block(x) equals x exactly (possible only where the shape is kept)
+    shortcut_gap: float = 0.0  # max |block(x) - shortcut(x)|: what the final ReLU removes
 
 
 def zero_init_report(model: nn.Module, x: Tensor) -> list[BlockCheck]:
@@ -131,7 +132,8 @@ def zero_init_report(model: nn.Module, x: Tensor) -> list[BlockCheck]:
                 expected = torch.relu(shortcut)
                 same = out.shape == inp.shape and torch.equal(out, inp)
                 report.append(BlockCheck(name, "identity" if block.downsample is None else "projection",
-                                         float((out - expected).abs().max()), same))
+                                         float((out - expected).abs().max()), same,
+                                         float((out - shortcut).abs().max())))
     finally:
         for h in hooks:
             h.remove()

@@ -24,7 +24,7 @@ from .mistakes import check_with_mistakes
 from .networks import IMAGENET_BUILDERS, build_on_meta, network_macs, stage_report
 
 __all__ = ["PAPER_TABLE1", "STAGE_NAMES", "table1", "activation_memory", "counted_output_values",
-           "main_path_layers",
+           "autograd_saved_bytes", "main_path_layers",
            "stage_receptive_fields", "tf_slim_v1_layers", "check_stem_activation_bytes",
            "check_rf_growth"]
 
@@ -67,7 +67,7 @@ def table1(depths: Sequence[int] = tuple(IMAGENET_BUILDERS)) -> dict[str, Any]:
                 c = net.conv1
                 row[f"{d}-layer"] = f"{c.kernel_size[0]}x{c.kernel_size[0]} {c.out_channels}, stride {c.stride[0]}"
             elif stage == "head":
-                row[f"{d}-layer"] = f"average pool, {net.fc.out_features}-d fc, softmax"
+                row[f"{d}-layer"] = f"average pool, {net.fc.out_features}-d fc (softmax: in the loss)"
             else:
                 layer = getattr(net, stage)
                 p = net.maxpool
@@ -95,9 +95,11 @@ def activation_memory(depth: int, batch_size: int = 1, input_size: int = 224,
                       bytes_per_value: int = 4) -> list[dict[str, Any]]:
     """Values each stage's conv, BN, pooling and fc layers output, and their float32 bytes.
 
-    That is about what training keeps for the backward pass (ReLUs and the additions work in
-    place in torchvision's ResNet, so they add nothing). Traced on the meta device: the shapes
-    of a real forward pass, at no cost, at any batch size.
+    An *estimate* of what training keeps for the backward pass, not a measurement: autograd
+    saves what each backward formula needs (a conv's input, a BN's input and statistics, a max
+    pool's int64 indices, ...), not exactly these outputs; ``autograd_saved_bytes`` measures it.
+    ReLUs and the additions work in place in torchvision's ResNet, so they add nothing here.
+    Traced on the meta device: the shapes of a real forward pass, at no cost, at any batch size.
     """
     n = check_int("batch_size", batch_size, 1)
     size = check_int("input_size", input_size, 1)
@@ -114,6 +116,30 @@ def activation_memory(depth: int, batch_size: int = 1, input_size: int = 224,
         stage = _stage_of(row.name)
         stages[stage] = stages.get(stage, 0) + values
     return [{"stage": s, "values": v, "MB": round(v * bytes_per_value / 1e6, 1)} for s, v in stages.items()]
+
+
+def autograd_saved_bytes(model: nn.Module, x: torch.Tensor) -> int:
+    """Bytes of the tensors autograd saves for the backward pass of ``model(x)``, measured with
+    ``torch.autograd.graph.saved_tensors_hooks``: what training really holds between the forward
+    and the backward pass. The parameters are left out (a conv saves its weight, which is kept
+    anyway), the input ``x`` is in; each storage counts once (saved tensors often share one)."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
+    params = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    storages: dict[int, int] = {}
+
+    def pack(t: torch.Tensor) -> torch.Tensor:
+        storage = t.untyped_storage()
+        if storage.data_ptr() not in params:
+            storages[storage.data_ptr()] = storage.nbytes()
+        return t
+
+    with torch.enable_grad(), torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        out = model(x)  # kept until counted: its graph holds the saved tensors
+    del out
+    return sum(storages.values())
 
 
 def _stage_of(name: str) -> str:

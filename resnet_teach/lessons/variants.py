@@ -178,10 +178,11 @@ def family_tree() -> list[FamilyEntry]:
                     "He et al. 2015, Deep Residual Learning, https://arxiv.org/abs/1512.03385",
                     "resnet50(stride_in_1x1=True)", _where(Bottleneck.__init__, "stride_1x1, stride_3x3 =")),
         FamilyEntry("ResNet v1.5", "stride on the 3x3 (torchvision's default)",
-                    "NVIDIA, ResNet v1.5 for PyTorch, https://catalog.ngc.nvidia.com/orgs/nvidia/resources/resnet_50_v1_5_for_pytorch",
+                    "NVIDIA DeepLearningExamples, ResNet50 v1.5 For PyTorch, "
+                    "https://github.com/NVIDIA/DeepLearningExamples/tree/master/PyTorch/Classification/ConvNets/resnet50v1.5",
                     "resnet50()", _where(Bottleneck.__init__, "self.conv2 =")),
         FamilyEntry("ResNet-C / ResNet-D", "deep stem; 2x2 average pool before the 1x1 projection",
-                    "He et al. 2019, Bag of Tricks, https://arxiv.org/abs/1812.01187",
+                    "Tong He et al. 2019, Bag of Tricks, https://arxiv.org/abs/1812.01187",
                     "resnet50(deep_stem=True, avg_down=True)", _where(make_shortcut_d, "nn.AvgPool2d")),
         FamilyEntry("Pre-activation ResNet", "BN and ReLU before each conv; nothing after the addition",
                     "He et al. 2016, Identity Mappings, https://arxiv.org/abs/1603.05027",
@@ -214,14 +215,23 @@ def check_resnext_width(answer: Any) -> Feedback:
         hint="width = int(planes · width_per_group / 64) · groups, with planes = 256 in layer3.")
 
 
-def check_projection_fraction(answer: Any) -> Feedback:
-    """Fraction of input pixels that a stride-2 1x1 projection (v1.5's shortcut) reads."""
-    mask = projection_pixels(False, size=8)
-    expected = float(mask.float().mean())
+def check_projection_fraction(answer: Any, size: int = 25) -> Feedback:
+    """Fraction of the input pixels of a ``size`` x ``size`` map that a stride-2 1x1 projection
+    (v1.5's shortcut) reads. The exercise asks about an odd size, 25x25, where the answer is not
+    the quarter of an even map."""
+    check_int("size", size, 2)
+    mask = projection_pixels(False, size=size)
+    read, total = int(mask.sum()), mask.numel()
+    expected = read / total
+    per_side = -(-size // 2)  # ceil(size / 2): rows (and columns) the window lands on
     return check_with_mistakes(
         answer, expected,
-        f"{expected}: stride 2 in both directions keeps one row in two and one column in two.",
-        mistakes=[(0.5, "Stride 2 skips pixels along the height AND along the width."),
-                  (0.75, "That is the share it ignores; the question asks what it reads."),
+        f"{read}/{total} = {expected:.4f}: stride 2 lands on rows 0, 2, ..., {size - 1 if size % 2 else size - 2} "
+        f"({per_side} of {size}) and on as many columns, so {per_side}·{per_side} = {read} pixels.",
+        mistakes=[(0.25, "That is the share on an even map. On an odd map the window also lands on "
+                         "the last row and the last column: count them."),
+                  (per_side / size, "Stride 2 skips pixels along the height AND along the width."),
+                  (1 - expected, "That is the share it ignores; the question asks what it reads."),
                   (1.0, "That is ResNet-D's average-pool shortcut; the plain 1x1/2 conv reads less.")],
-        hint="Count the pixels of an 8x8 input that a 1x1 window with stride 2 lands on.", tol=1e-9)
+        hint=f"Count the rows of a {size}x{size} input that a 1x1 window with stride 2 lands on "
+             f"(rows 0, 2, 4, ...), square it, and divide by {size}·{size}.", tol=1e-9)

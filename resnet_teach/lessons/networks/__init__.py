@@ -17,6 +17,7 @@ from .building import (
                        NETWORKS,
                        SIZE_RANGE,
                        compare_with_torchvision,
+                       d2l_resnet18,
                        flops_table,
                        layer_counts,
                        meta_network,
@@ -38,7 +39,7 @@ __all__ = [
     "IMAGENET_BUILDERS", "NETWORKS", "PAPER_TABLE1_GFLOPS", "SIZE_RANGE", "CHANNEL_RANGE",
     "build_on_meta", "meta_network", "format_table", "stage_table", "SpatialStep", "spatial_steps",
     "layer_counts", "StageRow", "stage_report", "network_macs", "torchvision_reference", "flops_table",
-    "compare_with_torchvision", "NetworkReport", "explore_network",
+    "compare_with_torchvision", "d2l_resnet18", "NetworkReport", "explore_network",
     "check_layer4_size", "check_fc_params", "check_main_path_convs", "check_smallest_input",
     "check_macs_ratio", "RESNET200_LAYERS",
 ]

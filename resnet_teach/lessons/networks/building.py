@@ -25,7 +25,7 @@ from ...trace import build_on_meta, count_parameters
 
 __all__ = [
     "IMAGENET_BUILDERS", "NETWORKS", "SIZE_RANGE", "CHANNEL_RANGE", "meta_network", "stage_table",
-    "layer_counts", "torchvision_reference", "flops_table", "compare_with_torchvision",
+    "layer_counts", "torchvision_reference", "flops_table", "compare_with_torchvision", "d2l_resnet18",
 ]
 
 IMAGENET_BUILDERS: dict[int, Callable[..., ResNet]] = {
@@ -149,3 +149,31 @@ def compare_with_torchvision(depth: int, input_size: int = 64, batch_size: int =
     return {"depth": depth, "state_dict entries": len(theirs.state_dict()),
             "missing": len(result.missing_keys), "unexpected": len(result.unexpected_keys),
             "output shape": tuple(a.shape), "max difference": float((a - b).abs().max())}
+
+
+class _D2lResidual(nn.Module):
+    """Blog post 002's (d2l's) ``Residual``: convs with biases, a 1x1 shortcut conv without BN."""
+
+    def __init__(self, cin: int, cout: int, stride: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride=stride, padding=1)
+        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1)
+        self.conv3 = nn.Conv2d(cin, cout, 1, stride=stride) if stride != 1 else None
+        self.bn1, self.bn2 = nn.BatchNorm2d(cout), nn.BatchNorm2d(cout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x)))))
+        return torch.relu(y + (x if self.conv3 is None else self.conv3(x)))
+
+
+def d2l_resnet18(in_channels: int = 1, num_classes: int = 10) -> nn.Sequential:
+    """Blog post 002's ResNet-18, written as the d2l book writes it (``b1`` to ``b5``, then the
+    head): every conv keeps ``bias=True`` and the 1x1 shortcut convs have no BN."""
+    check_int("in_channels", in_channels, 1)
+    check_int("num_classes", num_classes, 1)
+    widths = [(64, 64), (64, 128), (128, 256), (256, 512)]  # (in, out) per stage; b2 keeps 64
+    stages = [nn.Sequential(_D2lResidual(cin, cout, 1 if cin == cout else 2), _D2lResidual(cout, cout, 1))
+              for cin, cout in widths]
+    return nn.Sequential(nn.Conv2d(in_channels, 64, 7, stride=2, padding=3), nn.BatchNorm2d(64), nn.ReLU(),
+                         nn.MaxPool2d(3, stride=2, padding=1), *stages,
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, num_classes))
