@@ -4,9 +4,10 @@ He, Zhang, Ren, Sun: "Deep Residual Learning for Image Recognition", CVPR 2016,
 https://arxiv.org/abs/1512.03385 (Table 1: architectures and FLOPs; Table 2: ImageNet plain vs
 ResNet; Table 6: CIFAR-10; sections 3.4 and 4.2: the training recipes).
 
-Two later papers are quoted too, each under its own name below: He et al. 2016, "Identity
-Mappings in Deep Residual Networks" (Table 2), and Tong He et al. 2019, "Bag of Tricks for Image
-Classification with Convolutional Neural Networks" (Table 5).
+Three later papers are quoted too, each under its own name below: He et al. 2016, "Identity
+Mappings in Deep Residual Networks" (Table 2); Tong He et al. 2019, "Bag of Tricks for Image
+Classification with Convolutional Neural Networks" (Table 5); and Wu & He 2018, "Group
+Normalization" (Table 2: ResNet-50's ImageNet error against the batch size, what Figure 1 plots).
 
 Nothing else in the package types a number from a paper: the notebooks and the tests compare
 these with what our code computes.
@@ -21,7 +22,8 @@ from .text import text_table
 __all__ = ["PAPER", "PaperTable", "CIFAR10_TABLE6", "CIFAR10_TABLE6_PARAMS_M", "CIFAR10_TABLE6_1202",
            "CIFAR10_TABLE6_1202_PARAMS_M", "IMAGENET_TABLE2", "PAPER_TABLE1_GFLOPS",
            "PAPER_CIFAR10_TRAINING", "PAPER_IMAGENET_TRAINING", "PAPER_TABLE1_ARCHITECTURE",
-           "IDENTITY_MAPPINGS", "IDENTITY_MAPPINGS_TABLE2", "BAG_OF_TRICKS", "BAG_OF_TRICKS_TABLE5"]
+           "IDENTITY_MAPPINGS", "IDENTITY_MAPPINGS_TABLE2", "BAG_OF_TRICKS", "BAG_OF_TRICKS_TABLE5",
+           "GN_PAPER", "GN_TABLE2_ERROR"]
 
 PAPER = "He et al. 2015, https://arxiv.org/abs/1512.03385"
 
@@ -106,3 +108,16 @@ BAG_OF_TRICKS_TABLE5 = PaperTable(
     rows={"ResNet-50": 76.21, "ResNet-50-B": 76.66, "ResNet-50-C": 76.87, "ResNet-50-D": 77.16},
     note="ResNet-50-B moves the stride to the 3x3 (torchvision's v1.5); C adds the deep stem; D adds "
          "the average-pool shortcut to C. Accuracy, not error: higher is better.")
+
+GN_PAPER = "Wu & He 2018, Group Normalization, https://arxiv.org/abs/1803.08494"
+
+# Wu & He 2018, Table 2 ("Sensitivity to batch sizes", "This table is visualized in Figure 1"):
+# ResNet-50's validation error (%) on ImageNet, trained with BN or with GN (32 groups) at N
+# images per GPU on 8 GPUs ("the BN mean and variance are computed within each GPU"), learning
+# rate 0.1N/32, "the same number of training epochs for all cases" (section 4.1). Section 4.1:
+# "In the case of a batch size of 2, GN has 10.6% lower error rate than its BN counterpart
+# (24.1% vs. 34.7%)."
+GN_TABLE2_ERROR: Mapping[str, Mapping[int, float]] = {
+    "BN": {32: 23.6, 16: 23.7, 8: 24.8, 4: 27.3, 2: 34.7},
+    "GN": {32: 24.1, 16: 24.2, 8: 24.0, 4: 24.2, 2: 24.1},
+}

@@ -83,10 +83,39 @@ def test_exercises_name_the_mistakes(checker, right, mistakes):
     assert "Replace" in checker(...).message and not checker("x").correct
 
 
-def test_groupnorm_beats_batchnorm_at_batch_two():
+@pytest.mark.parametrize("seed", [1, 3])  # the notebook runs seed 0; 3 is the tightest of seeds 0-4
+def test_bn_degrades_at_batch_two_groupnorm_does_not(seed):
+    """Wu & He 2018's Figure 1 in miniature. Seeds 0-4, default and AVX2 kernels: at batch 2 GN
+    leads BN by 2.9-8.9 points; from 16 to 2 BN loses 4.7-10.0 points, GN moves by -2.2 to +2.7,
+    BN loses 4.2-10.9 points more than GN; at 16 BN leads GN by 1.3-3.1 points."""
     state = torch.random.get_rng_state()
-    two = norms.batch_of_two(seed=1)
+    two, sixteen = norms.norm_accuracies(2, seed=seed), norms.norm_accuracies(16, seed=seed)
     assert torch.equal(state, torch.random.get_rng_state())
-    assert two["GroupNorm"] > two["BatchNorm"] + 0.03
+    drop = {name: sixteen[name] - two[name] for name in two}
+    assert two["GroupNorm"] > two["BatchNorm"] + 0.01
+    assert sixteen["BatchNorm"] > sixteen["GroupNorm"]
+    assert drop["BatchNorm"] > 0.03
+    assert abs(drop["GroupNorm"]) < 0.04
+    assert drop["BatchNorm"] > drop["GroupNorm"] + 0.02
+
+
+def test_norm_accuracies_rejects_bad_input():
     with pytest.raises(TypeError, match="norm_layer"):
         norms.small_net(3)
+    with pytest.raises(ValueError, match="batch_size=8 must be <= train_images=4"):
+        norms.norm_accuracies(8, train_images=4)
+    with pytest.raises(ValueError, match="groups=3 must divide 16"):
+        norms.norm_accuracies(2, groups=3)
+    with pytest.raises(ValueError, match="lr_per_image=0.0 must be > 0"):
+        norms.norm_accuracies(2, lr_per_image=0.0)
+
+
+def test_linear_scaling_keeps_adam_at_1e_3_for_a_batch_of_two():
+    assert norms.LR_PER_IMAGE * 2 == pytest.approx(1e-3)  # the rate the batch-of-two runs always used
+
+
+def test_paper_table2_is_the_abstract():
+    """The quoted table agrees with the abstract's "10.6% lower error ... batch size of 2"."""
+    from resnet_teach.paper import GN_TABLE2_ERROR as table
+    assert table["BN"][2] - table["GN"][2] == pytest.approx(10.6)
+    assert list(table["BN"]) == list(table["GN"]) == [32, 16, 8, 4, 2]

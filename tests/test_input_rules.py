@@ -37,6 +37,7 @@ from resnet_teach.lessons import conv as conv_lesson
 from resnet_teach.lessons import degradation as degradation_lesson
 from resnet_teach.lessons import heads as heads_lesson
 from resnet_teach.lessons import networks as networks_lesson
+from resnet_teach.lessons import norms as norms_lesson
 from resnet_teach.train import fixed_threads
 
 RULES = settings(max_examples=12, deadline=None, derandomize=True, database=None,
@@ -334,6 +335,10 @@ ENTRIES: dict[str, Entry] = {
                                                                          sort_by_label=False, in_place=False),
                                    {"batch_size": count(1), "sort_by_label": BOOL, "in_place": BOOL}),
     "two_value_outputs": entry(bn_lesson.two_value_outputs, dict(a=7.0, b=3.0), {"a": real(), "b": real()}),
+    "norm_accuracies": entry(norms_lesson.norm_accuracies,
+                             dict(batch_size=2, seed=0, train_images=600, epochs=3, groups=4, lr_per_image=5e-4),
+                             {"batch_size": count(1), "seed": count(0), "train_images": count(2), "epochs": count(1),
+                              "groups": count(1), "lr_per_image": real(0.0, open_low=True)}, cheap=False),
     # lessons: notebook 03
     "shortcut_options": entry(blocks_lesson.shortcut_options, dict(depth=18, num_classes=10),
                               {"depth": choice(*rt.STAGES), "num_classes": count(1)}, cheap=False),
@@ -494,7 +499,6 @@ NOT_YET_GENERATED = {
     "random_keras_conv_bn",
     "keras_moving_mean",
     "port_to_torch",
-    "batch_of_two",
     "normalize_over",
     "group_norm_by_hand",
     "norm_equivalences",

@@ -9,8 +9,9 @@ computed over a different set of values (Wu & He 2018, Group Normalization, Figu
     GroupNorm:    per sample and group of C/G channels, over (C/G, H, W)
 
 GroupNorm(1, C) is LayerNorm over (C, H, W), and GroupNorm(C, C) is InstanceNorm, both
-asserted by ``norm_equivalences``. ``bn_parameter_table`` counts what BN's per-channel γ and β
-cost in a whole network.
+asserted by ``norm_equivalences``. ``norm_accuracies`` trains a small network with BN and
+with GN at one batch size (Wu & He's Figure 1 in miniature: BN degrades at a batch of two, GN
+does not). ``bn_parameter_table`` counts what BN's per-channel γ and β cost in a whole network.
 """
 from __future__ import annotations
 
@@ -19,15 +20,15 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from .._checks import check_int
+from .._checks import check_float, check_int
 from ..data import digits
 from ..exercises import Feedback
 from ..train import evaluate, train
 from .mistakes import check_with_mistakes
 
-__all__ = ["NORMS", "small_net", "batch_of_two", "normalize_over", "group_norm_by_hand", "norm_equivalences",
-           "statistics_groups",
-           "bn_parameter_table", "check_groupnorm_statistics", "check_bn_params"]
+__all__ = ["NORMS", "small_net", "norm_accuracies", "LR_PER_IMAGE", "normalize_over", "group_norm_by_hand",
+           "norm_equivalences", "statistics_groups", "bn_parameter_table", "check_groupnorm_statistics",
+           "check_bn_params"]
 
 # name -> (axes the statistics are taken over, for x of shape (N, C, H, W); what one set is)
 NORMS: dict[str, tuple[str, str]] = {
@@ -91,6 +92,10 @@ def statistics_groups(norm: str, batch: int = 4, channels: int = 6, groups: int 
     raise ValueError(f"norm={norm!r} must be one of {', '.join(repr(k) for k in NORMS)}")
 
 
+# Adam's learning rate per image of the batch in ``norm_accuracies``: 1e-3 at a batch of two.
+LR_PER_IMAGE = 5e-4
+
+
 def small_net(norm_layer: Any) -> nn.Sequential:
     """Three 3x3 convs (16, 32, 32 channels), each followed by ``norm_layer(channels)`` and a
     ReLU, global average pooling and a linear layer: for 8x8 digits."""
@@ -103,22 +108,35 @@ def small_net(norm_layer: Any) -> nn.Sequential:
         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 10))  # (N, 10)
 
 
-def batch_of_two(seed: int = 0, train_images: int = 600, groups: int = 4) -> dict[str, float]:
-    """Train ``small_net`` with BatchNorm and with GroupNorm(``groups``) on the same digits, in
-    batches of 2, one epoch, same seed; return each one's test accuracy (eval mode).
+def norm_accuracies(batch_size: int = 2, seed: int = 0, train_images: int = 600, epochs: int = 3,
+                    groups: int = 4, lr_per_image: float = LR_PER_IMAGE) -> dict[str, float]:
+    """Train ``small_net`` with BatchNorm and with GroupNorm(``groups``) on the same
+    ``train_images`` digits, ``epochs`` epochs in batches of ``batch_size``, same seed; return
+    each one's test accuracy (eval mode).
 
-    BN then normalizes every training step with the statistics of two images and evaluates
-    with running statistics gathered from such pairs; GN never looks at the batch.
+    The learning rate (Adam) is ``lr_per_image · batch_size``: linear in the batch, the rule
+    Wu & He 2018 follow for their batch-size study (0.1·N/32 for SGD at N images per GPU), so
+    every batch size sees the same images the same number of times. At a batch of two, BN
+    normalizes every training step with the statistics of two images and evaluates with
+    running statistics gathered from such pairs; GN never looks at the batch.
     """
     n = check_int("train_images", train_images, 2)
+    b = check_int("batch_size", batch_size, 1)
+    if b > n:
+        raise ValueError(f"batch_size={b} must be <= train_images={n}")
+    g = check_int("groups", groups, 1)
+    if 16 % g:
+        raise ValueError(f"groups={g} must divide 16 (small_net's channels are 16, 32 and 32)")
+    lr = check_float("lr_per_image", lr_per_image, 0.0, low_inclusive=False) * b
+    epochs, seed = check_int("epochs", epochs, 1), check_int("seed", seed, 0)
     data, test = digits("train"), digits("test")
     subset = (data.images[:n], data.labels[:n])
     result = {}
-    for name, norm in (("BatchNorm", nn.BatchNorm2d), ("GroupNorm", lambda c: nn.GroupNorm(groups, c))):
+    for name, norm in (("BatchNorm", nn.BatchNorm2d), ("GroupNorm", lambda c: nn.GroupNorm(g, c))):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             model = small_net(norm)
-            train(model, subset, epochs=1, batch_size=2, lr=1e-3, seed=seed, progress=False)
+            train(model, subset, epochs=epochs, batch_size=b, lr=lr, seed=seed, progress=False)
         result[name] = evaluate(model, test)["accuracy"]
     return result
 
