@@ -17,7 +17,12 @@ from ._checks import check_int, check_pair
 from .data import Split
 
 __all__ = ["CamResult", "class_activation_maps", "upsample_maps", "peak_positions", "peaks_inside",
-           "chance_share", "ink_peaks", "CamEvaluation", "evaluate_cams", "peak_share", "cam_baselines"]
+           "chance_share", "ink_peaks", "CamEvaluation", "evaluate_cams", "peak_share", "cam_baselines",
+           "CAM_SEEDS_CHECKED"]
+
+# The seeds on which tests/test_lesson_heads.py reruns notebook 06's CAM experiment (its network's
+# initial weights and training order) and asserts the notebook's claims; the notebook runs seed 0.
+CAM_SEEDS_CHECKED = (0, 1, 2, 3, 4)
 
 
 @dataclass
@@ -45,7 +50,9 @@ def class_activation_maps(model: nn.Module, images: Tensor, classes: Tensor | No
     last feature map A (Zhou et al. 2016). ``classes`` defaults to the predicted class.
 
     Because GAP is a mean, ``logit_c = mean(CAM_c) + b_c`` exactly: the map shows where the
-    evidence for the class sits before the average throws the positions away.
+    evidence for the class sits before the average throws the positions away. The fc bias
+    ``b_c`` is left out, as in Zhou et al. (section 2, "we ignore the bias term"): it is the
+    same number at every position, so it would shift the map without moving its peak.
     """
     _check_gap_model(model)
     if not isinstance(images, Tensor) or images.dim() != 4:

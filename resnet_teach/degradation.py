@@ -26,7 +26,7 @@ from .train import History, TrainConfig, fixed_threads, train
 
 __all__ = ["DegradationSettings", "run_degradation", "run_degradation_cifar10", "check_depths",
            "run_names", "epochs_to_reach", "final_numbers", "format_final_table", "ordering_margins",
-           "gradient_norms_at_init"]
+           "gradient_norms_at_init", "CLAIM_MARGINS", "SEEDS_CHECKED"]
 
 Results = dict[str, History]
 
@@ -42,9 +42,9 @@ class DegradationSettings(TrainConfig):
 
     Depths 8 vs 32 at 6 epochs (66 Adam steps): on digits, plain-20 against plain-8 shows a
     much smaller gap in a short run; at 6 epochs plain-32 clearly learns (its loss falls every
-    epoch) yet stays far behind plain-8, and the four runs take about 16 s of CPU time. While
-    choosing these defaults the ordering held on seeds 0 to 11; tests/test_degradation.py
-    checks seeds 1, 2 and 3 (the notebook uses 0).
+    epoch) yet stays far behind plain-8, and the four runs take about 16 s of CPU time.
+    tests/test_degradation.py checks the ordering on every seed of ``SEEDS_CHECKED`` (the
+    notebook runs seed 0).
 
     Adam, not the paper's SGD: a run of a few dozen steps needs an optimizer that makes
     progress from the first step without a tuned learning rate. Weight decay 0: it is a
@@ -254,11 +254,13 @@ def format_final_table(results: Results, decimals: int = 4) -> str:
     return "\n".join(text_table(header, body, right=range(1, len(header))))
 
 
-# The smallest effects the notebook (05) and tests/test_degradation.py accept from the default
-# experiment. Trained numbers differ in their later digits between CPUs and thread counts, so a
-# claim is a margin, not a digit. Over seeds 0-6 on one machine the smallest effects were: plain
-# gap 0.73 and residual gain 1.38 (final training loss), and plain-deep's training error above
-# plain-shallow's test error by 0.32; the margins below leave room for any machine.
+# The seeds on which tests/test_degradation.py asserts notebook 05's claims (the notebook runs
+# seed 0 and prints this tuple): the ordering and CLAIM_MARGINS, the epochs to 5% training error,
+# the gradient norms at initialization. A claim "checked for seeds ..." names this tuple.
+SEEDS_CHECKED = (0, 1, 2, 3)
+# The smallest effects accepted from the default experiment. Trained numbers differ in their
+# later digits between CPUs and thread counts, so a claim is a margin, not a digit; the margins
+# sit well below the effects seen on SEEDS_CHECKED, to leave room for any machine.
 CLAIM_MARGINS = {"plain_gap": 0.3, "residual_gain": 0.5, "error_gap": 0.1}
 
 

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 import resnet_teach as rt
+from resnet_teach.cam import CAM_SEEDS_CHECKED
 from resnet_teach.data import _scramble
 from resnet_teach.exercises import NOT_ANSWERED
 from resnet_teach.lessons import heads as H
@@ -470,3 +471,48 @@ def test_plots_draw():
         P.plot_cams(data.images, ev.maps, data.boxes, ev.peaks, data.labels, ev.predicted, indices=[])
     for f in (fig, fig2, fig3):
         plt.close(f)
+
+
+# --- notebook 06's trained claims, on every seed it names -------------------------------------
+
+@pytest.fixture(scope="module")
+def decoy_data():
+    return (H.digits_with_decoy(3000, canvas=24, digit_size=8, seed=0, split="train"),
+            H.digits_with_decoy(500, canvas=24, digit_size=8, seed=0, split="test"))
+
+
+@pytest.mark.parametrize("seed", CAM_SEEDS_CHECKED)
+def test_notebook_cam_claims_hold_for_the_checked_seeds(seed, decoy_data):
+    """Section 7 of notebook 06 with another seed: the same calls, the same asserts."""
+    import torch.nn.functional as F
+
+    from resnet_teach.train import fixed_threads
+
+    train_set, test_set = decoy_data
+    chance = H.chance_share(test_set.boxes, tuple(test_set.images.shape[-2:]))
+    ink_share = H.peaks_inside(H.ink_peaks(test_set.images, 8), test_set.boxes).double().mean().item()
+    torch.manual_seed(seed)
+    net = rt.cifar_resnet(8, in_channels=1, num_classes=10, widths=(8, 16, 32))
+    with fixed_threads(1):
+        untrained = H.evaluate_cams(net, test_set)
+    rt.train(net, train_set, epochs=5, batch_size=32, lr=0.01, seed=seed, progress=False)
+    with fixed_threads(1):
+        accuracy = rt.evaluate(net, test_set)["accuracy"]
+        result = H.evaluate_cams(net, test_set)
+        baselines = H.cam_baselines(net, test_set, seed=0)
+        larger = F.interpolate(test_set.images, scale_factor=2, mode="bilinear", align_corners=False)
+        accuracy_larger = rt.evaluate(net, (larger, test_set.labels))["accuracy"]
+        wider = H.digits_with_decoy(500, canvas=32, digit_size=8, seed=0, split="test")
+        accuracy_wider = rt.evaluate(net, wider)["accuracy"]
+    numbers = (seed, untrained.accuracy, accuracy, result.share, baselines, accuracy_larger, accuracy_wider)
+    assert untrained.accuracy < 0.2 and accuracy > 0.9, numbers
+    assert result.share >= 0.8 and result.share >= 5 * chance and result.share >= ink_share + 0.25, numbers
+    cam_share = baselines["CAM of the predicted class"]
+    assert abs(cam_share - result.share) < 1e-9
+    assert baselines["class-agnostic (sum of channels)"] > cam_share - 0.15, numbers
+    assert cam_share > baselines["CAM of the runner-up class"] + 0.05, numbers
+    assert cam_share > baselines["CAM of a random other class"] + 0.5, numbers
+    assert baselines["CAM of the runner-up class"] > 0.5 > baselines["CAM of a random other class"], numbers
+    correct = result.predicted == test_set.labels
+    assert int((result.inside & correct).sum()) >= 4 and int((~result.inside & correct).sum()) >= 2, numbers
+    assert accuracy_larger < 0.3 and accuracy_wider > 0.9, numbers

@@ -26,10 +26,12 @@ from ..trace import count_parameters
 # ---------------------------------------------------------------------------------------------
 
 # What a student might do to a fresh residual BasicBlock(16, 16) to make it return its input.
+# None of them is one that notebook 05's section 4 runs on screen (zero γ and β of bn2, conv2's
+# weights times 0.1, conv2's weights exactly 0): each asks for a step of reasoning beyond it.
 IDENTITY_CHOICES: dict[str, str] = {
-    "a": "multiply conv2's weights by 0.001",
-    "b": "set conv2's weights to exactly 0",
-    "c": "set bn2's gamma and beta to 0",
+    "a": "multiply bn2's gamma by 0.001 (its beta stays 0)",
+    "b": "set conv1's weights to exactly 0",
+    "c": "set bn2's gamma to 0 and leave its beta as a fresh block has it",
     "d": "set bn2's gamma to 0 and its beta to 0.1",
     "e": "set bn1's gamma and beta to 0",
 }
@@ -38,12 +40,11 @@ IDENTITY_CHOICES: dict[str, str] = {
 def _apply_choice(block: BasicBlock, choice: str) -> None:
     with torch.no_grad():
         if choice == "a":
-            block.conv2.weight.mul_(0.001)
+            block.bn2.weight.mul_(0.001)
         elif choice == "b":
-            block.conv2.weight.zero_()
+            block.conv1.weight.zero_()
         elif choice == "c":
             block.bn2.weight.zero_()
-            block.bn2.bias.zero_()
         elif choice == "d":
             block.bn2.weight.zero_()
             block.bn2.bias.fill_(0.1)
@@ -81,21 +82,25 @@ def check_identity_block(answer: Any) -> Feedback:
             return set()
 
     return check(answer, works,
-                 f"{sorted(works)}. Zero γ and β of bn2 is the robust one: whatever the convs and the "
-                 f"running statistics, the branch outputs β = 0 (zero_init_residual starts there). Exactly "
-                 f"zero conv2 weights also work, and so does a zero bn1 (then conv2 sees only zeros): the "
-                 f"BN after them normalizes an all-zero batch to its β, 0. Shrinking is not zeroing: in "
-                 f"train mode BN divides the scale back out. And gradient descent, which nudges weights "
-                 f"by small steps, practically never lands on exact zeros.",
+                 f"{sorted(works)}. A fresh BN has β = 0, so γ = 0 alone silences bn2, whatever the convs "
+                 f"and the running statistics (this is what zero_init_residual does). Zero conv1 weights "
+                 f"and a zero bn1 both end in an all-zero batch before conv2 (bn1 normalizes zeros to its "
+                 f"β = 0, the ReLU keeps 0), so conv2 outputs zeros and bn2 turns them into its β, 0. "
+                 f"A small γ is not a zero γ: bn2 outputs 0.001 times the normalized branch, small but "
+                 f"not nothing; and β = 0.1 is added to every output.",
                  hint="Answer a set of letters, e.g. {'a', 'd'}. returns_input(letter) runs each one.",
                  equal=lambda a, e: as_set(a) == e,
                  mistakes=[(lambda a: not given(a) <= set(IDENTITY_CHOICES),
                             f"Use the letters {sorted(IDENTITY_CHOICES)}."),
-                           (lambda a: "a" in given(a), "(a) shrinks conv2's weights without zeroing them: "
-                                                       "in train mode bn2 divides the scale back out."),
+                           (lambda a: "a" in given(a), "(a) shrinks bn2's γ without zeroing it: bn2 "
+                                                       "then outputs 0.001 times the normalized branch, which "
+                                                       "is small, not zero."),
                            (lambda a: "d" in given(a), "(d) leaves β = 0.1, which bn2 adds to every output."),
-                           (lambda a: "b" not in given(a), "Look again at (b): what does bn2 make of an "
-                                                          "all-zero batch? returns_input('b') runs it."),
+                           (lambda a: "b" not in given(a), "Look again at (b): if conv1 outputs zeros, what do "
+                                                          "bn1, the ReLU and conv2 make of them? returns_input('b') "
+                                                          "runs it."),
+                           (lambda a: "c" not in given(a), "Look again at (c): what is β of a freshly built BN? "
+                                                          "returns_input('c') runs it."),
                            (lambda a: "e" not in given(a), "Look again at (e): if bn1 outputs zeros, what "
                                                           "does conv2 see? returns_input('e') runs it.")])
 
