@@ -32,6 +32,7 @@ from torch import nn
 import resnet_teach as rt
 from resnet_teach.arithmetic import PADDING_MODES
 from resnet_teach.lessons import batchnorm as bn_lesson
+from resnet_teach.lessons import batchnorm_exercises as bn_exercises
 from resnet_teach.lessons import blocks as blocks_lesson
 from resnet_teach.lessons import conv as conv_lesson
 from resnet_teach.lessons import degradation as degradation_lesson
@@ -333,7 +334,7 @@ ENTRIES: dict[str, Entry] = {
     "accuracy_without_eval": entry(bn_lesson.accuracy_without_eval, dict(model=LINEAR, data=TINY, batch_size=8,
                                                                          sort_by_label=False, in_place=False),
                                    {"batch_size": count(1), "sort_by_label": BOOL, "in_place": BOOL}),
-    "two_value_outputs": entry(bn_lesson.two_value_outputs, dict(a=7.0, b=3.0), {"a": real(), "b": real()}),
+    "two_value_outputs": entry(bn_exercises.two_value_outputs, dict(a=7.0, b=3.0), {"a": real(), "b": real()}),
     # lessons: notebook 03
     "shortcut_options": entry(blocks_lesson.shortcut_options, dict(depth=18, num_classes=10),
                               {"depth": choice(*rt.STAGES), "num_classes": count(1)}, cheap=False),
