@@ -28,7 +28,8 @@ def _load() -> str:
 def rows(repeats: int = 2) -> list[Row]:
     os.environ.setdefault("RESNET_TEACH_PROGRESS", "0")
     from resnet_teach import cifar_resnet, digits, train
-    from resnet_teach.degradation import DegradationSettings, gradient_norms_at_init, run_degradation
+    from resnet_teach.degradation import DegradationSettings, run_degradation
+    from resnet_teach.gradient_norms import gradient_norms_at_init
     from resnet_teach.widgets.degradation import degradation_rerun
 
     out: list[Row] = []

@@ -17,8 +17,9 @@ from .arithmetic import (
 from .blocks import BasicBlock, Bottleneck, ZeroPadShortcut, conv1x1, conv3x3
 from .cifar import CifarResNet, cifar_resnet
 from .data import Split, cifar10_from_disk, digits, placed_digits, sample_photo
-from .degradation import DegradationSettings, gradient_norms_at_init, run_degradation, run_degradation_cifar10
+from .degradation import DegradationSettings, run_degradation, run_degradation_cifar10
 from .exercises import Feedback
+from .gradient_norms import gradient_norms_at_init
 from .preact import PreActBasicBlock, PreActBottleneck, PreActCifarResNet, preact_cifar_resnet
 from .resnet import (
                          STAGES,

@@ -86,7 +86,7 @@ def make_shortcut(inplanes: int, outplanes: int, stride: int, shortcut: str,
     return None
 
 
-def _check_block_args(inplanes: Any, planes: Any, stride: Any, downsample: Any, groups: Any, base_width: Any,
+def check_block_args(inplanes: Any, planes: Any, stride: Any, downsample: Any, groups: Any, base_width: Any,
                       dilation: Any, norm_layer: Any, residual: Any, expansion: int) -> tuple[int, ...]:
     """The checked (inplanes, planes, stride, groups, base_width, dilation); refuses a block whose
     shortcut could not be added to its branch."""
@@ -125,7 +125,7 @@ class BasicBlock(nn.Module):
         residual: bool = True,
     ) -> None:
         super().__init__()
-        inplanes, planes, stride, groups, base_width, dilation = _check_block_args(
+        inplanes, planes, stride, groups, base_width, dilation = check_block_args(
             inplanes, planes, stride, downsample, groups, base_width, dilation, norm_layer, residual, self.expansion)
         if groups != 1 or base_width != 64:
             raise ValueError(f"BasicBlock supports only groups=1 and base_width=64, got "
@@ -179,7 +179,7 @@ class Bottleneck(nn.Module):
         stride_in_1x1: bool = False,
     ) -> None:
         super().__init__()
-        inplanes, planes, stride, groups, base_width, dilation = _check_block_args(
+        inplanes, planes, stride, groups, base_width, dilation = check_block_args(
             inplanes, planes, stride, downsample, groups, base_width, dilation, norm_layer, residual, self.expansion)
         check_bool("stride_in_1x1", stride_in_1x1)
         norm_layer = norm_layer or nn.BatchNorm2d

@@ -5,8 +5,8 @@ a shallower one (so the cause is not overfitting), while the residual twin of th
 with exactly the same parameters (option-A shortcuts), trains better than both. The paper's
 claim is about training to convergence; a run of seconds shows the early part of it: the
 deep plain net learns far more slowly. ``run_degradation`` trains the four networks on
-scikit-learn's digits with one seed; ``gradient_norms_at_init`` measures what the gradients
-look like before training; the paper's own numbers are kept here as data, each with the
+scikit-learn's digits with one seed; ``gradient_norms.gradient_norms_at_init`` measures what the
+gradients look like before training; the paper's own numbers are kept here as data, each with the
 table it comes from (in ``resnet_teach.paper``).
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ from .train import History, TrainConfig, fixed_threads, train
 
 __all__ = ["DegradationSettings", "run_degradation", "run_degradation_cifar10", "check_depths",
            "run_names", "epochs_to_reach", "final_numbers", "format_final_table", "ordering_margins",
-           "gradient_norms_at_init", "CLAIM_MARGINS", "SEEDS_CHECKED"]
+           "CLAIM_MARGINS", "SEEDS_CHECKED"]
 
 Results = dict[str, History]
 
@@ -281,7 +281,3 @@ def ordering_margins(results: Results) -> dict[str, float]:
     loss = {name: f["train_loss"] for name, f in final.items()}
     return {"plain_gap": loss[f"plain-{deep}"] - loss[f"plain-{shallow}"],
             "residual_gain": loss[f"plain-{deep}"] - loss[f"resnet-{deep}"]}
-
-
-# re-exported, so that `degradation.X` keeps working (the code lives in gradient_norms.py)
-from .gradient_norms import gradient_norms_at_init  # noqa: E402, F401

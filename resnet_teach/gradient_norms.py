@@ -8,19 +8,10 @@ from ._checks import check_int
 from ._rng import seeded
 from .cifar import cifar_resnet
 from .data import Split, digits
-from .train import History, fixed_threads
+from .train import fixed_threads
 
-Results = dict[str, History]
+__all__ = ["gradient_norms_at_init"]
 
-
-# ---------------------------------------------------------------------------------------------
-# The experiment
-# ---------------------------------------------------------------------------------------------
-
-
-# ---------------------------------------------------------------------------------------------
-# Gradients at initialization
-# ---------------------------------------------------------------------------------------------
 
 def gradient_norms_at_init(depth: int = 32, residual: bool = False, seed: int = 0, batch_size: int = 128,
                            shortcut: str = "A", data: Split | None = None,

@@ -25,7 +25,7 @@ import torch
 from torch import Tensor, nn
 
 from ._checks import check_choice, check_int
-from .blocks import NormLayer, ZeroPadShortcut, conv1x1, conv3x3, init_weights
+from .blocks import NormLayer, ZeroPadShortcut, check_block_args, conv1x1, conv3x3, init_weights
 from .paper import IDENTITY_MAPPINGS_TABLE2
 from .resnet import check_forward_input
 
@@ -40,8 +40,9 @@ __all__ = [
 ]
 
 
-class PreActBasicBlock(nn.Module):
-    """BN -> ReLU -> conv3x3 -> BN -> ReLU -> conv3x3, plus the shortcut; nothing after the sum."""
+class _PreActBlock(nn.Module):
+    """What both pre-activation blocks share: the argument checks (those of ``blocks``), the first
+    BN+ReLU, whose output both paths take, and the shortcut. A block adds its convs in ``_build``."""
 
     expansion: int = 1
 
@@ -54,17 +55,28 @@ class PreActBasicBlock(nn.Module):
         norm_layer: NormLayer | None = None,
     ) -> None:
         super().__init__()
-        check_int("inplanes", inplanes, 1)
-        check_int("planes", planes, 1)
-        check_int("stride", stride, 1)
+        inplanes, planes, stride = check_block_args(
+            inplanes, planes, stride, downsample, 1, 64, 1, norm_layer, True, self.expansion)[:3]
         norm_layer = norm_layer or nn.BatchNorm2d
         self.bn1 = norm_layer(inplanes)
         self.relu = nn.ReLU(inplace=False)  # the input is also the shortcut: never overwrite it
+        self._build(inplanes, planes, stride, norm_layer)
+        self.downsample = downsample
+        self.stride = stride
+
+    def _build(self, inplanes: int, planes: int, stride: int, norm_layer: NormLayer) -> None:
+        raise NotImplementedError
+
+
+class PreActBasicBlock(_PreActBlock):
+    """BN -> ReLU -> conv3x3 -> BN -> ReLU -> conv3x3, plus the shortcut; nothing after the sum."""
+
+    expansion: int = 1
+
+    def _build(self, inplanes: int, planes: int, stride: int, norm_layer: NormLayer) -> None:
         self.conv1 = conv3x3(inplanes, planes, stride)
         self.bn2 = norm_layer(planes)
         self.conv2 = conv3x3(planes, planes)
-        self.downsample = downsample
-        self.stride = stride
 
     def forward(self, x: Tensor) -> Tensor:
         pre = self.relu(self.bn1(x))  # (N, inplanes, H, W): the pre-activation
@@ -74,33 +86,17 @@ class PreActBasicBlock(nn.Module):
         return out + identity  # no ReLU after the addition: the identity path stays clean
 
 
-class PreActBottleneck(nn.Module):
+class PreActBottleneck(_PreActBlock):
     """BN -> ReLU -> 1x1 (reduce) -> BN -> ReLU -> 3x3 -> BN -> ReLU -> 1x1 (expand by 4), plus shortcut."""
 
     expansion: int = 4
 
-    def __init__(
-        self,
-        inplanes: int,
-        planes: int,
-        stride: int = 1,
-        downsample: nn.Module | None = None,
-        norm_layer: NormLayer | None = None,
-    ) -> None:
-        super().__init__()
-        check_int("inplanes", inplanes, 1)
-        check_int("planes", planes, 1)
-        check_int("stride", stride, 1)
-        norm_layer = norm_layer or nn.BatchNorm2d
-        self.bn1 = norm_layer(inplanes)
-        self.relu = nn.ReLU(inplace=False)
+    def _build(self, inplanes: int, planes: int, stride: int, norm_layer: NormLayer) -> None:
         self.conv1 = conv1x1(inplanes, planes)
         self.bn2 = norm_layer(planes)
         self.conv2 = conv3x3(planes, planes, stride)
         self.bn3 = norm_layer(planes)
         self.conv3 = conv1x1(planes, planes * self.expansion)
-        self.downsample = downsample
-        self.stride = stride
 
     def forward(self, x: Tensor) -> Tensor:
         pre = self.relu(self.bn1(x))  # (N, inplanes, H, W)

@@ -166,7 +166,7 @@ def layer_gradient_norms(
 ) -> dict[str, float]:
     """The loss gradient's norm for every weighted layer of ``make_network(depth, kind, seed)``,
     input to output, at initialization: one batch of ``data`` in train mode, as in the first step
-    of training (``degradation.gradient_norms_at_init`` for any of the three wirings).
+    of training (``gradient_norms.gradient_norms_at_init`` for any of the three wirings).
     Projection shortcuts are skipped (they are not counted in the depth)."""
     if not isinstance(data, Split):
         raise TypeError(f"data must be a resnet_teach.Split, got {type(data).__name__}")

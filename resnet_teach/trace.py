@@ -6,7 +6,8 @@ prints as a table.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,8 @@ from ._checks import check_bool, check_shape
 from .sizes import layer_macs
 from .text import text_table
 
-__all__ = ["TraceRow", "ShapeTrace", "trace_shapes", "count_parameters", "count_macs", "build_on_meta"]
+__all__ = ["TraceRow", "ShapeTrace", "trace_shapes", "count_parameters", "count_macs", "build_on_meta",
+           "forward_hooks"]
 
 
 @dataclass
@@ -123,3 +125,18 @@ def build_on_meta(builder: Callable[..., nn.Module], **kwargs: Any) -> nn.Module
         raise TypeError(f"builder={builder!r} must be callable, e.g. resnet50")
     with torch.device("meta"):
         return builder(**kwargs)
+
+
+@contextmanager
+def forward_hooks(hooks: Iterable[tuple[nn.Module, Callable[..., Any]]]) -> Iterator[None]:
+    """Each ``(module, hook)`` pair registered as a forward hook while the ``with`` block runs, and
+    removed on the way out, after an error too (a hook left behind would run in every later
+    forward pass of the model)."""
+    handles = []
+    try:
+        for module, hook in hooks:
+            handles.append(module.register_forward_hook(hook))
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()

@@ -1,7 +1,10 @@
 """JupyterLab in headless Chromium, driven by Playwright: the machinery behind tests/test_browser.py.
 
-Three pieces:
+Four pieces:
 
+* ``LocalServer`` is what JupyterLab's and Voilà's servers share (tests/voila_support.py has
+  the other): a free port on 127.0.0.1, temporary config, runtime and IPython directories, the
+  server's log, a retry when the port was taken meanwhile, and the stop.
 * ``LabServer`` starts JupyterLab on 127.0.0.1 with a random token and a free port, on a
   temporary copy of the notebooks with their stored outputs removed (so what the browser shows
   comes from this run, and autosave can never touch the committed files). Its config, settings
@@ -80,6 +83,18 @@ def browser_unavailable() -> str | None:
         return ("no Chromium found (apt-get install chromium, or python3 -m playwright install chromium, "
                 "or set RESNET_TEACH_CHROMIUM)")
     return None
+
+
+def require_browser(what: str = "the browser test must run") -> None:
+    """Skip the calling test with the reason when no browser can run here; under CI (CI=true),
+    where the browser tests must run, fail instead."""
+    reason = browser_unavailable()
+    if reason:
+        import pytest
+
+        if running_under_ci():
+            pytest.fail(f"CI=true, so {what}, but {reason}", pytrace=False)
+        pytest.skip(reason)
 
 
 def find_chromium() -> str | None:
@@ -164,6 +179,98 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+class LocalServer:
+    """A Jupyter server process on 127.0.0.1 in a temporary folder (see the module docstring).
+
+    A subclass names itself (``NAME``), adds directories to ``ENV_DIRS``, and gives its command,
+    its working directory and ``_ping`` (a request that answers once the server is up)."""
+
+    NAME = "the server"
+    # (environment variable, folder in the temporary directory): no setting of the machine leaks in
+    ENV_DIRS: tuple[tuple[str, str], ...] = (
+        ("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_RUNTIME_DIR", "runtime"), ("IPYTHONDIR", "ipython"))
+
+    def __init__(self, prefix: str, log_name: str) -> None:
+        self.port = 0
+        self.process: subprocess.Popen | None = None
+        self._tmp = Path(tempfile.mkdtemp(prefix=prefix))
+        self.log_path = self._tmp / log_name
+
+    def _prepare(self) -> None:
+        """Files the server needs before it starts (none by default)."""
+
+    def _command(self) -> list[str]:
+        raise NotImplementedError
+
+    def _cwd(self) -> Path:
+        raise NotImplementedError
+
+    def _ping(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Any:
+        try:
+            self._prepare()
+            for attempt in range(3):  # a port taken between choosing and binding it: try another
+                try:
+                    self._start()
+                    break
+                except (WaitTimeout, RuntimeError):
+                    self._stop()
+                    if attempt == 2:
+                        raise
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def _environment(self) -> dict:
+        env = dict(os.environ)
+        for var, sub in self.ENV_DIRS:
+            (self._tmp / sub).mkdir(exist_ok=True)
+            env[var] = str(self._tmp / sub)
+        env.pop("JUPYTER_CONFIG_PATH", None)
+        return env
+
+    def _start(self) -> None:
+        self.port = _free_port()
+        with self.log_path.open("a") as log:
+            self.process = subprocess.Popen(self._command(), cwd=self._cwd(), env=self._environment(),
+                                            stdout=log, stderr=subprocess.STDOUT)
+        wait_until(self._ready, SERVER_START_S, f"{self.NAME} to answer")
+
+    def _ready(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            raise RuntimeError(f"{self.NAME} exited with code {self.process.returncode}:\n{self.log_tail()}")
+        try:
+            self._ping()
+            return True
+        except (urllib.error.URLError, ConnectionError, OSError):
+            return False
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return f"(no {self.NAME} log)"
+
+    def _stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()  # JupyterLab and Voilà shut their kernels down on SIGTERM
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.process = None
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop()
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+
 # Settings a fresh JupyterLab reads from JUPYTERLAB_SETTINGS_DIR: no news or update pop-ups,
 # no autosave, and every cell kept in the DOM (windowing off), so DOM cell i is notebook cell i.
 LAB_SETTINGS = {
@@ -184,17 +291,18 @@ def copy_without_outputs(source: Path, target: Path) -> None:
     target.write_text(json.dumps(nb, indent=1))
 
 
-class LabServer:
+class LabServer(LocalServer):
     """JupyterLab serving a temporary copy of notebooks/ (see the module docstring)."""
 
+    NAME = "JupyterLab"
+    ENV_DIRS = LocalServer.ENV_DIRS + (("JUPYTERLAB_SETTINGS_DIR", "lab-settings"),
+                                       ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"))
+
     def __init__(self, notebooks_dir: Path = NOTEBOOKS) -> None:
+        super().__init__("resnet-teach-lab-", "jupyterlab.log")
         self.notebooks_dir = notebooks_dir
         self.token = secrets.token_hex(16)
-        self.port = 0
-        self.process: subprocess.Popen | None = None
-        self._tmp = Path(tempfile.mkdtemp(prefix="resnet-teach-lab-"))
         self.root = self._tmp / "notebooks"
-        self.log_path = self._tmp / "jupyterlab.log"
 
     @property
     def base_url(self) -> str:
@@ -203,21 +311,6 @@ class LabServer:
     def notebook_url(self, name: str) -> str:
         # reset: start from an empty layout, not with the tabs of the previous test reopened
         return f"{self.base_url}/lab/tree/{name}?reset&token={self.token}"
-
-    def __enter__(self) -> LabServer:
-        try:
-            self._prepare()
-            for attempt in range(3):  # a port taken between choosing and binding it: try another
-                try:
-                    self._start()
-                    break
-                except (WaitTimeout, RuntimeError):
-                    if attempt == 2:
-                        raise
-        except BaseException:
-            self.__exit__(None, None, None)
-            raise
-        return self
 
     def _prepare(self) -> None:
         ignore = shutil.ignore_patterns(".ipynb_checkpoints", "src", "*.ipynb")
@@ -229,42 +322,19 @@ class LabServer:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(values))
 
-    def _environment(self) -> dict:
-        env = dict(os.environ)
-        for var, sub in [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTERLAB_SETTINGS_DIR", "lab-settings"),
-                         ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"), ("JUPYTER_RUNTIME_DIR", "runtime"),
-                         ("IPYTHONDIR", "ipython")]:
-            (self._tmp / sub).mkdir(exist_ok=True)
-            env[var] = str(self._tmp / sub)
-        env.pop("JUPYTER_CONFIG_PATH", None)
-        return env
-
-    def _start(self) -> None:
-        self.port = _free_port()
-        command = [
+    def _command(self) -> list[str]:
+        return [
             sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
             "--ip=127.0.0.1", f"--port={self.port}", "--ServerApp.port_retries=0",
             f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
             "--LabApp.news_url=None", "--LabApp.extension_manager=readonly",
         ]
-        log = self.log_path.open("a")
-        self.process = subprocess.Popen(command, cwd=self.root, env=self._environment(),
-                                        stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        try:
-            wait_until(self._ready, SERVER_START_S, "JupyterLab to answer on /api/status")
-        except (WaitTimeout, RuntimeError):
-            self._stop()
-            raise
 
-    def _ready(self) -> bool:
-        if self.process is not None and self.process.poll() is not None:
-            raise RuntimeError(f"JupyterLab exited with code {self.process.returncode}:\n{self.log_tail()}")
-        try:
-            self.api("GET", "/api/status")
-            return True
-        except (urllib.error.URLError, ConnectionError, OSError):
-            return False
+    def _cwd(self) -> Path:
+        return self.root
+
+    def _ping(self) -> None:
+        self.api("GET", "/api/status")
 
     def api(self, method: str, path: str) -> Any:
         request = urllib.request.Request(self.base_url + path, method=method,
@@ -278,28 +348,6 @@ class LabServer:
         with contextlib.suppress(Exception):
             for session in self.api("GET", "/api/sessions"):
                 self.api("DELETE", f"/api/sessions/{session['id']}")
-
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no JupyterLab log)"
-
-    def _stop(self) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.terminate()  # JupyterLab shuts its kernels down on SIGTERM
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.process = None
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop()
-        shutil.rmtree(self._tmp, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- kernel messages

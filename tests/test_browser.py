@@ -28,11 +28,8 @@ from browser_support import (
     LabPage,
     LabServer,
     WaitTimeout,
-    browser_unavailable,
     checkbox_value,
-    chromium,
     copy_without_outputs,
-    find_chromium,
     first_output_cell,
     has_widgets,
     move_first_control,
@@ -40,7 +37,6 @@ from browser_support import (
     press_key_on_slider,
     raises_exception_cells,
     readout,
-    running_under_ci,
     selected_option,
     slider,
     wait_until,
@@ -54,17 +50,6 @@ SLIDERS = ("n", "k", "p", "s", "d")
 
 def other_notebooks() -> list[str]:
     return [p.name for p in sorted(NOTEBOOKS.glob("*.ipynb")) if p.name != CONV]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    reason = browser_unavailable()
-    if reason:
-        if running_under_ci():
-            pytest.fail(f"CI=true, so the browser test must run, but {reason}", pytrace=False)
-        pytest.skip(reason)
-    with chromium(find_chromium()) as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")

@@ -27,12 +27,8 @@ from browser_support import (
     STDERR_MIME,
     KernelErrors,
     WaitTimeout,
-    browser_unavailable,
-    chromium,
-    find_chromium,
     press_key_on_slider,
     readout,
-    running_under_ci,
     slider,
     wait_until,
 )
@@ -46,17 +42,6 @@ DECK = ROOT / "notebooks" / "classroom.ipynb"
 SLIDERS = ("n", "k", "p", "s", "d")
 PAGE_S = 180  # Voilà runs every cell before the page shows; the CPU may be shared
 RUN_S = 300  # the rerun trains four small networks for one epoch: seconds, or more on a busy CPU
-
-
-@pytest.fixture(scope="module")
-def browser():
-    reason = browser_unavailable()
-    if reason:
-        if running_under_ci():
-            pytest.fail(f"CI=true, so the browser test must run, but {reason}", pytrace=False)
-        pytest.skip(reason)
-    with chromium(find_chromium()) as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")

@@ -15,13 +15,14 @@ from resnet_teach.degradation import (
     epochs_to_reach,
     final_numbers,
     format_final_table,
-    gradient_norms_at_init,
     ordering_margins,
     run_degradation,
     run_degradation_cifar10,
     run_names,
 )
+from resnet_teach.gradient_norms import gradient_norms_at_init
 from resnet_teach.lessons import degradation as lesson
+from resnet_teach.lessons import degradation_exercises as exercises
 from resnet_teach.paper import (
     CIFAR10_TABLE6,
     CIFAR10_TABLE6_1202,
@@ -391,40 +392,40 @@ def test_plots_build():
 # --- exercises: the notebook's solutions are accepted, wrong answers are not ------------------
 
 def test_check_identity_block():
-    assert "Replace the ..." in str(lesson.check_identity_block(...))
-    assert lesson.check_identity_block({"b", "c", "e"}).correct
-    assert lesson.check_identity_block(["e", "c", "b"]).correct
-    assert not lesson.check_identity_block({"c"}).correct
-    assert not lesson.check_identity_block("zero").correct
-    assert not lesson.check_identity_block(0).correct
+    assert "Replace the ..." in str(exercises.check_identity_block(...))
+    assert exercises.check_identity_block({"b", "c", "e"}).correct
+    assert exercises.check_identity_block(["e", "c", "b"]).correct
+    assert not exercises.check_identity_block({"c"}).correct
+    assert not exercises.check_identity_block("zero").correct
+    assert not exercises.check_identity_block(0).correct
 
 
 def test_identity_choices_do_what_the_notebook_says():
     """Exercise 1 of notebook 05: a small bn2 gamma is not a zero one; zero conv1 weights, a zero
     bn2 gamma (a fresh beta is 0) and a zero bn1 make the block the identity, in train and eval mode."""
-    works = {c: lesson.returns_input(c) for c in lesson.IDENTITY_CHOICES}
+    works = {c: exercises.returns_input(c) for c in exercises.IDENTITY_CHOICES}
     assert works["b"] == works["c"] == works["e"] == {"train": True, "eval": True}
     assert works["a"] == works["d"] == {"train": False, "eval": False}
     with pytest.raises(ValueError, match="choice"):
-        lesson.returns_input("z")
+        exercises.returns_input("z")
 
 
 def test_check_shortcut_parameters():
     by_hand = (16 * 32 + 2 * 32) + (32 * 64 + 2 * 64)
-    assert lesson.check_shortcut_parameters((0, by_hand)).correct
-    assert lesson.check_shortcut_parameters([0, by_hand]).correct
-    assert not lesson.check_shortcut_parameters((0, 0)).correct
-    assert not lesson.check_shortcut_parameters(by_hand).correct
-    assert not lesson.check_shortcut_parameters(...).correct
+    assert exercises.check_shortcut_parameters((0, by_hand)).correct
+    assert exercises.check_shortcut_parameters([0, by_hand]).correct
+    assert not exercises.check_shortcut_parameters((0, 0)).correct
+    assert not exercises.check_shortcut_parameters(by_hand).correct
+    assert not exercises.check_shortcut_parameters(...).correct
 
 
 def test_check_largest_gradient_ratio():
     norms = gradient_norms_at_init(56, residual=False)
     convs = [v for k, v in norms.items() if k != "fc"]
-    assert lesson.check_largest_gradient_ratio(convs[0] / convs[-1]).correct
-    assert lesson.check_largest_gradient_ratio(round(convs[0] / convs[-1])).correct
-    assert not lesson.check_largest_gradient_ratio(1.0).correct
-    assert not lesson.check_largest_gradient_ratio(True).correct
+    assert exercises.check_largest_gradient_ratio(convs[0] / convs[-1]).correct
+    assert exercises.check_largest_gradient_ratio(round(convs[0] / convs[-1])).correct
+    assert not exercises.check_largest_gradient_ratio(1.0).correct
+    assert not exercises.check_largest_gradient_ratio(True).correct
     assert convs[0] / convs[-1] > 100  # the deeper plain net: gradients grow towards the input
 
 
@@ -439,23 +440,23 @@ def test_relative_gradient_norms_divide_by_the_weight_norm():
 
 
 def test_check_reach_prediction():
-    assert "prediction" in str(lesson.check_reach_prediction(..., 14))
-    assert lesson.check_reach_prediction(13, 14).correct
-    assert lesson.check_reach_prediction("never", None).correct
-    assert "Too few" in str(lesson.check_reach_prediction(4, 14))
-    assert "Too many" in str(lesson.check_reach_prediction(40, 14))
-    assert "does get there" in str(lesson.check_reach_prediction("never", 14))
-    assert not lesson.check_reach_prediction(True, 14).correct
-    assert not lesson.check_reach_prediction("soon", 14).correct
+    assert "prediction" in str(exercises.check_reach_prediction(..., 14))
+    assert exercises.check_reach_prediction(13, 14).correct
+    assert exercises.check_reach_prediction("never", None).correct
+    assert "Too few" in str(exercises.check_reach_prediction(4, 14))
+    assert "Too many" in str(exercises.check_reach_prediction(40, 14))
+    assert "does get there" in str(exercises.check_reach_prediction("never", 14))
+    assert not exercises.check_reach_prediction(True, 14).correct
+    assert not exercises.check_reach_prediction("soon", 14).correct
 
 
 def test_check_valid_depths():
-    assert lesson.check_valid_depths([8, 20, 44, 50, 56, 110]).correct
-    assert lesson.check_valid_depths((110, 56, 50, 44, 20, 8)).correct
-    assert "50 passes" in str(lesson.check_valid_depths([8, 20, 44, 50, 56, 110]))
-    assert not lesson.check_valid_depths([8, 20, 44, 56, 110]).correct  # 50 = 6 * 8 + 2 is valid
-    assert not lesson.check_valid_depths([8, 18, 20, 34, 44, 50, 56, 110]).correct
-    assert not lesson.check_valid_depths(8).correct
+    assert exercises.check_valid_depths([8, 20, 44, 50, 56, 110]).correct
+    assert exercises.check_valid_depths((110, 56, 50, 44, 20, 8)).correct
+    assert "50 passes" in str(exercises.check_valid_depths([8, 20, 44, 50, 56, 110]))
+    assert not exercises.check_valid_depths([8, 20, 44, 56, 110]).correct  # 50 = 6 * 8 + 2 is valid
+    assert not exercises.check_valid_depths([8, 18, 20, 34, 44, 50, 56, 110]).correct
+    assert not exercises.check_valid_depths(8).correct
 
 
 def test_epochs_to_reach_stops_each_network_at_the_threshold():

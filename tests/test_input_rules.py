@@ -32,6 +32,7 @@ from torch import nn
 import resnet_teach as rt
 from resnet_teach.arithmetic import PADDING_MODES
 from resnet_teach.lessons import batchnorm as bn_lesson
+from resnet_teach.lessons import batchnorm_exercises as bn_exercises
 from resnet_teach.lessons import blocks as blocks_lesson
 from resnet_teach.lessons import conv as conv_lesson
 from resnet_teach.lessons import degradation as degradation_lesson
@@ -334,7 +335,7 @@ ENTRIES: dict[str, Entry] = {
     "accuracy_without_eval": entry(bn_lesson.accuracy_without_eval, dict(model=LINEAR, data=TINY, batch_size=8,
                                                                          sort_by_label=False, in_place=False),
                                    {"batch_size": count(1), "sort_by_label": BOOL, "in_place": BOOL}),
-    "two_value_outputs": entry(bn_lesson.two_value_outputs, dict(a=7.0, b=3.0), {"a": real(), "b": real()}),
+    "two_value_outputs": entry(bn_exercises.two_value_outputs, dict(a=7.0, b=3.0), {"a": real(), "b": real()}),
     "norm_accuracies": entry(norms_lesson.norm_accuracies,
                              dict(batch_size=2, seed=0, train_images=600, epochs=3, groups=4, lr_per_image=5e-4),
                              {"batch_size": count(1), "seed": count(0), "train_images": count(2), "epochs": count(1),

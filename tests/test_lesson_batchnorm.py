@@ -15,6 +15,7 @@ from torch import nn  # noqa: E402
 from resnet_teach import Split, cifar_resnet, evaluate  # noqa: E402
 from resnet_teach.exercises import NOT_ANSWERED  # noqa: E402
 from resnet_teach.lessons import batchnorm as lesson  # noqa: E402
+from resnet_teach.lessons import batchnorm_exercises as exercises  # noqa: E402
 
 # the widget's slider ranges (kept in step with resnet_teach/widgets/batchnorm.py by a test below)
 MOMENTA = (0.0, 0.01, 0.5, 1.0, None)
@@ -189,69 +190,69 @@ def test_accuracy_without_eval_bad_arguments():
 # ---------------------------------------------------------------- exercises
 
 def test_exercise_1_running_stats():
-    x = lesson.exercise_batch().flatten()
+    x = exercises.exercise_batch().flatten()
     mean = x.mean().item()
     unbiased = ((x - mean) ** 2).sum().item() / (len(x) - 1)
     right = (0.9 * 0 + 0.1 * mean, 0.9 * 1 + 0.1 * unbiased)
-    assert lesson.check_running_stats(right).correct
-    assert lesson.check_running_stats([0.3, 0.9 + 0.1 * 14 / 3]).correct  # the notebook's solution
+    assert exercises.check_running_stats(right).correct
+    assert exercises.check_running_stats([0.3, 0.9 + 0.1 * 14 / 3]).correct  # the notebook's solution
     biased = ((x - mean) ** 2).mean().item()
-    assert not lesson.check_running_stats((right[0], 0.9 + 0.1 * biased)).correct  # the biased trap
-    assert not lesson.check_running_stats((mean, unbiased)).correct  # forgot momentum
-    assert lesson.check_running_stats(...).message == NOT_ANSWERED
-    assert not lesson.check_running_stats("0.3").correct
-    assert not lesson.check_running_stats((0.3,)).correct
+    assert not exercises.check_running_stats((right[0], 0.9 + 0.1 * biased)).correct  # the biased trap
+    assert not exercises.check_running_stats((mean, unbiased)).correct  # forgot momentum
+    assert exercises.check_running_stats(...).message == NOT_ANSWERED
+    assert not exercises.check_running_stats("0.3").correct
+    assert not exercises.check_running_stats((0.3,)).correct
     # rounded to the precision the solution prints: still right
-    assert lesson.check_running_stats((0.3, 1.37)).correct
-    assert lesson.check_running_stats((0.30, 1.367)).correct
+    assert exercises.check_running_stats((0.3, 1.37)).correct
+    assert exercises.check_running_stats((0.30, 1.367)).correct
 
 
 def test_exercise_2_which_raise():
-    per_channel = [n * h * w for n, _, h, w in lesson.RAISE_SHAPES]
+    per_channel = [n * h * w for n, _, h, w in exercises.RAISE_SHAPES]
     right = [i for i, m in enumerate(per_channel) if m == 1]
     assert right == [0]  # the notebook's solution
-    assert lesson.check_which_raise(right).correct
-    assert lesson.check_which_raise((0,)).correct
-    n_is_one = [i for i, s in enumerate(lesson.RAISE_SHAPES) if s[0] == 1]  # the seed's belief
-    assert not lesson.check_which_raise(n_is_one).correct
-    assert not lesson.check_which_raise([]).correct
-    assert lesson.check_which_raise(...).message == NOT_ANSWERED
-    assert not lesson.check_which_raise(0).correct  # not a list: wrong, not a crash
+    assert exercises.check_which_raise(right).correct
+    assert exercises.check_which_raise((0,)).correct
+    n_is_one = [i for i, s in enumerate(exercises.RAISE_SHAPES) if s[0] == 1]  # the seed's belief
+    assert not exercises.check_which_raise(n_is_one).correct
+    assert not exercises.check_which_raise([]).correct
+    assert exercises.check_which_raise(...).message == NOT_ANSWERED
+    assert not exercises.check_which_raise(0).correct  # not a list: wrong, not a crash
 
 
 def test_exercise_3_first_batch_weight():
-    assert lesson.check_first_batch_weight(0.1 * 0.9 ** 4).correct
-    assert not lesson.check_first_batch_weight(0.1 * 0.9 ** 5).correct
-    assert not lesson.check_first_batch_weight(0.2).correct  # that is momentum=None
-    assert not lesson.check_first_batch_weight(0.9 ** 4).correct
-    assert lesson.check_first_batch_weight(None).message == NOT_ANSWERED
-    assert lesson.check_first_batch_weight(0.066).correct  # rounded: still right
-    assert not lesson.check_first_batch_weight(0.059).correct  # 0.1 * 0.9**5, rounded
+    assert exercises.check_first_batch_weight(0.1 * 0.9 ** 4).correct
+    assert not exercises.check_first_batch_weight(0.1 * 0.9 ** 5).correct
+    assert not exercises.check_first_batch_weight(0.2).correct  # that is momentum=None
+    assert not exercises.check_first_batch_weight(0.9 ** 4).correct
+    assert exercises.check_first_batch_weight(None).message == NOT_ANSWERED
+    assert exercises.check_first_batch_weight(0.066).correct  # rounded: still right
+    assert not exercises.check_first_batch_weight(0.059).correct  # 0.1 * 0.9**5, rounded
 
 
 def test_exercise_4_two_value_batch():
-    assert lesson.check_two_value_batch((1.0, -1.0)).correct
-    assert lesson.check_two_value_batch([0.9999988, -0.9999988]).correct
-    assert not lesson.check_two_value_batch((-1.0, 1.0)).correct
-    assert not lesson.check_two_value_batch((2 / 8 ** 0.5, -2 / 8 ** 0.5)).correct  # unbiased std
-    assert not lesson.check_two_value_batch((7.0, 3.0)).correct
-    assert lesson.check_two_value_batch(...).message == NOT_ANSWERED
+    assert exercises.check_two_value_batch((1.0, -1.0)).correct
+    assert exercises.check_two_value_batch([0.9999988, -0.9999988]).correct
+    assert not exercises.check_two_value_batch((-1.0, 1.0)).correct
+    assert not exercises.check_two_value_batch((2 / 8 ** 0.5, -2 / 8 ** 0.5)).correct  # unbiased std
+    assert not exercises.check_two_value_batch((7.0, 3.0)).correct
+    assert exercises.check_two_value_batch(...).message == NOT_ANSWERED
     # the notebook's claim: any two values far enough apart (compared with sqrt(eps)) give about +1, -1
     for a, b in ((1000.0, -5.0), (0.5, -0.4), (-3.0, -8.0)):
         out = nn.BatchNorm2d(1)(torch.tensor([a, b]).view(2, 1, 1, 1)).flatten()
         assert torch.allclose(out, torch.tensor([1.0, -1.0]), atol=1e-3), (a, b, out)
-        assert lesson.two_value_outputs(a, b) == pytest.approx(tuple(out.tolist()))
+        assert exercises.two_value_outputs(a, b) == pytest.approx(tuple(out.tolist()))
     # ... and only those: values closer than sqrt(eps) are not pushed to +-1
-    near = lesson.two_value_outputs(0.001, 0.0)
+    near = exercises.two_value_outputs(0.001, 0.0)
     assert near[0] < 0.5 and near[0] == pytest.approx(-near[1])
-    why = str(lesson.check_two_value_batch((1.0, -1.0)))
+    why = str(exercises.check_two_value_batch((1.0, -1.0)))
     assert "1000 and -5 give (1.0000, -1.0000)" in why and f"({near[0]:.4f}, {near[1]:.4f})" in why
     with pytest.raises(TypeError, match="a='7' must be a number"):
-        lesson.two_value_outputs("7", 3.0)
+        exercises.two_value_outputs("7", 3.0)
 
 
 def test_the_notebooks_revealable_solutions_are_correct():
-    """Each exercise cell calls lesson.check_<name>(answer); the next <details> block holds
+    """Each exercise cell calls exercises.check_<name>(answer); the next <details> block holds
     `answer = ...`. Run every solution through its checker, and a wrong answer too."""
     import re
     from pathlib import Path
@@ -259,12 +260,12 @@ def test_the_notebooks_revealable_solutions_are_correct():
     source = (Path(__file__).resolve().parent.parent / "notebooks" / "src" / "02_batch_norm.py").read_text()
     from resnet_teach.lessons import bn_backward, norms  # issue 15's sections
 
-    checkers = re.findall(r"^(?:lesson|lesson_bn|bn_backward|norms)\.(check_\w+)\(answer\)$", source, flags=re.M)
+    checkers = re.findall(r"^(?:exercises|lesson_bn|bn_backward|norms)\.(check_\w+)\(answer\)$", source, flags=re.M)
     solutions = re.findall(r"<details><summary>Show solution</summary>.*?^# answer = (.+?)$", source,
                            flags=re.M | re.S)
     assert len(checkers) == len(solutions) >= 3
     for name, solution in zip(checkers, solutions):
-        checker = next(getattr(m, name) for m in (lesson, bn_backward, norms) if hasattr(m, name))
+        checker = next(getattr(m, name) for m in (exercises, bn_backward, norms) if hasattr(m, name))
         feedback = checker(eval(solution, {}))
         assert feedback.correct, (name, solution, str(feedback))
         assert not checker((-7.0, 3.0)).correct
@@ -358,12 +359,12 @@ def test_import_resnet_teach_stays_light():
 
 
 @pytest.mark.parametrize("check, answer, words", [
-    (lesson.check_running_stats, (0.3, 4.3), "as Keras does (section 4)"),
-    (lesson.check_running_stats, (0.03, 0.99 + 0.01 * 14 / 3), "Keras's default momentum=0.99"),
-    (lesson.check_running_stats, (0.03, 0.99 + 0.01 * 3.5), "Keras's default momentum=0.99"),
-    (lesson.check_running_stats, (0.3, 1.35), "more than 1% off"),
-    (lesson.check_two_value_batch, (1, 1), "same sign"),
-    (lesson.check_which_raise, [], "0/0"),
+    (exercises.check_running_stats, (0.3, 4.3), "as Keras does (section 4)"),
+    (exercises.check_running_stats, (0.03, 0.99 + 0.01 * 14 / 3), "Keras's default momentum=0.99"),
+    (exercises.check_running_stats, (0.03, 0.99 + 0.01 * 3.5), "Keras's default momentum=0.99"),
+    (exercises.check_running_stats, (0.3, 1.35), "more than 1% off"),
+    (exercises.check_two_value_batch, (1, 1), "same sign"),
+    (exercises.check_which_raise, [], "0/0"),
 ])
 def test_each_reviewed_wrong_answer_gets_its_own_message(check, answer, words):
     """Issue 12 review: each of these answers used to get a generic message, or "Give a pair"
@@ -374,6 +375,6 @@ def test_each_reviewed_wrong_answer_gets_its_own_message(check, answer, words):
 
 
 def test_give_a_pair_only_for_answers_that_are_not_pairs():
-    assert "Give a pair" in lesson.check_running_stats("0.3").message
-    assert "Give a pair" in lesson.check_two_value_batch((1.0,)).message
-    assert "Give a pair" not in lesson.check_two_value_batch((3.0, 1.0)).message
+    assert "Give a pair" in exercises.check_running_stats("0.3").message
+    assert "Give a pair" in exercises.check_two_value_batch((1.0,)).message
+    assert "Give a pair" not in exercises.check_two_value_batch((3.0, 1.0)).message

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from resnet_teach import cifar_resnet
-from resnet_teach.lessons import batchnorm as lesson
+from resnet_teach.lessons import batchnorm_exercises as bn_exercises
 from resnet_teach.lessons import bn_training as bnt
 from resnet_teach.lessons import keras_port as kp
 
@@ -142,23 +142,23 @@ def test_keras_momentum_is_one_minus_torch_momentum():
 # ---------------------------------------------------------------- mistake-aware feedback, notebook 02
 
 @pytest.mark.parametrize("check, answer, words", [
-    (lesson.check_running_stats, (0.3, 0.9 + 0.1 * 3.5), "BIASED variance"),
-    (lesson.check_running_stats, (3.0, 14 / 3), "the batch's own statistics"),
-    (lesson.check_running_stats, (2.7, 0.1 + 0.9 * 14 / 3), "as Keras does"),
-    (lesson.check_running_stats, (0.3, 0.1 * 14 / 3), "starts at 1"),
-    (lesson.check_running_stats, (0.3, 1.4), "three significant digits"),
-    (lesson.check_which_raise, [0, 1, 3, 5], "batch of one image"),
-    (lesson.check_which_raise, [0, 2, 4], "1x1 map"),
-    (lesson.check_which_raise, [], "single value"),
-    (lesson.check_first_batch_weight, 0.1, "right after step 1"),
-    (lesson.check_first_batch_weight, 0.1 * 0.9 ** 5, "One shrink too many"),
-    (lesson.check_first_batch_weight, 0.1 * 0.9 ** 3, "One shrink too few"),
-    (lesson.check_first_batch_weight, 0.9 ** 4, "weight batch 1 gets when it enters"),
-    (lesson.check_first_batch_weight, 0.2, "momentum=None"),
-    (lesson.check_two_value_batch, (2 / math.sqrt(8), -2 / math.sqrt(8)), "UNBIASED standard deviation"),
-    (lesson.check_two_value_batch, (2.0, -2.0), "did not divide"),
-    (lesson.check_two_value_batch, (7.0, 3.0), "eval-mode"),
-    (lesson.check_two_value_batch, (-1.0, 1.0), "wrong order"),
+    (bn_exercises.check_running_stats, (0.3, 0.9 + 0.1 * 3.5), "BIASED variance"),
+    (bn_exercises.check_running_stats, (3.0, 14 / 3), "the batch's own statistics"),
+    (bn_exercises.check_running_stats, (2.7, 0.1 + 0.9 * 14 / 3), "as Keras does"),
+    (bn_exercises.check_running_stats, (0.3, 0.1 * 14 / 3), "starts at 1"),
+    (bn_exercises.check_running_stats, (0.3, 1.4), "three significant digits"),
+    (bn_exercises.check_which_raise, [0, 1, 3, 5], "batch of one image"),
+    (bn_exercises.check_which_raise, [0, 2, 4], "1x1 map"),
+    (bn_exercises.check_which_raise, [], "single value"),
+    (bn_exercises.check_first_batch_weight, 0.1, "right after step 1"),
+    (bn_exercises.check_first_batch_weight, 0.1 * 0.9 ** 5, "One shrink too many"),
+    (bn_exercises.check_first_batch_weight, 0.1 * 0.9 ** 3, "One shrink too few"),
+    (bn_exercises.check_first_batch_weight, 0.9 ** 4, "weight batch 1 gets when it enters"),
+    (bn_exercises.check_first_batch_weight, 0.2, "momentum=None"),
+    (bn_exercises.check_two_value_batch, (2 / math.sqrt(8), -2 / math.sqrt(8)), "UNBIASED standard deviation"),
+    (bn_exercises.check_two_value_batch, (2.0, -2.0), "did not divide"),
+    (bn_exercises.check_two_value_batch, (7.0, 3.0), "eval-mode"),
+    (bn_exercises.check_two_value_batch, (-1.0, 1.0), "wrong order"),
 ])
 def test_batchnorm_exercises_name_the_mistake(check, answer, words):
     feedback = check(answer)
@@ -166,5 +166,5 @@ def test_batchnorm_exercises_name_the_mistake(check, answer, words):
 
 
 def test_three_significant_digits_are_accepted():
-    assert lesson.check_running_stats((0.3, 1.37)).correct
-    assert lesson.check_first_batch_weight(0.0656).correct
+    assert bn_exercises.check_running_stats((0.3, 1.37)).correct
+    assert bn_exercises.check_first_batch_weight(0.0656).correct

@@ -3,7 +3,7 @@ a message naming its mistake, never the answer itself; and the generic helper be
 import pytest
 
 from resnet_teach.exercises import NOT_ANSWERED
-from resnet_teach.lessons import blocks, degradation, heads, networks
+from resnet_teach.lessons import blocks, degradation_exercises, heads, networks
 from resnet_teach.mistakes import check, matches
 
 
@@ -39,13 +39,13 @@ CASES = [
     (blocks.check_zero_gammas, 16,
      [(17, "stem's BN"), (20, "projection shortcuts' BNs"), (48, "last* BN"), (8, "ResNet-18")]),
     (blocks.check_v1_wipe_prediction, False, [(True, "Follow the pixels")]),
-    (degradation.check_identity_block, {"b", "c", "e"},
+    (degradation_exercises.check_identity_block, {"b", "c", "e"},
      [({"a", "b", "c", "e"}, "(a) shrinks"), ({"b", "c", "d", "e"}, "(d) leaves"), ({"c", "e"}, "(b)"),
       ({"b", "c"}, "(e)"), ({"x"}, "Use the letters")]),
-    (degradation.check_shortcut_parameters, (0, 2752),
+    (degradation_exercises.check_shortcut_parameters, (0, 2752),
      [((0, 2560), "1x1 convs only"), ((0, 2944), "buffers"), ((0, 2848), "bias=False"),
       ((64, 2752), "nothing to learn"), (2752, "a pair")]),
-    (degradation.check_valid_depths, [8, 20, 44, 50, 56, 110],
+    (degradation_exercises.check_valid_depths, [8, 20, 44, 50, 56, 110],
      [([8, 18, 20, 34, 44, 50, 56, 110], "ImageNet depths"), ([8, 20, 44, 56, 110], "50 is missing"),
       ([8, 16, 20, 44, 50, 56, 110], "(16 - 2)"), ([8, 20, 44, 50, 56, 110, 200], "list given")]),
     (networks.check_layer4_size, 5,
@@ -87,7 +87,7 @@ def test_c_minus_a_and_totals_get_their_own_message():
 
 
 def test_gradient_ratio_mistakes():
-    from resnet_teach.degradation import gradient_norms_at_init
+    from resnet_teach.gradient_norms import gradient_norms_at_init
 
     def ratio(depth, residual=False, last="conv"):
         norms = gradient_norms_at_init(depth, residual=residual)
@@ -95,11 +95,11 @@ def test_gradient_ratio_mistakes():
         return convs[0] / (convs[-1] if last == "conv" else norms["fc"])
 
     right = ratio(56)
-    assert degradation.check_largest_gradient_ratio(right).correct
-    assert "Upside down" in str(degradation.check_largest_gradient_ratio(1 / right))
-    assert "plain-32's ratio" in str(degradation.check_largest_gradient_ratio(ratio(32)))
-    assert "residual net" in str(degradation.check_largest_gradient_ratio(ratio(56, residual=True)))
-    assert "fc is not a conv" in str(degradation.check_largest_gradient_ratio(ratio(56, last="fc")))
+    assert degradation_exercises.check_largest_gradient_ratio(right).correct
+    assert "Upside down" in str(degradation_exercises.check_largest_gradient_ratio(1 / right))
+    assert "plain-32's ratio" in str(degradation_exercises.check_largest_gradient_ratio(ratio(32)))
+    assert "residual net" in str(degradation_exercises.check_largest_gradient_ratio(ratio(56, residual=True)))
+    assert "fc is not a conv" in str(degradation_exercises.check_largest_gradient_ratio(ratio(56, last="fc")))
 
 
 def test_predict_then_run_checkers():
@@ -133,14 +133,14 @@ def _exercises(name):
 
 @pytest.mark.parametrize("notebook, module, count", [
     ("03_residual_blocks.py", blocks, 5), ("04_building_resnets.py", networks, 5),
-    ("05_degradation.py", degradation, 4), ("06_flatten_vs_gap.py", heads, 3)])
+    ("05_degradation.py", degradation_exercises, 4), ("06_flatten_vs_gap.py", heads, 3)])
 def test_revealable_solutions_pass_their_checkers(notebook, module, count):
     import torch
     from torch import nn
 
     from resnet_teach import Bottleneck, resnet18
     from resnet_teach.blocks import make_shortcut
-    from resnet_teach.degradation import gradient_norms_at_init
+    from resnet_teach.gradient_norms import gradient_norms_at_init
 
     pairs = _exercises(notebook)
     assert len(pairs) == count

@@ -3,6 +3,7 @@ import pytest
 import torch
 import torchvision
 from torch import nn
+from torchvision_support import outputs_after_loading_both_ways
 
 import resnet_teach as rt
 from resnet_teach.blocks import ZeroPadShortcut
@@ -16,21 +17,8 @@ def test_state_dicts_load_both_ways_and_outputs_match_torchvision(depth):
     torch.manual_seed(depth)
     ours = getattr(rt, f"resnet{depth}")()
     theirs = getattr(torchvision.models, f"resnet{depth}")()
-    ours.load_state_dict(theirs.state_dict(), strict=True)
-    # and back: perturb ours, load into torchvision
-    with torch.no_grad():
-        for p in ours.parameters():
-            p.add_(0.01 * torch.randn_like(p))
-        for m in ours.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.running_mean.uniform_(-0.1, 0.1)
-                m.running_var.uniform_(0.5, 1.5)
-    theirs.load_state_dict(ours.state_dict(), strict=True)
-    ours.eval(), theirs.eval()
-    x = torch.randn(2, 3, 64, 80)
-    with torch.no_grad():
-        diff = (ours(x) - theirs(x)).abs().max().item()
-    assert diff <= 1e-5
+    a, b = outputs_after_loading_both_ways(ours, theirs, (2, 3, 64, 80))
+    assert (a - b).abs().max().item() <= 1e-5
     assert count(ours) == count(theirs)
 
 

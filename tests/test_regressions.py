@@ -9,7 +9,7 @@ from torch import nn
 
 import resnet_teach as rt
 from resnet_teach.exercises import compare
-from resnet_teach.lessons import degradation as degradation_lesson
+from resnet_teach.lessons import degradation_exercises
 from resnet_teach.lessons import networks as networks_lesson
 from resnet_teach.stages import stage_report
 
@@ -158,7 +158,7 @@ def _linear_model():
     lambda: rt.train(_linear_model(), _tiny_split(), epochs=1, progress=False),
     lambda: rt.gradient_norms_at_init(8, data=_tiny_split()),
     lambda: rt.run_degradation((8, 14), epochs=1, data=_tiny_split(), progress=False),
-    lambda: degradation_lesson.check_identity_block((0.0, 0.0)),
+    lambda: degradation_exercises.check_identity_block((0.0, 0.0)),
     lambda: networks_lesson.compare_with_torchvision(18, input_size=32),
 ], ids=["train", "gradient_norms_at_init", "run_degradation", "check_identity_block", "compare_with_torchvision"])
 def test_global_random_state_is_left_alone(call):

@@ -15,13 +15,9 @@ from browser_support import (
     LabPage,
     LabServer,
     WaitTimeout,
-    browser_unavailable,
-    chromium,
-    find_chromium,
     first_output_cell,
     raises_exception_cells,
     readout,
-    running_under_ci,
     slider,
     wait_until,
 )
@@ -33,15 +29,10 @@ CONV = "01b_inside_a_convolution.ipynb"
 
 
 @pytest.fixture(scope="module")
-def notebook():
-    reason = browser_unavailable()
-    if reason:
-        if running_under_ci():
-            pytest.fail(f"CI=true, so the browser test must run, but {reason}", pytrace=False)
-        pytest.skip(reason)
+def notebook(browser):
     from browser_support import NOTEBOOKS
 
-    with chromium(find_chromium()) as browser, LabServer(NOTEBOOKS) as lab:
+    with LabServer(NOTEBOOKS) as lab:
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         page = context.new_page()
         page.set_default_timeout(60_000)

@@ -3,6 +3,7 @@ import pytest
 import torch
 import torchvision
 from torch import nn
+from torchvision_support import outputs_after_loading_both_ways
 
 import resnet_teach.resnet as rn
 from resnet_teach import Bottleneck, ResNet, count_parameters, resnet50
@@ -17,19 +18,7 @@ VARIANTS = ["resnext50_32x4d", "resnext101_32x8d", "resnext101_64x4d", "wide_res
 def test_variant_builders_load_torchvision_both_ways_with_equal_outputs(name):
     torch.manual_seed(1)
     ours, theirs = getattr(rn, name)(), getattr(torchvision.models, name)()
-    ours.load_state_dict(theirs.state_dict(), strict=True)
-    with torch.no_grad():
-        for p in ours.parameters():
-            p.add_(0.01 * torch.randn_like(p))
-        for m in ours.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.running_mean.uniform_(-0.1, 0.1)
-                m.running_var.uniform_(0.5, 1.5)
-    theirs.load_state_dict(ours.state_dict(), strict=True)
-    ours.eval(), theirs.eval()
-    x = torch.randn(2, 3, 64, 48)
-    with torch.no_grad():
-        a, b = ours(x), theirs(x)
+    a, b = outputs_after_loading_both_ways(ours, theirs, (2, 3, 64, 48))
     assert (a - b).abs().max() <= 1e-5 * max(1.0, b.abs().max().item())
     assert count_parameters(ours) == count_parameters(theirs)
 

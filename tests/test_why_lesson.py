@@ -10,6 +10,7 @@ from resnet_teach import digits
 from resnet_teach.data import Split
 from resnet_teach.exercises import NOT_ANSWERED
 from resnet_teach.lessons import why as lesson
+from resnet_teach.lessons import why_exercises as exercises
 from resnet_teach.shattered import make_network
 
 
@@ -25,50 +26,50 @@ def messages(check, answers):
 
 
 def test_placeholder_is_not_an_answer():
-    for check in (lesson.check_path_count, lesson.check_blocks_per_stage_1001, lesson.check_filter_norm):
+    for check in (exercises.check_path_count, exercises.check_blocks_per_stage_1001, exercises.check_filter_norm):
         assert check(...).message == NOT_ANSWERED and not check(None)
-    assert lesson.check_worst_lesion_stage(..., {"none": 1.0, "layer1.0": 0.2}).message == NOT_ANSWERED
+    assert exercises.check_worst_lesion_stage(..., {"none": 1.0, "layer1.0": 0.2}).message == NOT_ANSWERED
 
 
 LESIONS = {"none": 0.97, "layer1.0": 0.24, "layer1.1": 0.7, "layer2.1": 0.94, "layer3.1": 0.96}
 
 
 def test_worst_lesion_stage():
-    assert lesson.check_worst_lesion_stage(1, LESIONS) and lesson.check_worst_lesion_stage("layer1", LESIONS)
-    assert "layer1.0" in lesson.check_worst_lesion_stage(1, LESIONS).message
-    msgs = messages(lambda a: lesson.check_worst_lesion_stage(a, LESIONS), [2, 3, 4, "x"])
+    assert exercises.check_worst_lesion_stage(1, LESIONS) and exercises.check_worst_lesion_stage("layer1", LESIONS)
+    assert "layer1.0" in exercises.check_worst_lesion_stage(1, LESIONS).message
+    msgs = messages(lambda a: exercises.check_worst_lesion_stage(a, LESIONS), [2, 3, 4, "x"])
     assert len(set(msgs)) == 4
     assert "nearest the output" in msgs[1] and "1, 2 or 3" in msgs[2]
     assert "middle stage" in msgs[0] and "not in the study" in msgs[0]  # per-stage feedback
     # a worst lesion in stage 3: answering 1 gets its own message, which names the worst block
     late = {"none": 0.9, "layer1.0": 0.8, "layer2.1": 0.85, "layer3.1": 0.1}
-    msgs = messages(lambda a: lesson.check_worst_lesion_stage(a, late), [1, 2])
+    msgs = messages(lambda a: exercises.check_worst_lesion_stage(a, late), [1, 2])
     assert "nearest the input" in msgs[0] and "layer3.1" in msgs[0] and "layer3.1" in msgs[1]
     # the expected stage comes from the results, not from a constant
-    assert lesson.check_worst_lesion_stage(3, {"none": 0.9, "layer1.0": 0.8, "layer3.1": 0.1})
+    assert exercises.check_worst_lesion_stage(3, {"none": 0.9, "layer1.0": 0.8, "layer3.1": 0.1})
 
 
 def test_path_count():
-    assert lesson.check_path_count(24804) and lesson.check_path_count(24804.0)  # ResNet-110: C(54, 3)
+    assert exercises.check_path_count(24804) and exercises.check_path_count(24804.0)  # ResNet-110: C(54, 3)
     wrong = [2**54, 162, 54**3, 148824, 3**54, 22100, 455, 816, math.comb(110, 3), 7, "x", 24804.5]
-    msgs = messages(lesson.check_path_count, wrong)
+    msgs = messages(exercises.check_path_count, wrong)
     assert len(set(msgs[:9])) == 9  # each likely mistake named
     assert "2^54" in msgs[0] and "52 blocks" in msgs[5] and "resnet-32" in msgs[6] and "one stage" in msgs[7]
-    assert lesson.check_path_count(455, n=15)  # the checker's answer comes from n and k
+    assert exercises.check_path_count(455, n=15)  # the checker's answer comes from n and k
 
 
 def test_blocks_per_stage_1001():
-    assert lesson.check_blocks_per_stage_1001(111)
+    assert exercises.check_blocks_per_stage_1001(111)
     wrong = [166.5, 166, 167, 333, 499.5, 1001 / 9, 12, "z"]
-    msgs = messages(lesson.check_blocks_per_stage_1001, wrong)
+    msgs = messages(exercises.check_blocks_per_stage_1001, wrong)
     assert len(set(msgs[:6])) == 6
     assert "basic-block rule" in msgs[0] and "all three stages" in msgs[3]
-    assert "projection shortcuts" in lesson.check_blocks_per_stage_1001((1001 - 5) / 9).message
+    assert "projection shortcuts" in exercises.check_blocks_per_stage_1001((1001 - 5) / 9).message
 
 
 def test_filter_norm():
-    assert lesson.check_filter_norm(0.5)
-    msgs = messages(lesson.check_filter_norm, [3.0, 1.0, 1.5, 6.0, 0.5 / 3, 2.0, "a"])
+    assert exercises.check_filter_norm(0.5)
+    msgs = messages(exercises.check_filter_norm, [3.0, 1.0, 1.5, 6.0, 0.5 / 3, 2.0, "a"])
     assert len(set(msgs)) == 7
     assert "before normalization" in msgs[0]
 

@@ -129,6 +129,15 @@ def test_bad_inputs_are_named(kwargs, error, words):
         PreActCifarResNet(**kwargs)
 
 
+@pytest.mark.parametrize("block, args", [(PreActBasicBlock, (8, 8, 2)), (PreActBasicBlock, (8, 16, 1)),
+                                         (PreActBottleneck, (16, 16, 1))])
+def test_a_block_whose_identity_shortcut_cannot_match_is_refused(block, args):
+    with pytest.raises(ValueError, match=r"downsample=None with stride=\d"):
+        block(*args)  # without downsample, x cannot be added to the branch's output
+    built = block(*args, downsample=nn.Conv2d(args[0], args[1] * block.expansion, 1, stride=args[2]))
+    assert built.downsample is not None  # with a projection, the same arguments build
+
+
 def test_cifar_resnet_preact_option():
     assert isinstance(cifar_resnet(20, preact=True), PreActCifarResNet)
     with pytest.raises(ValueError, match="preact=True with residual=False"):

@@ -41,6 +41,7 @@ from torch import nn
 import resnet_teach as rt
 from resnet_teach import ScratchBatchNorm2d, cifar_resnet, digits, evaluate, train
 from resnet_teach.lessons import batchnorm as lesson
+from resnet_teach.lessons import batchnorm_exercises as exercises
 from resnet_teach.plots.batchnorm import plot_momentum_trajectories, plot_value_histograms
 from resnet_teach.plots.training import plot_histories
 
@@ -1158,9 +1159,9 @@ print(f"per position instead, the stem's BN alone would need 2 x {first['channel
 # `(running_mean, running_var)`.
 
 # %%
-print(lesson.exercise_batch().flatten().tolist(), "shape", tuple(lesson.exercise_batch().shape))
+print(exercises.exercise_batch().flatten().tolist(), "shape", tuple(exercises.exercise_batch().shape))
 answer = ...
-lesson.check_running_stats(answer)
+exercises.check_running_stats(answer)
 
 # %% [markdown]
 # <details><summary>Show solution</summary>
@@ -1181,10 +1182,10 @@ lesson.check_running_stats(answer)
 # with a list of indices (0-based).
 
 # %%
-for i, shape in enumerate(lesson.RAISE_SHAPES):
+for i, shape in enumerate(exercises.RAISE_SHAPES):
     print(i, shape)
 answer = ...
-lesson.check_which_raise(answer)
+exercises.check_which_raise(answer)
 
 # %% [markdown]
 # <details><summary>Show solution</summary>
@@ -1207,7 +1208,7 @@ lesson.check_which_raise(answer)
 
 # %%
 answer = ...
-lesson.check_first_batch_weight(answer)
+exercises.check_first_batch_weight(answer)
 
 # %% [markdown]
 # <details><summary>Show solution</summary>
@@ -1227,7 +1228,7 @@ lesson.check_first_batch_weight(answer)
 
 # %%
 answer = ...
-lesson.check_two_value_batch(answer)
+exercises.check_two_value_batch(answer)
 
 # %% [markdown]
 # <details><summary>Show solution</summary>

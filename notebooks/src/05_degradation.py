@@ -72,9 +72,9 @@ import torch
 
 from resnet_teach import BasicBlock, cifar_resnet, count_macs, count_parameters, digits
 from resnet_teach.degradation import (CLAIM_MARGINS, SEEDS_CHECKED, DegradationSettings, epochs_to_reach,
-                                      format_final_table, gradient_norms_at_init, ordering_margins,
-                                      run_degradation)
-from resnet_teach.lessons import degradation as lesson
+                                      format_final_table, ordering_margins, run_degradation)
+from resnet_teach.gradient_norms import gradient_norms_at_init
+from resnet_teach.lessons import degradation_exercises as lesson
 from resnet_teach.paper import (CIFAR10_TABLE6, CIFAR10_TABLE6_1202, CIFAR10_TABLE6_1202_PARAMS_M,
                                 CIFAR10_TABLE6_PARAMS_M, IMAGENET_TABLE2, PAPER_CIFAR10_TRAINING,
                                 PAPER_IMAGENET_TRAINING)

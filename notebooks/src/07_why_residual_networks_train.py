@@ -57,7 +57,7 @@ from resnet_teach.lesion import (
     path_gradient_magnitudes,
     path_length_counts,
 )
-from resnet_teach.lessons import why as lesson
+from resnet_teach.lessons import why_exercises as lesson
 from resnet_teach.plots.why import (
     plot_layer_norms,
     plot_lesions,

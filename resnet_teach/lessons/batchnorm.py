@@ -1,9 +1,8 @@
-"""Notebook 02: batch normalization. The momentum explorer's logic, the "forgot eval()"
-measurement and the exercise checkers.
+"""Notebook 02: batch normalization. The momentum explorer's logic and the "forgot eval()"
+measurement (the exercise checkers are in ``batchnorm_exercises``).
 
 Everything here asks PyTorch for the answer: the momentum trajectory is what ``nn.BatchNorm2d``
-actually stores, checked step by step against the update formula; the checkers run
-``nn.BatchNorm2d`` to get the expected values.
+actually stores, checked step by step against the update formula.
 """
 from __future__ import annotations
 
@@ -17,11 +16,7 @@ from .._checks import check_bool, check_float, check_int
 from ..data import Split
 from ..train import fixed_threads
 
-__all__ = [
-    "MAX_STEPS", "MomentumTrajectory", "momentum_trajectory", "accuracy_without_eval",
-    "exercise_batch", "check_running_stats", "RAISE_SHAPES", "check_which_raise",
-    "check_first_batch_weight", "check_two_value_batch", "two_value_outputs", "ANSWER_RTOL",
-]
+__all__ = ["MAX_STEPS", "MomentumTrajectory", "momentum_trajectory", "accuracy_without_eval"]
 
 MAX_STEPS = 1000  # the explorer's limit: enough to converge for any momentum >= 0.01
 
@@ -173,17 +168,3 @@ def accuracy_without_eval(model: nn.Module, data: Split, batch_size: int,
         for i in range(0, len(y), batch_size):
             correct += (net(x[i:i + batch_size]).argmax(1) == y[i:i + batch_size]).sum().item()
     return correct / len(y)
-
-
-# re-exported, so that `batchnorm.X` keeps working (the code lives in batchnorm_exercises.py)
-from .batchnorm_exercises import (  # noqa: E402, F401
-    ANSWER_RTOL,
-    RAISE_SHAPES,
-    ROUNDED_RTOL,
-    check_first_batch_weight,
-    check_running_stats,
-    check_two_value_batch,
-    check_which_raise,
-    exercise_batch,
-    two_value_outputs,
-)

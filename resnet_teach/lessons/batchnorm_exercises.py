@@ -12,6 +12,9 @@ from .._checks import check_float
 from .._rng import seeded
 from ..exercises import Feedback, compare
 
+__all__ = ["ANSWER_RTOL", "ROUNDED_RTOL", "exercise_batch", "check_running_stats", "RAISE_SHAPES",
+           "check_which_raise", "check_first_batch_weight", "check_two_value_batch", "two_value_outputs"]
+
 # ---------------------------------------------------------------- exercises
 
 ANSWER_RTOL = 1e-2  # an answer rounded to 3 significant digits, e.g. 1.37 for 1.36667, is right

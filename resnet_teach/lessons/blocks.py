@@ -18,7 +18,7 @@ from ..diagram import RESIDUAL_BLOCKS, BlockDiagram, Step, block_diagram, descri
 from ..exercises import Feedback, compare, is_unanswered
 from ..mistakes import check
 from ..resnet import STAGES, ResNet, resnet34, resnet50
-from ..trace import build_on_meta, count_parameters, trace_shapes
+from ..trace import build_on_meta, count_parameters, forward_hooks, trace_shapes
 
 __all__ = [
     "Step", "BlockDiagram", "block_diagram", "describe_layer", "parameter_formula",
@@ -118,25 +118,19 @@ def zero_init_report(model: nn.Module, x: Tensor) -> list[BlockCheck]:
     if not isinstance(x, Tensor):
         raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
     seen: list[tuple[str, nn.Module, Tensor, Tensor]] = []
-    hooks = []
-    for name, m in model.named_modules():
-        if isinstance(m, RESIDUAL_BLOCKS):
-            hooks.append(m.register_forward_hook(
-                lambda mod, args, out, name=name: seen.append((name, mod, args[0].detach(), out.detach()))))
-    try:
-        with torch.no_grad():
-            model(x)
-            report = []
-            for name, block, inp, out in seen:
-                shortcut = inp if block.downsample is None else block.downsample(inp)
-                expected = torch.relu(shortcut)
-                same = out.shape == inp.shape and torch.equal(out, inp)
-                report.append(BlockCheck(name, "identity" if block.downsample is None else "projection",
-                                         float((out - expected).abs().max()), same,
-                                         float((out - shortcut).abs().max())))
-    finally:
-        for h in hooks:
-            h.remove()
+    blocks = [(m, lambda mod, args, out, name=name: seen.append((name, mod, args[0].detach(), out.detach())))
+              for name, m in model.named_modules() if isinstance(m, RESIDUAL_BLOCKS)]
+    with forward_hooks(blocks), torch.no_grad():
+        model(x)
+    report = []
+    with torch.no_grad():
+        for name, block, inp, out in seen:
+            shortcut = inp if block.downsample is None else block.downsample(inp)
+            expected = torch.relu(shortcut)
+            same = out.shape == inp.shape and torch.equal(out, inp)
+            report.append(BlockCheck(name, "identity" if block.downsample is None else "projection",
+                                     float((out - expected).abs().max()), same,
+                                     float((out - shortcut).abs().max())))
     return report
 
 

@@ -22,6 +22,7 @@ from torch import Tensor, nn
 from .._checks import check_float
 from ..data import Split
 from ..exercises import Feedback, compare
+from ..trace import forward_hooks
 from ..train import History, fixed_threads, train
 
 __all__ = ["activation_stds", "gradient_norms", "SweepRun", "lr_sweep", "failed", "check_failed_runs",
@@ -60,13 +61,8 @@ def activation_stds(model: nn.Module, images: Tensor) -> dict[str, float]:
             stds.setdefault(name, out.std().item())  # the first call (a module may run twice)
         return hook
 
-    hooks = [modules[name].register_forward_hook(record(name)) for name in _stage_names(net)]
-    try:
-        with fixed_threads(1):
-            net(images)
-    finally:
-        for hook in hooks:
-            hook.remove()
+    with forward_hooks((modules[name], record(name)) for name in _stage_names(net)), fixed_threads(1):
+        net(images)
     return stds
 
 
@@ -174,13 +170,12 @@ def bn_output_stats(model: nn.Module, images: Tensor) -> dict[str, tuple[Tensor,
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
     net = copy.deepcopy(model).eval()
     stats: dict[str, tuple[Tensor, Tensor]] = {}
-    hooks = [mod.register_forward_hook(
-        lambda m, inp, out, name=name: stats.__setitem__(name, (out.mean(dim=(0, 2, 3)), out.std(dim=(0, 2, 3)))))
-        for name, mod in net.named_modules() if isinstance(mod, nn.BatchNorm2d)]
-    try:
-        with fixed_threads(1):
-            net(images)
-    finally:
-        for hook in hooks:
-            hook.remove()
+    def record(name: str):
+        def hook(mod: nn.Module, inp: Any, out: Tensor) -> None:  # returns None: output unchanged
+            stats[name] = (out.mean(dim=(0, 2, 3)), out.std(dim=(0, 2, 3)))
+        return hook
+
+    bns = [(mod, record(name)) for name, mod in net.named_modules() if isinstance(mod, nn.BatchNorm2d)]
+    with forward_hooks(bns), fixed_threads(1):
+        net(images)
     return stats

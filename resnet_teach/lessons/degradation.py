@@ -1,4 +1,4 @@
-"""Notebook 05 (the degradation problem): the rerun widget's logic and the exercise checkers.
+"""Notebook 05 (the degradation problem): the rerun widget's logic (checkers: ``degradation_exercises``).
 
 No ipywidgets or matplotlib here: the widget (``resnet_teach.widgets.degradation``) only
 wraps these functions, and pytest checks them at every slider position.
@@ -18,10 +18,7 @@ from ..degradation import (
     run_names,
 )
 
-__all__ = ["WIDGET_DEPTHS", "WIDGET_MAX_EPOCHS", "RerunPlan", "plan_rerun", "rerun", "verdict",
-           "check_identity_block", "check_shortcut_parameters", "check_largest_gradient_ratio",
-           "check_reach_prediction", "returns_input", "IDENTITY_CHOICES",
-           "check_valid_depths", "DEPTH_CANDIDATES"]
+__all__ = ["WIDGET_DEPTHS", "WIDGET_MAX_EPOCHS", "RerunPlan", "plan_rerun", "rerun", "verdict"]
 
 # The widget's range: up to 56 layers (the paper's plain-56 of Figure 1) and 40 epochs, enough
 # to watch plain-32 catch up with plain-8 (8 vs 32 at 30 epochs takes a minute or two on a
@@ -95,16 +92,3 @@ def verdict(results: Results) -> str:
         reach.append(f"{name} from epoch {first_epoch}" if first_epoch else f"{name} not within this run")
     third = f"Training error below {REACH_ERROR:.0%}: " + ", ".join(reach) + "."
     return first + "\n" + second + "\n" + third
-
-
-# re-exported, so that `degradation.X` keeps working (the code lives in degradation_exercises.py)
-from .degradation_exercises import (  # noqa: E402, F401
-    DEPTH_CANDIDATES,
-    IDENTITY_CHOICES,
-    check_identity_block,
-    check_largest_gradient_ratio,
-    check_reach_prediction,
-    check_shortcut_parameters,
-    check_valid_depths,
-    returns_input,
-)

@@ -10,16 +10,13 @@ import torch
 from .._checks import check_choice
 from ..blocks import BasicBlock
 from ..cifar import cifar_resnet
-from ..degradation import (
-    gradient_norms_at_init,
-)
 from ..exercises import Feedback, compare, is_unanswered
+from ..gradient_norms import gradient_norms_at_init
 from ..mistakes import check
 from ..trace import count_parameters
 
-# The widget's range: up to 56 layers (the paper's plain-56 of Figure 1) and 40 epochs, enough
-# to watch plain-32 catch up with plain-8 (8 vs 32 at 30 epochs takes a minute or two on a
-# laptop CPU; 8 vs 56 at 40 epochs, the slowest choice, several minutes).
+__all__ = ["IDENTITY_CHOICES", "returns_input", "check_identity_block", "check_reach_prediction",
+           "check_shortcut_parameters", "check_largest_gradient_ratio", "DEPTH_CANDIDATES", "check_valid_depths"]
 
 # ---------------------------------------------------------------------------------------------
 # Exercises

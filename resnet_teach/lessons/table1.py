@@ -18,7 +18,7 @@ from ..blocks import Bottleneck
 from ..exercises import Feedback
 from ..paper import PAPER_TABLE1_ARCHITECTURE, PAPER_TABLE1_GFLOPS
 from ..resnet import ResNet
-from ..trace import trace_shapes
+from ..trace import forward_hooks, trace_shapes
 from .conv import measured_receptive_field
 from .mistakes import check_with_mistakes
 from .networks import IMAGENET_BUILDERS, build_on_meta, network_macs, stage_report
@@ -151,18 +151,15 @@ def counted_output_values(model: nn.Module, x: torch.Tensor) -> dict[str, int]:
     """Run ``model(x)`` with hooks and add up ``output.numel()`` of the real output tensors of
     its conv, BN, pooling and fc layers, per stage: the check of ``activation_memory``."""
     counts: dict[str, int] = {}
-    hooks = []
-    for name, m in model.named_modules():
-        if isinstance(m, _COUNTED):
-            def hook(module: nn.Module, args: Any, output: torch.Tensor, stage: str = _stage_of(name)) -> None:
-                counts[stage] = counts.get(stage, 0) + output.numel()
-            hooks.append(m.register_forward_hook(hook))
-    try:
-        with torch.no_grad():
-            model(x)
-    finally:
-        for h in hooks:
-            h.remove()
+
+    def count(stage: str):
+        def hook(module: nn.Module, args: Any, output: torch.Tensor) -> None:
+            counts[stage] = counts.get(stage, 0) + output.numel()
+        return hook
+
+    counted = [(m, count(_stage_of(name))) for name, m in model.named_modules() if isinstance(m, _COUNTED)]
+    with forward_hooks(counted), torch.no_grad():
+        model(x)
     return counts
 
 

@@ -1,4 +1,4 @@
-"""Notebook 07 (why residual networks train): the widgets' logic and the exercise checkers.
+"""Notebook 07 (why residual networks train): the widgets' logic (the checkers are in ``why_exercises``).
 
 No ipywidgets or matplotlib here: the widgets (``resnet_teach.widgets.why``) only wrap these
 functions, and pytest checks them, including every nonsense combination.
@@ -27,10 +27,6 @@ __all__ = [
     "LESION_EPOCHS",
     "lesion_training_plan",
     "train_lesion_networks",
-    "check_worst_lesion_stage",
-    "check_path_count",
-    "check_blocks_per_stage_1001",
-    "check_filter_norm",
 ]
 
 # The signal widget's range: up to 56 layers keeps one measurement well under a second.
@@ -140,7 +136,3 @@ def train_lesion_networks(
             train(model, data, epochs, seed=seed, progress=progress, desc=name)
             models[name] = model
     return models
-
-
-# re-exported, so that `why.X` keeps working (the code lives in why_exercises.py)
-from .why_exercises import check_blocks_per_stage_1001, check_filter_norm, check_path_count, check_worst_lesion_stage  # noqa: E402, F401

@@ -1,6 +1,5 @@
 """Notebook 07's exercises: the checkers, with the mistakes they name."""
 
-
 from __future__ import annotations
 
 import math
@@ -14,7 +13,7 @@ from ..exercises import NOT_ANSWERED, Feedback, is_unanswered
 from ..landscape import filter_normalized_direction
 from ..lesion import path_length_counts
 
-# The signal widget's range: up to 56 layers keeps one measurement well under a second.
+__all__ = ["check_worst_lesion_stage", "check_path_count", "check_blocks_per_stage_1001", "check_filter_norm"]
 
 # ---------------------------------------------------------------------------------------------
 # Exercises
