@@ -134,7 +134,7 @@ class PreActCifarResNet(nn.Module):
         norm_layer: NormLayer | None = None,
     ) -> None:
         super().__init__()
-        check_int("depth", depth, 1)
+        depth = check_int("depth", depth, 1)
         per_block, rule = preact_depth_rule(block)
         step = 3 * per_block
         if depth < step + 2 or (depth - 2) % step != 0:
@@ -144,7 +144,7 @@ class PreActCifarResNet(nn.Module):
             )
         self.num_classes = check_int("num_classes", num_classes, 1)
         self.in_channels = check_int("in_channels", in_channels, 1)
-        check_choice("shortcut", shortcut, ("A", "B"))
+        shortcut = check_choice("shortcut", shortcut, ("A", "B"))
         if isinstance(widths, str) or not isinstance(widths, Sequence) or len(widths) != 3:
             raise ValueError(f"widths={widths!r} must give 3 channel counts, one per stage")
         widths = [check_int(f"widths[{i}]", w, 1) for i, w in enumerate(widths)]

@@ -571,8 +571,10 @@ def test_nonsense_is_a_readable_error(name, param, data):
 
 
 def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, nn.Module):
-        return repr(a) == repr(b) and [p.shape for p in a.parameters()] == [p.shape for p in b.parameters()]
+    if isinstance(a, nn.Module):  # and its plain attributes (depth, num_classes, ...) of the same type
+        plain = [(k, v) for k, v in vars(a).items() if isinstance(v, (int, float, str)) and not k.startswith("_")]
+        return (repr(a) == repr(b) and [p.shape for p in a.parameters()] == [p.shape for p in b.parameters()]
+                and all(_same(v, getattr(b, k)) for k, v in plain))
     if isinstance(a, torch.Tensor):  # NaN marks "not computed yet" in some results: equal to NaN
         return a.dtype == b.dtype and a.shape == b.shape and bool(torch.isclose(a, b, 0, 0, equal_nan=True).all())
     if dataclasses.is_dataclass(a):
