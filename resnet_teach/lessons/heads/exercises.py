@@ -1,5 +1,5 @@
 """Notebook 06's exercise checkers: the expected answers come from real modules and autograd.
-Each likely wrong answer gets a message naming its mistake (``resnet_teach.mistakes``)."""
+Each likely wrong answer gets a message naming its mistake (``exercises.compare``'s ``mistakes``)."""
 from __future__ import annotations
 
 import torch

@@ -1,5 +1,5 @@
 """Notebook 04's exercise checkers: each expected answer comes from a real (meta-device) network.
-Each likely wrong answer gets a message naming its mistake (``resnet_teach.mistakes``)."""
+Each likely wrong answer gets a message naming its mistake (``exercises.compare``'s ``mistakes``)."""
 from __future__ import annotations
 
 import math
