@@ -106,8 +106,11 @@ def check_float(name: str, value: Any, low: float | None = None, high: float | N
     return number
 
 
-def check_shape(name: str, value: Any) -> tuple[int, ...]:
-    """A tensor shape such as (1, 3, 224, 224): a tuple/list/torch.Size of at least 2 ints >= 1."""
-    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or len(value) < 2:
-        raise ValueError(f"{name}={value!r} must be a shape such as (1, 3, 224, 224)")
+def check_shape(name: str, value: Any, ndim: int | None = None) -> tuple[int, ...]:
+    """A tensor shape such as (1, 3, 224, 224): a tuple/list/torch.Size of at least 2 ints >= 1
+    (exactly ``ndim`` of them if given)."""
+    if (isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or len(value) < 2
+            or (ndim is not None and len(value) != ndim)):
+        raise ValueError(f"{name}={value!r} must be a shape such as (1, 3, 224, 224)"
+                         + (f" with {ndim} entries" if ndim is not None else ""))
     return tuple(check_int(f"{name}[{i}]", s, 1) for i, s in enumerate(value))

@@ -162,7 +162,7 @@ def cam_baselines(model: nn.Module, data: Split, seed: int = 0) -> dict[str, flo
     """
     if not isinstance(data, Split) or data.boxes is None:
         raise TypeError("data must be a Split with boxes (from placed_digits or digits_with_decoy)")
-    check_int("seed", seed, 0)
+    seed = check_int("seed", seed, 0)
     _check_gap_model(model)
     size = tuple(data.images.shape[-2:])
     was_training = model.training

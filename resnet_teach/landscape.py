@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-from ._checks import check_float
+from ._checks import check_bool, check_float
 from .data import Split
 from .train import fixed_threads
 
@@ -70,7 +70,10 @@ def loss_surface(
     """
     if not isinstance(data, Split):
         raise TypeError(f"data must be a resnet_teach.Split, got {type(data).__name__}")
+    if isinstance(coords, (str, bytes)) or not hasattr(coords, "__iter__"):
+        raise TypeError(f"coords={coords!r} must be a sequence of numbers, such as (-1, 0, 1)")
     coords = [check_float(f"coords[{i}]", c) for i, c in enumerate(coords)]
+    batch_stats = check_bool("batch_stats", batch_stats)
     if len(coords) < 2:
         raise ValueError(f"coords={coords!r} must hold at least 2 values")
     work = copy.deepcopy(model)

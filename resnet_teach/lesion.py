@@ -153,9 +153,9 @@ def path_gradient_magnitudes(
         raise ValueError("model is a plain network: it has a single path, nothing to decompose")
     if not isinstance(data, Split):
         raise TypeError(f"data must be a resnet_teach.Split, got {type(data).__name__}")
-    check_int("samples", samples, 1)
-    check_int("batch_size", batch_size, 1)
-    check_int("seed", seed, 0)
+    samples = check_int("samples", samples, 1)
+    batch_size = check_int("batch_size", batch_size, 1)
+    seed = check_int("seed", seed, 0)
     n = len(block_names(model))
     x, y = data.images[:batch_size], data.labels[:batch_size]  # (B, C, H, W), (B,)
     g = torch.Generator().manual_seed(seed)

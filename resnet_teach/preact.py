@@ -131,7 +131,7 @@ class PreActCifarResNet(nn.Module):
         norm_layer: NormLayer | None = None,
     ) -> None:
         super().__init__()
-        check_int("depth", depth, 1)
+        depth = check_int("depth", depth, 1)
         per_block, rule = preact_depth_rule(block)
         step = 3 * per_block
         if depth < step + 2 or (depth - 2) % step != 0:
@@ -141,11 +141,10 @@ class PreActCifarResNet(nn.Module):
             )
         self.num_classes = check_int("num_classes", num_classes, 1)
         self.in_channels = check_int("in_channels", in_channels, 1)
-        check_choice("shortcut", shortcut, ("A", "B"))
-        if len(widths) != 3:
+        shortcut = check_choice("shortcut", shortcut, ("A", "B"))
+        if isinstance(widths, str) or not isinstance(widths, Sequence) or len(widths) != 3:
             raise ValueError(f"widths={widths!r} must give 3 channel counts, one per stage")
-        for i, w in enumerate(widths):
-            check_int(f"widths[{i}]", w, 1)
+        widths = [check_int(f"widths[{i}]", w, 1) for i, w in enumerate(widths)]
         if norm_layer is not None and not callable(norm_layer):
             raise TypeError(f"norm_layer={norm_layer!r} must be callable, e.g. nn.BatchNorm2d")
         self.depth, self.block, self.shortcut = depth, block, shortcut

@@ -147,6 +147,8 @@ def shattering(
     if not isinstance(data, Split):
         raise TypeError(f"data must be a resnet_teach.Split, got {type(data).__name__}")
     check_int("calibration", calibration, 1)
+    if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+        raise ValueError(f"pair={pair!r} must be two image indices (i, j)")
     i, j = (check_int(f"pair[{k}]", v, 0) for k, v in enumerate(pair))
     if max(i, j) >= len(data) or i == j:
         raise ValueError(f"pair={tuple(pair)!r} must name two different images of the {len(data)} in data")

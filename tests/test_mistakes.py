@@ -2,9 +2,8 @@
 a message naming its mistake, never the answer itself; and the generic helper behaves."""
 import pytest
 
-from resnet_teach.exercises import NOT_ANSWERED
+from resnet_teach.exercises import NOT_ANSWERED, compare, matches
 from resnet_teach.lessons import blocks, degradation_exercises, heads, networks
-from resnet_teach.mistakes import check, matches
 
 
 def test_matches_compares_like_an_answer():
@@ -17,12 +16,23 @@ def test_matches_compares_like_an_answer():
     assert matches(7, lambda a: a > 6) and not matches("x", lambda a: a > 6)  # a wrong kind: no match
 
 
-def test_check_names_the_mistake_and_keeps_the_rest():
+def test_compare_names_the_mistake_and_keeps_the_rest():
     mistakes = [(20480, "Biases forgotten.")]
-    assert check(20490, 20490, "why", "hint", mistakes).correct
-    assert str(check(20480, 20490, "why", "hint", mistakes)) == "Not yet. You answered 20480. Biases forgotten."
-    assert "hint" in str(check(1, 20490, "why", "hint", mistakes))
-    assert check(..., 20490, "why", "hint", mistakes).message == NOT_ANSWERED
+    assert compare(20490, 20490, "why", "hint", mistakes=mistakes).correct
+    assert (str(compare(20480, 20490, "why", "hint", mistakes=mistakes))
+            == "Not yet. You answered 20480. Biases forgotten.")
+    assert "hint" in str(compare(1, 20490, "why", "hint", mistakes=mistakes))
+    assert compare(..., 20490, "why", "hint", mistakes=mistakes).message == NOT_ANSWERED
+    # the one feedback path: answers compare like mistakes (a bool is no count, numpy/torch
+    # scalars are numbers, lists are tuples), a rule is a mistake, ``shown`` hides a long repr
+    import numpy as np
+    import torch
+
+    assert not compare(True, 1, "why").correct and compare(np.int64(3), 3, "why").correct
+    assert compare(torch.tensor(3), 3, "why").correct and compare([1, 2], (1, 2), "why").correct
+    rule = [(lambda a: a > 100, "Too big.")]
+    assert compare(500, 3, "why", "hint", mistakes=rule).message == "You answered 500. Too big."
+    assert compare(4, 3, "why", "hint", mistakes=rule, shown="a four").message == "You answered a four. hint"
 
 
 # (checker, right answer, [(wrong answer, a phrase its message must contain), ...])

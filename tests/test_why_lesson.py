@@ -88,7 +88,7 @@ def test_signal_view_and_its_messages(data):
     assert view["text"].startswith("pre-activation (v2), depth 14, seed 1: lag-1 autocorrelation")
     for depth in (9, 62, 2):
         with pytest.raises(
-            ValueError, match=f"depth={depth} is not one of the CIFAR depths 6n\\+2 this widget"
+            ValueError, match=f"depth={depth} must be one of the CIFAR depths 6n\\+2 this widget"
         ):
             lesson.signal_view(depth, "plain", data)
     with pytest.raises(ValueError, match="kind='wide'"):

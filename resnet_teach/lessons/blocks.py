@@ -16,7 +16,6 @@ from .._checks import check_choice, check_int
 from ..blocks import Bottleneck, ZeroPadShortcut, make_shortcut, residual_branch_last_norm
 from ..diagram import RESIDUAL_BLOCKS, BlockDiagram, Step, block_diagram, describe_layer, parameter_formula
 from ..exercises import Feedback, compare, is_unanswered
-from ..mistakes import check
 from ..resnet import STAGES, ResNet, resnet34, resnet50
 from ..trace import build_on_meta, count_parameters, forward_hooks, trace_shapes
 
@@ -149,17 +148,17 @@ def check_bottleneck_params(answer: Any) -> Feedback:
     biases = sum(m.out_channels for m in convs)
     all_1x1 = sum(m.in_channels * m.out_channels for m in convs) + bn_params
     formulas = " + ".join(parameter_formula(m) for m in convs), " + ".join(parameter_formula(m) for m in bns)
-    return check(answer, expected, f"{expected:,} = convs {formulas[0]} + BNs {formulas[1]}.",
-                 hint="Count each conv as k·k·in·out (no bias) and each BN as 2·channels; "
-                      "the block is 1024 → 256 → 256 → 1024.",
-                 mistakes=[(conv_params, "That counts the convs only: each BN has parameters too (γ and β "
-                                         "per channel)."),
-                           (conv_params + bn_params // 2, "Each BN has two parameters per channel, γ and β."),
-                           (expected + bn_params, "BN's running mean and variance are buffers, not "
-                                                  "parameters: count γ and β only."),
-                           (expected + biases, "The convs have bias=False: the BN after each one has "
-                                               "its own shift β."),
-                           (all_1x1, "The middle conv is 3x3: its weights are 3·3·in·out.")])
+    return compare(answer, expected, f"{expected:,} = convs {formulas[0]} + BNs {formulas[1]}.",
+                   hint="Count each conv as k·k·in·out (no bias) and each BN as 2·channels; "
+                        "the block is 1024 → 256 → 256 → 1024.",
+                   mistakes=[(conv_params, "That counts the convs only: each BN has parameters too (γ and β "
+                                           "per channel)."),
+                             (conv_params + bn_params // 2, "Each BN has two parameters per channel, γ and β."),
+                             (expected + bn_params, "BN's running mean and variance are buffers, not "
+                                                    "parameters: count γ and β only."),
+                             (expected + biases, "The convs have bias=False: the BN after each one has "
+                                                 "its own shift β."),
+                             (all_1x1, "The middle conv is 3x3: its weights are 3·3·in·out.")])
 
 
 def check_conv_block_shape(answer: Any) -> Feedback:
@@ -175,19 +174,19 @@ def check_conv_block_shape(answer: Any) -> Feedback:
     def shape_is(target: tuple[int, ...]):
         return lambda a: tuple(int(v) for v in a) == target
 
-    return check(answer, expected,
-                 f"{expected}: planes·4 = {c} channels, and stride 2 halves 28.",
-                 hint="The output has planes·expansion channels; the stride divides H and W.",
-                 equal=lambda a, e: tuple(int(v) for v in a) == e,
-                 mistakes=[(shape_is((n, c // 4, h, w)), "Those are `planes` channels: the last 1x1 conv "
-                                                         "multiplies them by the expansion."),
-                           (shape_is((n, 512, h, w)), "The block does not keep its input's channels: it "
-                                                      "outputs planes·expansion."),
-                           (shape_is((n, c, 2 * h, 2 * w)), "The stride 2 is missing: it halves the "
-                                                            "height and the width."),
-                           (shape_is((n, c, h // 2, w // 2)), "Halved once too often: only one conv of "
-                                                              "the branch has stride 2."),
-                           (lambda a: len(tuple(a)) == 3, "Four numbers: (N, C, H, W), the batch first.")])
+    return compare(answer, expected,
+                   f"{expected}: planes·4 = {c} channels, and stride 2 halves 28.",
+                   hint="The output has planes·expansion channels; the stride divides H and W.",
+                   equal=lambda a, e: tuple(int(v) for v in a) == e,
+                   mistakes=[(shape_is((n, c // 4, h, w)), "Those are `planes` channels: the last 1x1 conv "
+                                                           "multiplies them by the expansion."),
+                             (shape_is((n, 512, h, w)), "The block does not keep its input's channels: it "
+                                                        "outputs planes·expansion."),
+                             (shape_is((n, c, 2 * h, 2 * w)), "The stride 2 is missing: it halves the "
+                                                              "height and the width."),
+                             (shape_is((n, c, h // 2, w // 2)), "Halved once too often: only one conv of "
+                                                                "the branch has stride 2."),
+                             (lambda a: len(tuple(a)) == 3, "Four numbers: (N, C, H, W), the batch first.")])
 
 
 def check_option_c_extra_params(answer: Any) -> Feedback:
@@ -200,18 +199,18 @@ def check_option_c_extra_params(answer: Any) -> Feedback:
     convs_only = sum(m.weight.numel() for name, m in build_on_meta(resnet34, shortcut="C").named_modules()
                      if "downsample.0" in name) - sum(
         m.weight.numel() for name, m in build_on_meta(resnet34).named_modules() if "downsample.0" in name)
-    return check(answer, expected,
-                 f"{expected:,}: C adds a 1x1 conv + BN to the {extra} blocks that B leaves as "
-                 f"identities.",
-                 hint="Subtract the total parameters of option B from those of option C "
-                      "(shortcut_options(34) has both).",
-                 mistakes=[(rows["C"]["total params"], "That is C's total: the question asks what C adds "
-                                                       "over B."),
-                           (rows["C"]["total params"] - rows["A"]["total params"],
-                            "That is C compared with A: B already has the three projections of the "
-                            "shape-changing blocks."),
-                           (convs_only, "The 1x1 convs only: each new projection also has a BN (γ and β "
-                                        "per channel).")])
+    return compare(answer, expected,
+                   f"{expected:,}: C adds a 1x1 conv + BN to the {extra} blocks that B leaves as "
+                   f"identities.",
+                   hint="Subtract the total parameters of option B from those of option C "
+                        "(shortcut_options(34) has both).",
+                   mistakes=[(rows["C"]["total params"], "That is C's total: the question asks what C adds "
+                                                         "over B."),
+                             (rows["C"]["total params"] - rows["A"]["total params"],
+                              "That is C compared with A: B already has the three projections of the "
+                              "shape-changing blocks."),
+                             (convs_only, "The 1x1 convs only: each new projection also has a BN (γ and β "
+                                          "per channel).")])
 
 
 def check_zero_gammas(answer: Any) -> Feedback:
@@ -227,16 +226,16 @@ def check_zero_gammas(answer: Any) -> Feedback:
     projections = sum(1 for name, _ in model.named_modules() if name.endswith("downsample.1"))
     block_bns = sum(1 for name, m in model.named_modules()
                     if isinstance(m, nn.BatchNorm2d) and name.startswith("layer") and "downsample" not in name)
-    return check(answer, expected,
-                 f"{expected}: the last BN (bn3) of every block, {' + '.join(map(str, per_stage))} "
-                 f"blocks per stage. The projection shortcuts' BNs keep gamma = 1.",
-                 hint="zero_init_residual zeroes the last BN of every block's residual branch.",
-                 mistakes=[(expected + 1, "The stem's BN (bn1) is not in a residual branch: it keeps γ = 1."),
-                           (expected + projections, "The projection shortcuts' BNs keep γ = 1: only "
-                                                    "the residual branch starts at zero."),
-                           (block_bns, "Only the *last* BN of each branch is zeroed (bn3): one zero "
-                                       "γ is enough to make the branch output zero."),
-                           (8, "That is ResNet-18's count (8 BasicBlocks): ResNet-50 has more blocks.")])
+    return compare(answer, expected,
+                   f"{expected}: the last BN (bn3) of every block, {' + '.join(map(str, per_stage))} "
+                   f"blocks per stage. The projection shortcuts' BNs keep gamma = 1.",
+                   hint="zero_init_residual zeroes the last BN of every block's residual branch.",
+                   mistakes=[(expected + 1, "The stem's BN (bn1) is not in a residual branch: it keeps γ = 1."),
+                             (expected + projections, "The projection shortcuts' BNs keep γ = 1: only "
+                                                      "the residual branch starts at zero."),
+                             (block_bns, "Only the *last* BN of each branch is zeroed (bn3): one zero "
+                                         "γ is enough to make the branch output zero."),
+                             (8, "That is ResNet-18's count (8 BasicBlocks): ResNet-50 has more blocks.")])
 
 
 def _block_output_changes(stride_in_1x1: bool) -> bool:
@@ -260,14 +259,14 @@ def check_v1_wipe_prediction(answer: Any) -> Feedback:
         return compare(answer, None, "")
     expected = _block_output_changes(stride_in_1x1=True)
     v15 = _block_output_changes(stride_in_1x1=False)
-    return check(answer, expected,
-                 f"The block's output {'changes' if expected else 'does not change'}: in v1 both paths "
-                 f"start with a 1x1 conv of stride 2 (conv1 on the branch, the projection on the "
-                 f"shortcut), and both read only the even rows and columns. Three pixels in four never "
-                 f"reach the output. In v1.5 the 3x3 conv sees them: its output "
-                 f"{'changes' if v15 else 'does not change'}.",
-                 hint="Answer True (the output changes) or False (it does not).",
-                 equal=lambda a, e: isinstance(a, bool) and a == e,
-                 mistakes=[(not expected, "Follow the pixels: which convs does the input meet first, on "
-                                          "the branch and on the shortcut, and which input pixels can a "
-                                          "1x1 conv with stride 2 read?")])
+    return compare(answer, expected,
+                   f"The block's output {'changes' if expected else 'does not change'}: in v1 both paths "
+                   f"start with a 1x1 conv of stride 2 (conv1 on the branch, the projection on the "
+                   f"shortcut), and both read only the even rows and columns. Three pixels in four never "
+                   f"reach the output. In v1.5 the 3x3 conv sees them: its output "
+                   f"{'changes' if v15 else 'does not change'}.",
+                   hint="Answer True (the output changes) or False (it does not).",
+                   equal=lambda a, e: isinstance(a, bool) and a == e,
+                   mistakes=[(not expected, "Follow the pixels: which convs does the input meet first, on "
+                                            "the branch and on the shortcut, and which input pixels can a "
+                                            "1x1 conv with stride 2 read?")])

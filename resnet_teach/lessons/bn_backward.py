@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .._checks import check_float
+from .._checks import check_float, check_int, check_shape
 from ..exercises import Feedback
 from .mistakes import check_with_mistakes
 
@@ -69,6 +69,7 @@ def backward_one_line(dy: Tensor, xhat: Tensor, inv_std: Tensor, gamma: Tensor) 
 
 def backward_staged(x: Tensor, gamma: Tensor, dy: Tensor, eps: float = 1e-5) -> Tensor:
     """dL/dx node by node through mu, x - mu, var, 1/sqrt(var + eps), xhat (CS231n's graph)."""
+    eps = check_float("eps", eps, 0.0, low_inclusive=False)
     m = x.numel() // x.shape[1]
     mu = x.mean(dim=AXES, keepdim=True)
     xc = x - mu  # centred
@@ -106,6 +107,7 @@ def compare_with_autograd(shape: tuple[int, int, int, int] = (4, 3, 5, 5), seed:
     Returns the largest |difference| of each gradient, the scale of each (its largest
     |value|), and whether ``torch.autograd.gradcheck`` (float64, finite differences) passes.
     """
+    shape, seed = check_shape("shape", shape, 4), check_int("seed", seed, 0)
     g = torch.Generator().manual_seed(seed)
     x0 = 3 * torch.randn(shape, generator=g, dtype=dtype) + 1  # (N, C, H, W)
     gamma0 = torch.rand(shape[1], generator=g, dtype=dtype) + 0.5

@@ -114,6 +114,7 @@ def lr_sweep(make_model: Callable[[bool], nn.Module], data: Split, lrs: Sequence
 def failed(run: SweepRun, threshold: float = 2.0) -> bool:
     """A run that did not learn: its final training loss is above ``threshold`` (ln 10 = 2.30 is a
     uniform guess over 10 classes) or not a number (it diverged)."""
+    threshold = check_float("threshold", threshold)
     return not run.final_loss < threshold  # NaN compares False: a diverged run failed
 
 

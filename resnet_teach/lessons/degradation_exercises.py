@@ -12,7 +12,6 @@ from ..blocks import BasicBlock
 from ..cifar import cifar_resnet
 from ..exercises import Feedback, compare, is_unanswered
 from ..gradient_norms import gradient_norms_at_init
-from ..mistakes import check
 from ..trace import count_parameters
 
 __all__ = ["IDENTITY_CHOICES", "returns_input", "check_identity_block", "check_reach_prediction",
@@ -78,28 +77,28 @@ def check_identity_block(answer: Any) -> Feedback:
         except TypeError:
             return set()
 
-    return check(answer, works,
-                 f"{sorted(works)}. A fresh BN has β = 0, so γ = 0 alone silences bn2, whatever the convs "
-                 f"and the running statistics (this is what zero_init_residual does). Zero conv1 weights "
-                 f"and a zero bn1 both end in an all-zero batch before conv2 (bn1 normalizes zeros to its "
-                 f"β = 0, the ReLU keeps 0), so conv2 outputs zeros and bn2 turns them into its β, 0. "
-                 f"A small γ is not a zero γ: bn2 outputs 0.001 times the normalized branch, small but "
-                 f"not nothing; and β = 0.1 is added to every output.",
-                 hint="Answer a set of letters, e.g. {'a', 'd'}. returns_input(letter) runs each one.",
-                 equal=lambda a, e: as_set(a) == e,
-                 mistakes=[(lambda a: not given(a) <= set(IDENTITY_CHOICES),
-                            f"Use the letters {sorted(IDENTITY_CHOICES)}."),
-                           (lambda a: "a" in given(a), "(a) shrinks bn2's γ without zeroing it: bn2 "
-                                                       "then outputs 0.001 times the normalized branch, which "
-                                                       "is small, not zero."),
-                           (lambda a: "d" in given(a), "(d) leaves β = 0.1, which bn2 adds to every output."),
-                           (lambda a: "b" not in given(a), "Look again at (b): if conv1 outputs zeros, what do "
-                                                          "bn1, the ReLU and conv2 make of them? returns_input('b') "
-                                                          "runs it."),
-                           (lambda a: "c" not in given(a), "Look again at (c): what is β of a freshly built BN? "
-                                                          "returns_input('c') runs it."),
-                           (lambda a: "e" not in given(a), "Look again at (e): if bn1 outputs zeros, what "
-                                                          "does conv2 see? returns_input('e') runs it.")])
+    return compare(answer, works,
+                   f"{sorted(works)}. A fresh BN has β = 0, so γ = 0 alone silences bn2, whatever the convs "
+                   f"and the running statistics (this is what zero_init_residual does). Zero conv1 weights "
+                   f"and a zero bn1 both end in an all-zero batch before conv2 (bn1 normalizes zeros to its "
+                   f"β = 0, the ReLU keeps 0), so conv2 outputs zeros and bn2 turns them into its β, 0. "
+                   f"A small γ is not a zero γ: bn2 outputs 0.001 times the normalized branch, small but "
+                   f"not nothing; and β = 0.1 is added to every output.",
+                   hint="Answer a set of letters, e.g. {'a', 'd'}. returns_input(letter) runs each one.",
+                   equal=lambda a, e: as_set(a) == e,
+                   mistakes=[(lambda a: not given(a) <= set(IDENTITY_CHOICES),
+                              f"Use the letters {sorted(IDENTITY_CHOICES)}."),
+                             (lambda a: "a" in given(a), "(a) shrinks bn2's γ without zeroing it: bn2 "
+                                                         "then outputs 0.001 times the normalized branch, which "
+                                                         "is small, not zero."),
+                             (lambda a: "d" in given(a), "(d) leaves β = 0.1, which bn2 adds to every output."),
+                             (lambda a: "b" not in given(a), "Look again at (b): if conv1 outputs zeros, what do "
+                                                            "bn1, the ReLU and conv2 make of them? returns_input('b') "
+                                                            "runs it."),
+                             (lambda a: "c" not in given(a), "Look again at (c): what is β of a freshly built BN? "
+                                                            "returns_input('c') runs it."),
+                             (lambda a: "e" not in given(a), "Look again at (e): if bn1 outputs zeros, what "
+                                                            "does conv2 see? returns_input('e') runs it.")])
 
 
 def check_reach_prediction(prediction: Any, reached: int | None) -> Feedback:
@@ -149,21 +148,21 @@ def check_shortcut_parameters(answer: Any) -> Feedback:
     def pair(target: tuple[int, int]):
         return lambda a: tuple(int(v) for v in a) == target
 
-    return check(tuple(answer) if isinstance(answer, (list, tuple)) else answer, expected,
-                 why=f"Option A adds {expected[0]} parameters (zero padding needs none); option B adds "
-                     f"{expected[1]}: two 1x1 projections with their BN, 16->32 and 32->64 channels. "
-                     f"With option A the comparison is fair: same weights, only the wiring differs.",
-                 hint="Answer a pair (extra_A, extra_B); count_parameters and cifar_resnet(32, "
-                      "residual=..., shortcut=..., in_channels=1) give all three counts.",
-                 mistakes=[(lambda a: not isinstance(a, tuple), "Answer a pair: (extra_A, extra_B)."),
-                           (lambda a: len(a) == 2 and int(a[0]) != 0,
-                            "Option A pads with zeros and takes every second pixel: nothing to learn."),
-                           (pair((0, projection_convs)), "The 1x1 convs only: each projection has a BN "
-                                                         "too (γ and β per channel)."),
-                           (pair((0, projection_convs + 2 * bn_params)),
-                            "BN's running mean and variance are buffers, not parameters."),
-                           (pair((0, expected[1] + 32 + 64)), "The projection convs have bias=False, "
-                                                              "like every conv before a BN.")])
+    return compare(tuple(answer) if isinstance(answer, (list, tuple)) else answer, expected,
+                   why=f"Option A adds {expected[0]} parameters (zero padding needs none); option B adds "
+                       f"{expected[1]}: two 1x1 projections with their BN, 16->32 and 32->64 channels. "
+                       f"With option A the comparison is fair: same weights, only the wiring differs.",
+                   hint="Answer a pair (extra_A, extra_B); count_parameters and cifar_resnet(32, "
+                        "residual=..., shortcut=..., in_channels=1) give all three counts.",
+                   mistakes=[(lambda a: not isinstance(a, tuple), "Answer a pair: (extra_A, extra_B)."),
+                             (lambda a: len(a) == 2 and int(a[0]) != 0,
+                              "Option A pads with zeros and takes every second pixel: nothing to learn."),
+                             (pair((0, projection_convs)), "The 1x1 convs only: each projection has a BN "
+                                                           "too (γ and β per channel)."),
+                             (pair((0, projection_convs + 2 * bn_params)),
+                              "BN's running mean and variance are buffers, not parameters."),
+                             (pair((0, expected[1] + 32 + 64)), "The projection convs have bias=False, "
+                                                                "like every conv before a BN.")])
 
 
 def check_largest_gradient_ratio(answer: Any) -> Feedback:
@@ -180,21 +179,21 @@ def check_largest_gradient_ratio(answer: Any) -> Feedback:
     def near(target: float):
         return lambda a: abs(float(a) - target) <= 0.05 * abs(target)
 
-    return check(answer, expected,
-                 f"About {expected:,.0f}: the first conv of plain-56 gets a gradient that many times "
-                 f"larger than its last conv (plain-32: about {at_32[0] / at_32[-1]:,.0f}). The deeper the "
-                 f"plain net, the more the gradients grow towards the input: no sign of vanishing.",
-                 hint="A number: first conv's norm / last conv's norm, from "
-                      "gradient_norms_at_init(56, residual=False) (the last conv is the entry just "
-                      "before 'fc').",
-                 equal=lambda a, e: not isinstance(a, bool) and abs(float(a) - e) <= 0.05 * e,
-                 mistakes=[(near(1 / expected), "Upside down: divide the first conv's norm by the last "
-                                                "conv's."),
-                           (near(at_32[0] / at_32[-1]), "That is plain-32's ratio: the question is about "
-                                                        "depth 56."),
-                           (near(resnet[0] / resnet[-1]), "That is the residual net: use residual=False."),
-                           (near(convs[0] / norms["fc"]), "The fc is not a conv: take the last entry "
-                                                          "before 'fc'.")])
+    return compare(answer, expected,
+                   f"About {expected:,.0f}: the first conv of plain-56 gets a gradient that many times "
+                   f"larger than its last conv (plain-32: about {at_32[0] / at_32[-1]:,.0f}). The deeper the "
+                   f"plain net, the more the gradients grow towards the input: no sign of vanishing.",
+                   hint="A number: first conv's norm / last conv's norm, from "
+                        "gradient_norms_at_init(56, residual=False) (the last conv is the entry just "
+                        "before 'fc').",
+                   equal=lambda a, e: not isinstance(a, bool) and abs(float(a) - e) <= 0.05 * e,
+                   mistakes=[(near(1 / expected), "Upside down: divide the first conv's norm by the last "
+                                                  "conv's."),
+                             (near(at_32[0] / at_32[-1]), "That is plain-32's ratio: the question is about "
+                                                          "depth 56."),
+                             (near(resnet[0] / resnet[-1]), "That is the residual net: use residual=False."),
+                             (near(convs[0] / norms["fc"]), "The fc is not a conv: take the last entry "
+                                                            "before 'fc'.")])
 
 
 DEPTH_CANDIDATES: tuple[int, ...] = (8, 16, 18, 20, 34, 44, 50, 56, 110)
@@ -221,18 +220,18 @@ def check_valid_depths(answer: Any, candidates: Sequence[int] = DEPTH_CANDIDATES
     def same(a: Any, e: Any) -> bool:
         return sorted(int(v) for v in a) == e
 
-    return check(answer, expected, equal=same,
-                 why=f"{expected}: depth - 2 must split into 3 stages x n blocks x 2 convs, so (depth - 2) "
-                     f"must divide by 6; {others} fail that." + (
-                         " 50 passes (n = 8), yet a CIFAR net of depth 50 is not ImageNet's ResNet-50: "
-                         "that one has bottleneck blocks and four stages." if 50 in expected else ""),
-                 hint="Give a list of depths. Depth = 6n + 2: subtract 2 and check divisibility by 6.",
-                 mistakes=[(lambda a: bool(depths(a) & {18, 34}),
-                            "18 and 34 are ImageNet depths (four stages of BasicBlocks): is depth - 2 "
-                            "divisible by 6?"),
-                           (lambda a: 16 in depths(a), "(16 - 2) / 6 is not a whole number of blocks."),
-                           (lambda a: 50 not in depths(a) and 50 in expected,
-                            "50 is missing: (50 - 2) / 6 = 8 blocks per stage. A CIFAR net of depth 50 "
-                            "is not ImageNet's ResNet-50, but it exists."),
-                           (lambda a: bool(depths(a) - set(candidates)),
-                            f"Pick from the list given: {list(candidates)}.")])
+    return compare(answer, expected, equal=same,
+                   why=f"{expected}: depth - 2 must split into 3 stages x n blocks x 2 convs, so (depth - 2) "
+                       f"must divide by 6; {others} fail that." + (
+                           " 50 passes (n = 8), yet a CIFAR net of depth 50 is not ImageNet's ResNet-50: "
+                           "that one has bottleneck blocks and four stages." if 50 in expected else ""),
+                   hint="Give a list of depths. Depth = 6n + 2: subtract 2 and check divisibility by 6.",
+                   mistakes=[(lambda a: bool(depths(a) & {18, 34}),
+                              "18 and 34 are ImageNet depths (four stages of BasicBlocks): is depth - 2 "
+                              "divisible by 6?"),
+                             (lambda a: 16 in depths(a), "(16 - 2) / 6 is not a whole number of blocks."),
+                             (lambda a: 50 not in depths(a) and 50 in expected,
+                              "50 is missing: (50 - 2) / 6 = 8 blocks per stage. A CIFAR net of depth 50 "
+                              "is not ImageNet's ResNet-50, but it exists."),
+                             (lambda a: bool(depths(a) - set(candidates)),
+                              f"Pick from the list given: {list(candidates)}.")])

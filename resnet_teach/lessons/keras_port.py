@@ -18,7 +18,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from .._checks import check_float, check_int
+from .._checks import check_bool, check_float, check_int
 from ..arithmetic import same_padding
 
 __all__ = ["KERAS_EPSILON", "KERAS_MOMENTUM", "KerasConvBN", "random_keras_conv_bn", "keras_forward",
@@ -46,9 +46,10 @@ def random_keras_conv_bn(in_channels: int = 3, out_channels: int = 4, kernel_siz
                          stride: int = 2, seed: int = 0) -> KerasConvBN:
     """Random trained-looking weights. Half of the channels get a small moving variance (about
     1e-3), as channels that rarely fire do in a trained network: there epsilon matters."""
-    for name, value in (("in_channels", in_channels), ("out_channels", out_channels),
-                        ("kernel_size", kernel_size), ("stride", stride), ("seed", seed)):
-        check_int(name, value, 0 if name == "seed" else 1)
+    in_channels, out_channels, kernel_size, stride = (
+        check_int(name, value, 1) for name, value in (("in_channels", in_channels), ("out_channels", out_channels),
+                                                       ("kernel_size", kernel_size), ("stride", stride)))
+    seed = check_int("seed", seed, 0)
     gen = torch.Generator().manual_seed(seed)
     variance = 0.5 + torch.rand(out_channels, generator=gen)
     variance[::2] = 1e-3 * (0.5 + torch.rand(len(variance[::2]), generator=gen))
@@ -99,7 +100,11 @@ def port_to_torch(block: KerasConvBN, size: int, *, permute_kernel: bool = True,
     ``permute_kernel=False`` reshapes the kernel instead, ``eps=`` / ``momentum=`` override the
     converted values, ``explicit_padding=False`` uses PyTorch's symmetric integer padding.
     """
-    check_int("size", size, 1)
+    size = check_int("size", size, 1)
+    permute_kernel = check_bool("permute_kernel", permute_kernel)
+    explicit_padding = check_bool("explicit_padding", explicit_padding)
+    eps = check_float("eps", eps, 0.0) if eps is not None else None
+    momentum = check_float("momentum", momentum, 0.0, 1.0) if momentum is not None else None
     k_h, k_w, in_channels, out_channels = block.kernel.shape
     if permute_kernel:
         weight = block.kernel.permute(3, 2, 0, 1)  # (kH, kW, in, out) -> (out, in, kH, kW)

@@ -2,14 +2,15 @@
 
 ``check_with_mistakes`` compares an answer with the expected value; when it is wrong and equals
 the result of a known mistake (computed by the caller the same way, with the one step done
-wrong), the message names that mistake instead of a generic hint.
+wrong), the message names that mistake instead of a generic hint. It is ``exercises.compare``
+with a relative tolerance (and tuples compared entry by entry) as its ``equal``.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..exercises import Feedback, compare, is_unanswered
+from ..exercises import Feedback, compare
 
 __all__ = ["check_with_mistakes"]
 
@@ -37,11 +38,4 @@ def check_with_mistakes(answer: Any, expected: Any, why: str,
     ``tol``: relative tolerance for numbers (0: exact).
     """
     same = equal or (lambda a, b: _same(a, b, tol))
-    if is_unanswered(answer):
-        return compare(answer, None, "")
-    if same(answer, expected):
-        return Feedback(True, why)
-    for wrong, message in mistakes:
-        if not same(wrong, expected) and same(answer, wrong):
-            return Feedback(False, f"You answered {answer!r}. {message}")
-    return Feedback(False, f"You answered {answer!r}. {hint}")
+    return compare(answer, expected, why, hint, equal=same, mistakes=mistakes)

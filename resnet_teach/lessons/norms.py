@@ -20,7 +20,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from .._checks import check_float, check_int
+from .._checks import check_float, check_int, check_shape
 from ..data import digits
 from ..exercises import Feedback
 from ..train import evaluate, train
@@ -41,6 +41,12 @@ NORMS: dict[str, tuple[str, str]] = {
 
 def normalize_over(x: Tensor, dims: tuple[int, ...], eps: float = 1e-5) -> Tensor:
     """(x - mean) / sqrt(biased var + eps), the statistics taken over ``dims``."""
+    if not isinstance(dims, (tuple, list)) or not dims:
+        raise TypeError(f"dims={dims!r} must be a non-empty tuple of axes of x, such as (0, 2, 3)")
+    dims = tuple(check_int(f"dims[{i}]", d) for i, d in enumerate(dims))
+    if len({d % x.dim() for d in dims}) != len(dims) or not all(-x.dim() <= d < x.dim() for d in dims):
+        raise ValueError(f"dims={dims} must be different axes of x, which has {x.dim()}")
+    eps = check_float("eps", eps, 0.0, low_inclusive=False)
     mu = x.mean(dim=dims, keepdim=True)
     var = x.var(dim=dims, unbiased=False, keepdim=True)
     return (x - mu) / torch.sqrt(var + eps)
@@ -57,6 +63,7 @@ def group_norm_by_hand(x: Tensor, groups: int, eps: float = 1e-5) -> Tensor:
 
 def norm_equivalences(shape: tuple[int, int, int, int] = (3, 6, 5, 5), seed: int = 0) -> dict[str, dict[str, float]]:
     """Largest |difference| between PyTorch's layers (fresh, so γ = 1, β = 0) and the axes."""
+    shape, seed = check_shape("shape", shape, 4), check_int("seed", seed, 0)
     n, c, h, w = shape
     x = 2 * torch.randn(shape, generator=torch.Generator().manual_seed(seed)) + 1  # (N, C, H, W)
     with torch.no_grad():

@@ -12,7 +12,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .._checks import check_choice, check_int
+from .._checks import check_bool, check_choice, check_int
 from ..arithmetic import conv_output_size, receptive_field_steps
 from ..blocks import Bottleneck
 from ..exercises import Feedback
@@ -50,6 +50,9 @@ def table1(depths: Sequence[int] = tuple(IMAGENET_BUILDERS)) -> dict[str, Any]:
     """The rows of Table 1, read from our networks: layer name, output size, one column per
     depth, and a last row of G multiply-adds (v1, the paper's network), each asserted against
     ``PAPER_TABLE1`` by the caller. Returns {"rows": [...], "checks": {...}}."""
+    if isinstance(depths, (str, bytes)) or not isinstance(depths, Sequence) or not depths:
+        raise TypeError(f"depths={depths!r} must be a non-empty sequence of depths, such as (18, 50)")
+    depths = tuple(check_choice("depths", d, tuple(IMAGENET_BUILDERS)) for d in depths)
     nets = {d: _meta(d, stride_in_1x1=_is_bottleneck(d)) for d in depths}
     reports = {d: stage_report(net, 224) for d, net in nets.items()}
     rows, sizes, blocks, filters = [], {}, {}, {}
@@ -103,6 +106,7 @@ def activation_memory(depth: int, batch_size: int = 1, input_size: int = 224,
     """
     n = check_int("batch_size", batch_size, 1)
     size = check_int("input_size", input_size, 1)
+    bytes_per_value = check_int("bytes_per_value", bytes_per_value, 1)
     model = _meta(depth)
     with torch.device("meta"):
         trace = trace_shapes(model, (n, 3, size, size))
@@ -189,6 +193,7 @@ def _geometry(layers: Sequence[nn.Module]) -> list[tuple]:
 def stage_receptive_fields(model: ResNet, measure: bool = True) -> list[dict[str, Any]]:
     """Receptive field and jump after each stage, by the formula (``receptive_field_steps``)
     and, with ``measure``, by autograd on a 1-D stack of the same geometry (notebook 01)."""
+    measure = check_bool("measure", measure)
     rows, stack = [], []
     for stage, layers in main_path_layers(model).items():
         stack += _geometry(layers)
@@ -203,6 +208,9 @@ def stage_receptive_fields(model: ResNet, measure: bool = True) -> list[dict[str
 def tf_slim_v1_layers(blocks: Sequence[int] = (3, 4, 6, 3)) -> list[tuple]:
     """TF-Slim's resnet_v1_50 main path: the stride-2 3x3 is the LAST unit of blocks 1-3
     (torchvision puts it in the FIRST unit of the next stage)."""
+    if isinstance(blocks, (str, bytes)) or not isinstance(blocks, Sequence) or len(blocks) != 4:
+        raise ValueError(f"blocks={blocks!r} must be 4 block counts, one per stage")
+    blocks = [check_int(f"blocks[{i}]", n, 1) for i, n in enumerate(blocks)]
     layers = [(7, 2, 1), (3, 2, 1)]
     for i, n in enumerate(blocks):
         for u in range(n):

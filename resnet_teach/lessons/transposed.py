@@ -53,7 +53,7 @@ def transpose_is_conv_gradient(size: int = 7, kernel_size: int = 3, stride: int 
     s, p = check_int("stride", stride, 1), check_int("padding", padding, 0)
     out = conv_output_size(n, k, stride=s, padding=p)
     output_padding = n - conv_transpose_output_size(out, k, stride=s, padding=p)
-    g = torch.Generator().manual_seed(seed)
+    g = torch.Generator().manual_seed(check_int("seed", seed, 0))
     x = torch.randn(1, 2, n, n, generator=g, requires_grad=True)  # (N, C_in, H, W)
     w = torch.randn(3, 2, k, k, generator=g)  # (C_out, C_in, k, k)
     y = F.conv2d(x, w, stride=s, padding=p)  # (1, 3, out, out)
@@ -69,7 +69,7 @@ def transpose_is_conv_gradient(size: int = 7, kernel_size: int = 3, stride: int 
 def full_padding_equivalence(size: int = 4, kernel_size: int = 3, seed: int = 0) -> dict[str, Any]:
     """Stride-1 transposed conv == conv with padding k-1 ("full") and the kernel flipped."""
     n, k = check_int("size", size, 1), check_int("kernel_size", kernel_size, 1)
-    g = torch.Generator().manual_seed(seed)
+    g = torch.Generator().manual_seed(check_int("seed", seed, 0))
     x = torch.randint(-3, 4, (1, 1, n, n), generator=g).float()  # small integers: exact sums
     w = torch.randint(-3, 4, (1, 1, k, k), generator=g).float()
     transposed = F.conv_transpose2d(x, w)  # (1, 1, n + k - 1, n + k - 1)

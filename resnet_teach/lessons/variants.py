@@ -70,7 +70,9 @@ def _variant_row(name: str) -> tuple[tuple[str, Any], ...]:
 
 def variant_table(names: tuple[str, ...] = ("resnet50", "resnext50_32x4d", "wide_resnet50_2")) -> list[dict[str, Any]]:
     """Groups, inner width, parameters and multiply-adds (GMACs, 224x224) of each network."""
-    return [dict(_variant_row(check_choice("name", n, tuple(VARIANT_BUILDERS)))) for n in names]
+    if not isinstance(names, (tuple, list)):
+        raise TypeError(f"names={names!r} must be a tuple of variant names, such as ('resnet50',)")
+    return [dict(_variant_row(check_choice(f"names[{i}]", n, tuple(VARIANT_BUILDERS)))) for i, n in enumerate(names)]
 
 
 def bottleneck_convs(name: str, stage: int = 1) -> list[dict[str, Any]]:
@@ -96,7 +98,7 @@ def torchvision_parity(name: str, size: int = 64, seed: int = 0) -> dict[str, An
     (2, 3, size, size) batch; the caller's random stream is left as it was.
     """
     check_choice("name", name, tuple(VARIANT_BUILDERS))
-    check_int("size", size, 32)
+    size, seed = check_int("size", size, 32), check_int("seed", seed, 0)
     with torch.random.fork_rng(devices=[]), torch.no_grad():
         torch.manual_seed(seed)
         theirs = getattr(torchvision.models, name)().eval()

@@ -57,7 +57,7 @@ def signal_view(depth: int, kind: str, data: Split, seed: int = 0) -> dict[str, 
     low, high = SIGNAL_DEPTHS
     if not low <= depth <= high or (depth - 2) % 6 != 0:
         valid = ", ".join(str(d) for d in range(low, high + 1, 6))
-        raise ValueError(f"depth={depth} is not one of the CIFAR depths 6n+2 this widget measures: {valid}")
+        raise ValueError(f"depth={depth} must be one of the CIFAR depths 6n+2 this widget measures: {valid}")
     check_choice("kind", kind, KINDS)
     check_int("seed", seed, 0)
     result = shattering(depth, kind, data, seed=seed)
