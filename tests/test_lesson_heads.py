@@ -388,13 +388,16 @@ def _trunk_downsampling_1ch():
                          nn.Conv2d(1, 1, 3, 2, 1), nn.Conv2d(1, 1, 3, 2, 1), nn.Conv2d(1, 1, 3, 2, 1))
 
 
-def test_check_flatten_fc_params():
+@pytest.mark.parametrize("side", [100, 160, 224])
+def test_check_flatten_fc_params(side):
     with torch.no_grad():
-        h, w = _trunk_downsampling_1ch()(torch.zeros(1, 1, 160, 160)).shape[-2:]
+        h, w = _trunk_downsampling_1ch()(torch.zeros(1, 1, side, side)).shape[-2:]
     right = 512 * h * w * 10 + 10
-    assert H.check_flatten_fc_params(right).correct
-    assert not H.check_flatten_fc_params(512 * 10 + 10).correct
+    assert H.check_flatten_fc_params(right, built_for=side).correct
+    assert not H.check_flatten_fc_params(512 * 10 + 10, built_for=side).correct
     assert H.check_flatten_fc_params(...).message == NOT_ANSWERED
+    with pytest.raises(ValueError, match="built_for"):
+        H.check_flatten_fc_params(right, built_for=0)
 
 
 def test_check_flatten_input_range():

@@ -51,7 +51,7 @@ def test_receptive_fields_formula_autograd_and_the_483():
 
 @pytest.mark.parametrize("checker,right,mistakes", [
     (t1.check_stem_activation_bytes, 205_520_896, [3_211_264, 51_380_224, 822_083_584]),
-    (t1.check_rf_growth, 32, [2, 16, 48]),
+    (t1.check_rf_growth, (32, 64), [(64, 64), (32, 32), (2, 2), (16, 32), (48, 96)]),
 ])
 def test_exercises_name_the_mistakes(checker, right, mistakes):
     assert checker(right).correct

@@ -154,8 +154,8 @@ plt.show()
 # block that has a conv layer at shortcut", in
 # [keras-applications, `resnet50.py`](https://github.com/keras-team/keras-applications/blob/master/keras_applications/resnet50.py)):
 # two kinds of *whole* residual block, told apart by their shortcut. In an **identity block**
-# the shape stays the same and the shortcut is x itself. The first block of a stage changes
-# the shape: its stride 2 halves H and W, and it outputs more channels. Then
+# the shape stays the same and the shortcut is x itself. The first block of layer2, layer3 and
+# layer4 changes the shape: its stride 2 halves H and W, and it outputs more channels. Then
 # x cannot be added as it is. Here is a Bottleneck with stride 2 and no shortcut to fix that;
 # `resnet_teach` refuses to build it, and says why:
 

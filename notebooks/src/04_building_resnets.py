@@ -192,8 +192,8 @@ assert all(lesson.spatial_steps(n)[-2].size == math.ceil(n / 32) for n in range(
 # ## 4. Parameters, exactly
 #
 # Parameter counts do not need a forward pass, and not even real weights: `meta_network`
-# builds a network on PyTorch's *meta* device (shapes only, no memory, no initialisation;
-# notebook 03 introduced it) and keeps it for the next question. torchvision ships the count
+# builds a network on PyTorch's *meta* device (shapes only, no memory, no initialisation) with
+# `build_on_meta`, which notebook 03 introduced, and keeps it for the next question. torchvision ships the count
 # for its ImageNet weights in their metadata, no download needed:
 
 # %%
@@ -338,7 +338,8 @@ row_50 = counts[list(lesson.IMAGENET_BUILDERS).index(50)]
 print(f"pooling layers: {', '.join(pools)}; main-path convs + fc + pooling = "
       f"{row_50['main-path convs + fc'] + len(pools)}")
 assert row_50["main-path convs + fc"] == 50 and row_50["main-path convs + fc"] + len(pools) != 50
-#
+
+# %% [markdown]
 # ## 7. Our networks are torchvision's
 #
 # For each depth: build `torchvision.models.resnetXX()` with random weights (nothing is
@@ -493,7 +494,7 @@ for depth, filters in rendered["filters"].items():
     assert filters == paper["bottleneck filters" if depth >= 50 else "basic filters"], depth
 for depth, gmacs in rendered["GMACs"].items():
     assert abs(gmacs - paper["GFLOPs"][depth]) / paper["GFLOPs"][depth] < 0.02, depth
-print("output sizes, blocks, filters and FLOPs: as in the paper's Table 1")
+print("output sizes, blocks and filters: as in the paper's Table 1; multiply-adds: within 2% of its FLOPs")
 
 # %% [markdown]
 # ## 12. Memory, not only parameters
@@ -720,10 +721,11 @@ t1.check_stem_activation_bytes(answer)
 # ```
 # </details>
 #
-# ### Exercise 7 · One more 3x3 in layer3
+# ### Exercise 7 · Across a stride
 #
-# In layer3 of a ResNet the jump is 16 input pixels. By how many pixels does one more 3x3 conv
-# with stride 1 grow the receptive field?
+# At the end of layer3 of a ResNet the jump is 16 input pixels. Then come a 3x3 conv with
+# stride 2 and, after it, a 3x3 conv with stride 1. By how many pixels does each one grow the
+# receptive field? Answer a pair `(first, second)`.
 
 # %%
 answer = ...
@@ -732,10 +734,12 @@ t1.check_rf_growth(answer)
 # %% [markdown]
 # <details><summary>Show solution</summary>
 #
-# `r_out = r_in + (k - 1) · jump = r_in + 2 · 16`.
+# `r_out = r_in + (k - 1) · jump_in`: the stride-2 conv adds `2 · 16`, because its own taps are
+# still 16 pixels apart; its stride doubles the jump to 32 for the conv after it, which adds
+# `2 · 32`.
 #
 # ```python
-# answer = 32
+# answer = (32, 64)
 # ```
 # </details>
 #
@@ -760,7 +764,9 @@ t1.check_rf_growth(answer)
 #   layer outputs, measured with autograd's saved-tensor hooks), which grows with the batch:
 #   far more than the weights.
 # - The receptive field grows by `(k - 1) · jump` per layer: 435 pixels for ResNet-18 and 427
-#   for ResNet-50 (v1.5); v1 and TF-Slim place the stride one 3x3 earlier and reach 483.
+#   for ResNet-50 (v1.5). v1 (stride on the 1x1 just before that 3x3) and TF-Slim (stride in
+#   the previous stage's last block) both let the first 3x3 of layer2-4 run at the doubled
+#   jump, and reach 483.
 #
 # **Next:** [05 · The degradation problem](05_degradation.ipynb) trains plain and residual
 # networks side by side to show why the shortcuts matter.

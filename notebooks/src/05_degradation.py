@@ -17,7 +17,7 @@
 #   experiment is, and why ResNet-1202 getting worse is overfitting, not degradation;
 # - how to run the full-scale version on CIFAR-10 if you have it on disk and a GPU.
 #
-# **Time on a laptop CPU:** about 30 minutes to read; the cells run in about 50 seconds
+# **Time on a laptop CPU:** about 30 minutes to read; the cells run in about 55 seconds
 # (longer while other programs keep the CPU busy).
 #
 # **Before this:** [00 · Start here](00_start_here.ipynb),
@@ -170,8 +170,8 @@ assert all(margins[k] > CLAIM_MARGINS[k] for k in margins)
 
 # %% [markdown]
 # **Loss and error are two different measures**, and the table shows how far apart they can
-# be: plain-8 ends with a training error below 10%, yet with a training loss many times
-# larger (both printed below). The training error counts the images whose *highest* score is on a wrong class. The
+# be: plain-8 ends with a training error below 10%, yet its training loss is far from 0
+# (both printed below). The training error counts the images whose *highest* score is on a wrong class. The
 # training loss is the cross-entropy: the mean over the images of −ln p, where p is the
 # probability the softmax gives the *right* class. It also charges a right answer given
 # without confidence. So exp(−loss) is the geometric mean of p: how much probability the
@@ -627,8 +627,9 @@ degradation_rerun(results=results)
 # ### Exercise 1 · Which changes make a block do nothing?
 #
 # Section 4 zeroed γ and β of `bn2`, shrank conv2's weights and zeroed them. Here are five
-# other changes to a freshly built residual `BasicBlock(16, 16)`, none of which section 4
-# ran; which ones make it return its input **exactly**, in train mode *and* in eval mode?
+# changes to a freshly built residual `BasicBlock(16, 16)`. Section 4 ran none of them as
+# written, though one of them is a section 4 change in disguise. Which ones make it return
+# its input **exactly**, in train mode *and* in eval mode?
 # Answer a set of letters. Predict each one before you test it with
 # `lesson.returns_input(letter)`.
 

@@ -237,13 +237,22 @@ def check_stem_activation_bytes(answer: Any) -> Feedback:
 
 
 def check_rf_growth(answer: Any) -> Feedback:
-    """How much one more 3x3 conv (stride 1) grows the receptive field where the jump is 16."""
-    before = receptive_field_steps([(16, 16)])[-1]  # any stack with jump 16
-    after = receptive_field_steps([(16, 16), (3, 1)])[-1]
-    expected = after["receptive_field"] - before["receptive_field"]
+    """Where the jump is 16, a 3x3 conv with stride 2 and then a 3x3 with stride 1: how many pixels
+    does each add to the receptive field? Answer (first, second)."""
+    rows = receptive_field_steps([(16, 16), (3, 2), (3, 1)])  # a stack whose jump is 16, then the two
+    expected = (rows[1]["receptive_field"] - rows[0]["receptive_field"],
+                rows[2]["receptive_field"] - rows[1]["receptive_field"])
+    jump = rows[0]["jump"]
     return check_with_mistakes(
-        answer, expected, f"{expected} = (k - 1) · jump = 2 · 16 pixels.",
-        mistakes=[(2, "Each step of the 3x3 is 16 input pixels apart here: multiply by the jump."),
-                  (16, "A 3x3 reaches k - 1 = 2 steps further, not 1."),
-                  (48, "Use k - 1 = 2, not k = 3: the centre tap adds nothing new.")],
-        hint="r_out = r_in + (k - 1) · jump.")
+        answer, expected, f"{expected}: each 3x3 adds (k - 1) · jump, with the jump *before* it. The "
+                          f"stride-2 conv still steps {jump} pixels apart: 2 · {jump}. Its stride doubles the "
+                          f"jump for the layers after it: 2 · {2 * jump}.",
+        mistakes=[((2 * expected[0], expected[1]), "The stride-2 conv's own taps are still one jump (16 pixels) "
+                                                   "apart: its stride only spaces out the layers after it."),
+                  ((expected[0], expected[0]), "After a stride-2 layer the jump doubles: the next 3x3's taps are "
+                                               "32 input pixels apart."),
+                  ((2, 2), "Each step of a 3x3 is one jump apart: multiply k - 1 by the jump."),
+                  ((expected[0] // 2, expected[1] // 2), "A 3x3 reaches k - 1 = 2 steps further, not 1."),
+                  ((3 * expected[0] // 2, 3 * expected[1] // 2), "Use k - 1 = 2, not k = 3: the centre tap "
+                                                                 "adds nothing new.")],
+        hint="r_out = r_in + (k - 1) · jump_in, and jump_out = jump_in · stride. Answer a pair (first, second).")

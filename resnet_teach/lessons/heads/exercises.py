@@ -15,25 +15,35 @@ __all__ = ["check_flatten_fc_params", "check_flatten_input_range", "check_avgpoo
            "check_size_prediction"]
 
 
-def check_flatten_fc_params(answer: int) -> Feedback:
-    """Exercise: parameters of the fc layer of a ResNet-18 Flatten head built for 160x160, 10 classes."""
+def check_flatten_fc_params(answer: int, built_for: int = 100) -> Feedback:
+    """Exercise: parameters of the fc layer of a ResNet-18 Flatten head built for ``built_for``
+    (100x100 in notebook 06), 10 classes."""
     if is_unanswered(answer):
         return compare(answer, None, "")
-    model = resnet18(head="flatten", input_size=160, num_classes=10)
+    n = check_int("built_for", built_for, 1)
+    model = resnet18(head="flatten", input_size=n, num_classes=10)
     expected = count_parameters(model.fc)
-    c, (h, w) = model.num_features, model.feature_map_size((160, 160))
+    c, (h, w) = model.num_features, model.feature_map_size((n, n))
+    floor_side = n
+    for _ in range(5):  # the five halvings done with floor instead of PyTorch's sizes
+        floor_side //= 2
     at_224 = resnet18(head="flatten", input_size=224, num_classes=10).fc
+    mistakes = [(expected - 10, "Biases forgotten: fc has one per class."),
+                (count_parameters(at_224), f"That is the head built for 224x224 (a 7x7 map); at {n} the map "
+                                           f"is smaller."),
+                (c * 10 + 10, "That is the GAP head: the Flatten head takes every position of the map, not "
+                              "one average per channel."),
+                (c * h * w * 1000 + 1000, "That is for 1000 classes; the question asks for 10.")]
+    if floor_side != h:
+        mistakes.append((c * floor_side * floor_side * 10 + 10,
+                         f"Halving with floor gives a {floor_side}x{floor_side} map, but the padded 3x3 and "
+                         f"7x7 layers round *up*: compute each size with the formula of notebook 01."))
     return compare(answer, expected,
-                   f"At 160x160 the last map is {c}x{h}x{w}, so fc is Linear({c * h * w}, 10): "
+                   f"At {n}x{n} the last map is {c}x{h}x{w}, so fc is Linear({c * h * w}, 10): "
                    f"{c * h * w} x 10 weights + 10 biases = {expected:,}.",
-                   hint="Find the last map's size (160 is divided by 2 five times, rounding up), "
+                   hint=f"Find the last map's size ({n} is divided by 2 five times, rounding up), "
                         "multiply channels x h x w, then count weights and biases.",
-                   mistakes=[(expected - 10, "Biases forgotten: fc has one per class."),
-                             (count_parameters(at_224), "That is the head built for 224x224 (a 7x7 map); at "
-                                                        "160 the map is smaller."),
-                             (c * 10 + 10, "That is the GAP head: the Flatten head takes every position "
-                                           "of the map, not one average per channel."),
-                             (c * h * w * 1000 + 1000, "That is for 1000 classes; the question asks for 10.")])
+                   mistakes=mistakes)
 
 
 def check_flatten_input_range(answer: tuple[int, int], built_for: int = 160) -> Feedback:
