@@ -32,6 +32,9 @@ from resnet_teach.paper import (
 )
 
 NOTEBOOK_SEED = 0  # the notebook's run, one of SEEDS_CHECKED
+# The notebook's own seed needs no second run here: its asserts run under nbval (and under the four
+# portability variants); these tests run the same asserts on the other seeds the notebook names.
+OTHER_SEEDS = tuple(s for s in SEEDS_CHECKED if s != NOTEBOOK_SEED)
 
 
 # --- the contract: notebook 05's claims hold on every seed it names ---------------------------
@@ -40,7 +43,7 @@ def test_the_notebooks_seed_is_checked():
     assert NOTEBOOK_SEED in SEEDS_CHECKED and len(SEEDS_CHECKED) >= 4
 
 
-@pytest.mark.parametrize("seed", SEEDS_CHECKED)
+@pytest.mark.parametrize("seed", OTHER_SEEDS)
 def test_degradation_and_residual_fix_hold_for_the_checked_seeds(seed):
     results = run_degradation(seed=seed)  # the notebook's default experiment, one run per seed
     shallow, deep = DegradationSettings().depths
@@ -75,7 +78,7 @@ def test_degradation_and_residual_fix_hold_for_the_checked_seeds(seed):
     assert loss[f"plain-{shallow}"] > 5 * error[f"plain-{shallow}"] and error[f"plain-{shallow}"] < 0.1
 
 
-@pytest.mark.parametrize("seed", SEEDS_CHECKED)
+@pytest.mark.parametrize("seed", OTHER_SEEDS)
 def test_epochs_to_reach_five_percent_for_the_checked_seeds(seed):
     """Notebook 05's run after the prediction: the same call, the same asserts."""
     shallow, deep = DegradationSettings().depths

@@ -202,10 +202,10 @@ def test_our_bottleneck_matches_torchvision_and_can_lower_its_input():
 
 CHECKERS = [
     (lesson.check_bottleneck_params, 1024 * 256 + 9 * 256 * 256 + 256 * 1024 + 2 * (256 + 256 + 1024), 70_400),
-    (lesson.check_conv_block_shape, (1, 1024, 14, 14), (1, 1024, 28, 28)),
+    (lesson.check_conv_block_shape, (1, 2048, 5, 5), (1, 2048, 10, 10)),
     (lesson.check_option_c_extra_params,
      sum(n * (c * c + 2 * c) for n, c in [(3, 64), (3, 128), (5, 256), (2, 512)]), 1_092_992),
-    (lesson.check_zero_gammas, 16, 17),
+    (lesson.check_zero_gammas, 33, 34),
 ]
 
 
@@ -215,8 +215,8 @@ def test_checkers(checker, right, wrong):
 
 
 def test_conv_block_shape_accepts_lists_and_sizes():
-    assert lesson.check_conv_block_shape([1, 1024, 14, 14]).correct
-    assert lesson.check_conv_block_shape(torch.Size([1, 1024, 14, 14])).correct
+    assert lesson.check_conv_block_shape([1, 2048, 5, 5]).correct
+    assert lesson.check_conv_block_shape(torch.Size([1, 2048, 5, 5])).correct
 
 
 # --- the drawing ------------------------------------------------------------------------------

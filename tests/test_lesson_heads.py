@@ -484,7 +484,8 @@ def decoy_data():
             H.digits_with_decoy(500, canvas=24, digit_size=8, seed=0, split="test"))
 
 
-@pytest.mark.parametrize("seed", CAM_SEEDS_CHECKED)
+# seed 0 is the notebook's own run: its asserts run under nbval and the portability variants
+@pytest.mark.parametrize("seed", [s for s in CAM_SEEDS_CHECKED if s != 0])
 def test_notebook_cam_claims_hold_for_the_checked_seeds(seed, decoy_data):
     """Section 7 of notebook 06 with another seed: the same calls, the same asserts."""
     import torch.nn.functional as F

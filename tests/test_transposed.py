@@ -73,7 +73,7 @@ def test_non_square_explorer_rejects_unknown_sliders():
 
 @pytest.mark.parametrize("checker,right,mistakes", [
     (lesson.check_transpose_size, 14, [3, 16, 13]),
-    (lesson.check_non_square_size, (32, 24), [(16, 48), (24, 32), (32, 48)]),
+    (lesson.check_non_square_size, (19, 30), [(40, 14), (30, 19), (19, 14)]),
 ])
 def test_exercises_name_the_mistakes(checker, right, mistakes):
     assert checker(right).correct

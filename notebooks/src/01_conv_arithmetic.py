@@ -466,7 +466,7 @@ assert torch.allclose(tf_out, shifted, atol=1e-5)
 # %% [markdown]
 # ### Exercise 4 · TensorFlow's padding
 #
-# A 3×3 convolution with stride 2 and `padding='same'` in TensorFlow, on an input 8 pixels wide.
+# A 5×5 convolution with stride 2 and `padding='same'` in TensorFlow, on an input 8 pixels wide.
 # How many pixels does TensorFlow pad on the left and on the right? Answer `(left, right)`.
 
 # %%
@@ -479,11 +479,12 @@ check_tf_same_padding(answer)
 # <details><summary>Show solution</summary>
 #
 # ```python
-# answer = (0, 1)
+# answer = (1, 2)
 # ```
-# TensorFlow wants `ceil(8 / 2)` outputs. That many windows of 3 pixels, 2 apart, span one pixel
-# more than the input has: one pixel of padding in total, and TensorFlow puts the odd pixel on the
-# right. `same_padding(8, 3, 2)` computes it.
+# TensorFlow wants `ceil(8 / 2) = 4` outputs. Four windows of 5 pixels, 2 apart, span
+# `3·2 + 5 = 11` pixels, three more than the input has: three pixels of padding in total, and
+# TensorFlow puts the odd pixel on the right. PyTorch's `padding=2` would pad (2, 2).
+# `same_padding(8, 5, 2)` computes it.
 # </details>
 
 # %% [markdown]
@@ -656,8 +657,8 @@ assert receptive_field(stem_layers) == lesson.measured_receptive_field([(7, 2), 
 # %% [markdown]
 # ### Exercise 5 · A dilated stack
 #
-# Three 3×3 convolutions with stride 1 and dilations 1, 2 and 4, one after the other. How many input
-# pixels wide is the receptive field of one output?
+# Three 3×3 convolutions with stride 1 and dilations 1, 3 and 9, one after the other. How many
+# input pixels wide is the receptive field of one output?
 
 # %%
 from resnet_teach.lessons.conv import check_dilated_receptive_field
@@ -669,10 +670,10 @@ check_dilated_receptive_field(answer)
 # <details><summary>Show solution</summary>
 #
 # ```python
-# answer = 15
+# answer = 27
 # ```
 # Start from one pixel; with stride 1 the jump stays 1, and each layer adds `d·(k-1)`:
-# `1 + 1·2 + 2·2 + 4·2`.
+# `1 + 1·2 + 3·2 + 9·2`.
 # </details>
 
 # %% [markdown]

@@ -158,8 +158,8 @@ print("1x1 conv == the same Linear at each of the", 7 * 7, "pixels: True")
 
 # %% [markdown]
 # It mixes channels and never looks at neighbours, so it costs `in · out` multiply-adds per
-# pixel, a ninth of a 3x3 conv's. That is what makes the Bottleneck of notebook 03 cheap: two
-# 1x1 convs shrink the channels 4-fold around the one 3x3.
+# pixel, a ninth of a 3x3 conv's. That is what makes the Bottleneck of notebook 03 cheap: its
+# first 1x1 conv shrinks the channels 4-fold for the one 3x3, and its last 1x1 restores them.
 #
 # ## 3. Transposed convolution and "full" padding
 #
@@ -168,12 +168,12 @@ print("1x1 conv == the same Linear at each of the", 7 * 7, "pixels: True")
 # chapter 4) goes the other way: from a small map to a larger one, as in a segmentation
 # network's decoder. Its output size is the convolution formula solved for the input:
 #
-# $$\text{out} = (n-1)s - 2p + d(k-1) + \text{output\_padding} + 1$$
+# $$\mathrm{out} = (n-1)s - 2p + d(k-1) + \mathrm{output\_padding} + 1$$
 #
 # `conv_transpose_output_size` computes it; beside it, a real `nn.ConvTranspose2d`:
 
 # %%
-rows = transposed.transpose_size_rows([(7, 4, 2, 1, 0), (4, 3, 1, 0, 0), (4, 3, 2, 1, 1), (14, 3, 2, 1, 1)])
+rows = transposed.transpose_size_rows([(5, 3, 2, 0, 0), (4, 3, 1, 0, 0), (4, 3, 2, 1, 1), (14, 3, 2, 1, 1)])
 print(format_table(rows))
 assert all(r["ours"] == r["nn.ConvTranspose2d"] for r in rows)
 assert conv_transpose_output_size(conv_output_size(28, 3, 2, 1), 3, 2, 1, output_padding=1) == 28
@@ -250,8 +250,8 @@ non_square_explorer()
 # %% [markdown]
 # ### Exercise 4 · A non-square layer
 #
-# `nn.Conv2d(c, c, kernel_size=(3, 5), stride=(1, 2), padding=(1, 2))` on a 32x48 input (height
-# 32, width 48). What is the output's `(height, width)`?
+# `nn.Conv2d(c, c, kernel_size=(5, 3), stride=(2, 1), padding=(1, 1))` on a 40x30 input (height
+# 40, width 30). What is the output's `(height, width)`?
 
 # %%
 answer = ...  # (height, width)
@@ -261,9 +261,9 @@ transposed.check_non_square_size(answer)
 # <details><summary>Show solution</summary>
 #
 # ```python
-# answer = (32, 24)
+# answer = (19, 30)
 # ```
-# Height: `floor((32 + 2·1 - 3) / 1) + 1 = 32`. Width: `floor((48 + 2·2 - 5) / 2) + 1 = 24`.
+# Height: `floor((40 + 2·1 - 5) / 2) + 1 = 19`. Width: `floor((30 + 2·1 - 3) / 1) + 1 = 30`.
 # </details>
 
 # %% [markdown]

@@ -642,8 +642,8 @@ assert abs(results[f"train mode, batches of {len(test_set)}"] - correct) < 0.05
 # %%
 victim = copy.deepcopy(with_bn)
 map_size = {row.name: row.output_shape[2:] for row in rt.trace_shapes(victim, (1, 1, 8, 8))}
-norms = {name: mod for name, mod in victim.named_modules() if isinstance(mod, nn.BatchNorm2d)}
-var_before = {name: mod.running_var.clone() for name, mod in norms.items()}
+bn_layers = {name: mod for name, mod in victim.named_modules() if isinstance(mod, nn.BatchNorm2d)}
+var_before = {name: mod.running_var.clone() for name, mod in bn_layers.items()}
 tracked_before = victim.bn1.num_batches_tracked.item()
 before = evaluate(victim, test_set)["accuracy"]
 
@@ -663,12 +663,12 @@ assert tracked_after == tracked_before + len(test_set)
 # so the asserts say what holds everywhere):
 
 # %% tags=["nbval-ignore-output"]
-ratio = {name: (mod.running_var / var_before[name]).mean().item() for name, mod in norms.items()}
+ratio = {name: (mod.running_var / var_before[name]).mean().item() for name, mod in bn_layers.items()}
 for name, r in ratio.items():
     height, width = map_size[name]
     print(f"{name:<13} map {height}x{width}: running_var after / before {r:.2f} (channel average)")
 print(f"accuracy in eval mode before {before:.1%}, after the forgotten eval() {after:.1%}")
-last = list(norms)[-1]
+last = list(bn_layers)[-1]
 assert ratio[last] < 0.8 and abs(ratio["bn1"] - 1) < 0.1 and after < before
 
 # %% [markdown]
@@ -1023,14 +1023,13 @@ print("gradcheck (float64, finite differences):", check["gradcheck"])
 assert check["gradcheck"]
 
 # %% [markdown]
-# Read the one-line form with `dy` the same everywhere: `m·dy − Σ dy = 0` and `Σ dy·x̂ = 0`
-# (x̂ has mean 0), so **∂L/∂x = 0**. Adding the same number to every value of a channel only
-# moves its mean, and BN subtracts the mean: the output cannot change. The gradient that
-# reaches x has its per-channel mean removed, and its component along x̂ too.
+# Read the one-line form term by term: the gradient that reaches x is `dy` with its per-channel
+# mean removed, and with its component along x̂ removed too. What that leaves when `dy` is the
+# same at every output is exercise 5's question: answer it with the one-line form.
 #
 # ## 14. When batch statistics fail: LayerNorm, GroupNorm, InstanceNorm
 #
-# BN's statistics come from the batch, which is why a batch of one fails (section 10) and why
+# BN's statistics come from the batch, which is why a batch of one fails on 1x1 maps (section 10) and why
 # small batches make them noisy. The alternatives normalize the same way over a *different set
 # of axes*, none of which is the batch (Wu & He 2018,
 # [*Group Normalization*](https://arxiv.org/abs/1803.08494), Figure 2):
@@ -1069,7 +1068,7 @@ assert gn_net(one_image).shape == (1, 1000)  # a batch of one trains with GroupN
 print("a batch of one in training mode: fine with GroupNorm")
 
 # %% [markdown]
-# Measured: the same small network (three 3x3 convs, `norms.small_net`), trained on the same
+# Measured: a network smaller than section 8's (`norms.small_net`, three 3x3 convs), trained on the same
 # 600 digits for three epochs, once with BatchNorm and once with GroupNorm (4 groups), then
 # tested in eval mode. First in **batches of two**. (Accuracies of a trained network: the
 # asserts hold over seeds and CPU kernels, the last digit printed may not.)
@@ -1098,8 +1097,9 @@ for start in (32, 16):
     print(f"from {start} to 2 images: BN's error rises {rise['BN']:.1f} points, GN's {rise['GN']:+.1f}")
 
 # %% [markdown]
-# The same experiment in miniature: the small network again, now in batches of 16, with the
-# learning rate scaled with the batch in the same way (`norms.LR_PER_IMAGE` times the batch)
+# The same experiment in miniature: `norms.small_net` again, now in batches of 16, with the
+# learning rate scaled linearly with the batch as Wu & He scale SGD's (`norms.LR_PER_IMAGE`
+# times the batch; we train with Adam, for which this rule is only a rough guide)
 # and the same three epochs, so every image is seen three times at both sizes. The batch of 16
 # takes far fewer steps, which is why it costs little:
 
@@ -1113,7 +1113,7 @@ sixteen = norms.norm_accuracies(batch_size=16, seed=0)
 drop = {name: sixteen[name] - two[name] for name in two}  # accuracy lost going from 16 to 2
 for name in two:
     print(f"{name:>9}: batches of 16 {sixteen[name]:.1%}, of 2 {two[name]:.1%}, "
-          f"lost {100 * drop[name]:+.1f} points")
+          f"change from 16 to 2: {-100 * drop[name]:+.1f} points")
 assert sixteen["BatchNorm"] > sixteen["GroupNorm"]  # seeds 0-4: BN ahead by 1.3 to 3.1 points
 assert drop["BatchNorm"] > 0.03  # seeds 0-4: BN lost 4.7 to 10.0 points
 assert abs(drop["GroupNorm"]) < 0.04  # seeds 0-4: GN moved by -2.2 to +2.7 points
@@ -1260,7 +1260,9 @@ bn_backward.check_dx_all_ones(answer)
 # %% [markdown]
 # <details><summary>Show solution</summary>
 #
-# `m·dy − Σ dy = 4·1 − 4 = 0` and `Σ dy·x̂ = Σ x̂ = 0`, so the one-line form gives 0.
+# `m·dy − Σ dy = 4·1 − 4 = 0` and `Σ dy·x̂ = Σ x̂ = 0` (x̂ has mean 0), so the one-line form
+# gives 0. Adding the same number to every value of a channel only moves its mean, and BN
+# subtracts the mean: the output cannot change, so the loss cannot either.
 #
 # ```python
 # answer = 0.0

@@ -675,8 +675,8 @@ assert top1["ResNet-50"] < top1["ResNet-50-B"] < top1["ResNet-50-C"] < top1["Res
 
 # %% [markdown]
 # Each tweak adds a little, and in the same table v1.5's gain over v1 is close to NVIDIA's
-# "~0.5% top1" of section 6. These are one training run per network in the paper, on 1.28
-# million images: not something a laptop can check.
+# "~0.5% top1" of section 6. These are ImageNet results on 1.28 million images: not something
+# a laptop can check.
 #
 # ## 12. The family tree
 #
@@ -728,9 +728,10 @@ lesson.check_bottleneck_params(answer)
 #
 # ### Exercise 2 · The output of a conv block
 #
-# The first block of ResNet-50's layer3 is a conv block:
-# `Bottleneck(512, 256, stride=2)` with a projection shortcut, built as in section 4. What
-# output shape does it give for an input of shape (1, 512, 28, 28)? Answer with a tuple.
+# The first block of ResNet-50's **layer4** is a conv block:
+# `Bottleneck(1024, 512, stride=2)` with a projection shortcut, built as in section 4. Feed
+# ResNet-50 a 160x160 image, and layer4 gets an input of shape (1, 1024, 10, 10). What output
+# shape does this block give? Answer with a tuple.
 
 # %%
 answer = ...
@@ -739,11 +740,11 @@ lesson.check_conv_block_shape(answer)
 # %% [markdown]
 # <details><summary>Show solution</summary>
 #
-# The block outputs planes · expansion = 256 · 4 = 1024 channels, and stride 2 takes 28 to 14
+# The block outputs planes · expansion = 512 · 4 = 2048 channels, and stride 2 takes 10 to 5
 # (on the branch and on the projection alike).
 #
 # ```python
-# answer = (1, 1024, 14, 14)
+# answer = (1, 2048, 5, 5)
 # ```
 # </details>
 #
@@ -771,8 +772,8 @@ lesson.check_option_c_extra_params(answer)
 #
 # ### Exercise 4 · Zero-initialized BN layers
 #
-# In `resnet50(zero_init_residual=True)`, how many BN layers start with all
-# their γ equal to zero?
+# In `resnet101(zero_init_residual=True)`, how many BN layers start with all
+# their γ equal to zero? (ResNet-101 has the stages [3, 4, 23, 3] of Bottlenecks.)
 
 # %%
 answer = ...
@@ -781,11 +782,11 @@ lesson.check_zero_gammas(answer)
 # %% [markdown]
 # <details><summary>Show solution</summary>
 #
-# One per block, the branch's last BN (`bn3`): 3 + 4 + 6 + 3 = 16. The projections' BNs and
+# One per block, the branch's last BN (`bn3`): 3 + 4 + 23 + 3 = 33. The projections' BNs and
 # the stem's BN keep γ = 1.
 #
 # ```python
-# answer = 16
+# answer = 33
 # ```
 # </details>
 #

@@ -643,8 +643,10 @@ lesson.check_fc_params(answer)
 # ### Exercise 3 · Counting a ResNet-200's convs
 #
 # He et al.'s follow-up paper ([Identity Mappings in Deep Residual
-# Networks](https://arxiv.org/abs/1603.05027), 2016) trains a ResNet-200 on ImageNet: Bottleneck
-# blocks in four stages of `[3, 24, 36, 3]`. How many conv layers does it have on its main
+# Networks](https://arxiv.org/abs/1603.05027), 2016) trains a ResNet-200 on ImageNet. Its
+# stages, as in Facebook's released training code
+# ([fb.resnet.torch](https://github.com/facebookarchive/fb.resnet.torch/blob/master/models/resnet.lua)),
+# hold Bottleneck blocks `[3, 24, 36, 3]`. How many conv layers does it have on its main
 # path (projection convs not counted)? Section 6's rule then gives its name.
 
 # %%

@@ -7,8 +7,8 @@
 #   *degradation* problem);
 # - to watch a small version of it: plain and residual networks of depth 8 and 32, same data,
 #   same optimizer, same seed, trained here in seconds, and the ordering asserted in code; and
-#   what a run this short shows (slower optimization of the deep plain net, measured as the
-#   epochs it needs to reach 5% training error) and what it cannot;
+#   what a run this short shows (how many epochs each network needs to reach a low training
+#   error, measured) and what it cannot;
 # - why vanishing gradients do not explain it (with BatchNorm they do not vanish: we measure
 #   them layer by layer and find them *growing* towards the input), and the paper's
 #   conjecture that deep plain nets are hard to optimize;
@@ -17,7 +17,7 @@
 #   experiment is, and why ResNet-1202 getting worse is overfitting, not degradation;
 # - how to run the full-scale version on CIFAR-10 if you have it on disk and a GPU.
 #
-# **Time on a laptop CPU:** about 30 minutes to read; the cells run in about 55 seconds
+# **Time on a laptop CPU:** about 30 minutes to read; the cells run in about 60 seconds
 # (longer while other programs keep the CPU busy).
 #
 # **Before this:** [00 · Start here](00_start_here.ipynb),
@@ -684,7 +684,7 @@ lesson.check_shortcut_parameters(answer)
 #
 # Blog post 001 says the shortcut stops the gradients of a deep network from vanishing
 # (section 1 quotes it). That is a half-truth. Shortcuts do help the gradients flow (section
-# 3: the residual net's norms stay in a narrow band). The other half, that vanishing gradients
+# 3: the residual net's norms stay in a much narrower band than the plain net's). The other half, that vanishing gradients
 # are what holds the plain net back, section 3 tested on plain-32. Go deeper: in plain-56 at
 # initialization, how many times larger is the first conv's gradient norm than the last
 # conv's? Use `gradient_norms_at_init(56, residual=False)` and answer a number (5% either way

@@ -15,7 +15,7 @@
 #   the features alone find;
 # - whether a network that *runs* at any input size also *performs* at any size, measured.
 #
-# **Time on a laptop CPU:** about 30 minutes to read; the cells run in about 25 seconds.
+# **Time on a laptop CPU:** about 30 minutes to read; the cells run in about 30 seconds.
 #
 # **Before this:** [04 · Building ResNet-18/34/50/101/152](04_building_resnets.ipynb) (the
 # stem, the stages, the 224 → 7 shape table); [00 · Start here](00_start_here.ipynb) if you
@@ -225,7 +225,8 @@ for hw, layer4_map in maps.items():
 
 # %% [markdown]
 # "Only at 224" is not quite true, though: any input whose map comes out 7x7 works, because
-# the size is rounded on the way down (section 5's plot shows the band; exercise 2 asks the
+# each stride-2 layer rounds its size (up, for these padded layers), so a whole band of input
+# sizes ends at 7x7 (section 5's plot shows the band; exercise 2 asks the
 # same for a head built for another size). And a map with the same
 # number of positions in another layout fools PyTorch completely. Take a Flatten head built
 # for a 256x256 input and give it a 128x512 input, a wide image with as many pixels:
@@ -584,7 +585,7 @@ plt.show()
 #
 # Section 3 promised a measurement. Our network was trained on digits 8 pixels tall on a
 # 24x24 canvas. GAP lets it run on any size, so show it the **same test images at twice the
-# size** (48x48, upsampled), and, for contrast, **more canvas around digits of the same
+# size** (48x48, upsampled), and **more canvas around digits of the same
 # size** (new 32x32 images from `digits_with_decoy(..., canvas=32)`).
 #
 # **Predict first:** at twice the size, will the accuracy stay within 10 points of the

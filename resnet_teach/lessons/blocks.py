@@ -16,7 +16,7 @@ from .._checks import check_choice, check_int
 from ..blocks import Bottleneck, ZeroPadShortcut, make_shortcut, residual_branch_last_norm
 from ..diagram import RESIDUAL_BLOCKS, BlockDiagram, Step, block_diagram, describe_layer, parameter_formula
 from ..exercises import Feedback, compare, is_unanswered
-from ..resnet import STAGES, ResNet, resnet34, resnet50
+from ..resnet import STAGES, ResNet, resnet34, resnet101
 from ..trace import build_on_meta, count_parameters, forward_hooks, trace_shapes
 
 __all__ = [
@@ -162,26 +162,27 @@ def check_bottleneck_params(answer: Any) -> Feedback:
 
 
 def check_conv_block_shape(answer: Any) -> Feedback:
-    """Output shape of Bottleneck(512, 256, stride=2) with its projection, for (1, 512, 28, 28)."""
+    """Output shape of layer4's first block, Bottleneck(1024, 512, stride=2) with its projection,
+    for an input of (1, 1024, 10, 10) (a 160x160 image)."""
     if is_unanswered(answer):
         return compare(answer, None, "")
-    down = make_shortcut(512, 256 * Bottleneck.expansion, 2, "B", nn.BatchNorm2d)
-    block = Bottleneck(512, 256, stride=2, downsample=down).eval()
+    down = make_shortcut(1024, 512 * Bottleneck.expansion, 2, "B", nn.BatchNorm2d)
+    block = Bottleneck(1024, 512, stride=2, downsample=down).eval()
     with torch.no_grad():
-        expected = tuple(block(torch.zeros(1, 512, 28, 28)).shape)
+        expected = tuple(block(torch.zeros(1, 1024, 10, 10)).shape)
     n, c, h, w = expected
 
     def shape_is(target: tuple[int, ...]):
         return lambda a: tuple(int(v) for v in a) == target
 
     return compare(answer, expected,
-                   f"{expected}: planes·4 = {c} channels, and stride 2 halves 28.",
+                   f"{expected}: planes·4 = {c} channels, and stride 2 halves 10.",
                    hint="The output has planes·expansion channels; the stride divides H and W.",
                    equal=lambda a, e: tuple(int(v) for v in a) == e,
                    mistakes=[(shape_is((n, c // 4, h, w)), "Those are `planes` channels: the last 1x1 conv "
                                                            "multiplies them by the expansion."),
-                             (shape_is((n, 512, h, w)), "The block does not keep its input's channels: it "
-                                                        "outputs planes·expansion."),
+                             (shape_is((n, 1024, h, w)), "The block does not keep its input's channels: it "
+                                                         "outputs planes·expansion."),
                              (shape_is((n, c, 2 * h, 2 * w)), "The stride 2 is missing: it halves the "
                                                               "height and the width."),
                              (shape_is((n, c, h // 2, w // 2)), "Halved once too often: only one conv of "
@@ -214,10 +215,10 @@ def check_option_c_extra_params(answer: Any) -> Feedback:
 
 
 def check_zero_gammas(answer: Any) -> Feedback:
-    """How many BN layers of resnet50(zero_init_residual=True) start with all gammas zero."""
+    """How many BN layers of resnet101(zero_init_residual=True) start with all gammas zero."""
     if is_unanswered(answer):
         return compare(answer, None, "")
-    model = resnet50(zero_init_residual=True)
+    model = resnet101(zero_init_residual=True)
     zeroed = [name for name, m in model.named_modules()
               if isinstance(m, nn.BatchNorm2d) and bool((m.weight == 0).all())]
     per_stage = [sum(n.startswith(stage + ".") for n in zeroed)
@@ -235,7 +236,9 @@ def check_zero_gammas(answer: Any) -> Feedback:
                                                       "the residual branch starts at zero."),
                              (block_bns, "Only the *last* BN of each branch is zeroed (bn3): one zero "
                                          "γ is enough to make the branch output zero."),
-                             (8, "That is ResNet-18's count (8 BasicBlocks): ResNet-50 has more blocks.")])
+                             (16, "That is ResNet-50's count (3 + 4 + 6 + 3 blocks): ResNet-101's layer3 is "
+                                  "deeper."),
+                             (8, "That is ResNet-18's count (8 BasicBlocks): ResNet-101 has more blocks.")])
 
 
 def _block_output_changes(stride_in_1x1: bool) -> bool:

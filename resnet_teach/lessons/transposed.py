@@ -23,7 +23,7 @@ from .mistakes import check_with_mistakes
 
 __all__ = ["TRANSPOSE_FORMULA", "transpose_size_rows", "transpose_is_conv_gradient",
            "full_padding_equivalence", "non_square_rows", "non_square_text",
-           "check_transpose_size", "check_non_square_size"]
+           "check_transpose_size", "check_non_square_size", "NON_SQUARE_EXERCISE"]
 
 TRANSPOSE_FORMULA = "(n-1)s - 2p + d(k-1) + output_padding + 1"
 
@@ -117,15 +117,20 @@ def check_transpose_size(answer: Any) -> Feedback:
         hint=f"Use {TRANSPOSE_FORMULA} with output_padding = 0 and d = 1.")
 
 
+NON_SQUARE_EXERCISE = dict(size=(40, 30), kernel_size=(5, 3), stride=(2, 1), padding=(1, 1))
+
+
 def check_non_square_size(answer: Any) -> Feedback:
-    """nn.Conv2d(kernel_size=(3, 5), stride=(1, 2), padding=(1, 2)) on 32x48: (H, W) out."""
-    size, kwargs = (32, 48), dict(kernel_size=(3, 5), stride=(1, 2), padding=(1, 2))
-    expected = conv_output_size(size, **kwargs)
-    swapped = conv_output_size(size, kernel_size=(5, 3), stride=(2, 1), padding=(2, 1))
+    """nn.Conv2d(kernel_size=(5, 3), stride=(2, 1), padding=(1, 1)) on 40x30 (NON_SQUARE_EXERCISE): (H, W) out."""
+    e = NON_SQUARE_EXERCISE
+    (k_h, k_w), (s_h, s_w), (p_h, p_w) = e["kernel_size"], e["stride"], e["padding"]
+    expected = conv_output_size(e["size"], kernel_size=e["kernel_size"], stride=e["stride"], padding=e["padding"])
+    swapped = conv_output_size(e["size"], kernel_size=(k_w, k_h), stride=(s_w, s_h), padding=(p_w, p_h))
+    first_only = conv_output_size(e["size"], kernel_size=k_h, stride=s_h, padding=p_h)
     return check_with_mistakes(
         answer, expected, f"{expected}: the formula once per axis, with that axis's k, s and p.",
         mistakes=[(swapped, "You swapped the axes: the first number of each pair is the height's."),
                   ((expected[1], expected[0]), "Answer (height, width), in that order."),
-                  ((conv_output_size(32, 3, 1, 1), conv_output_size(48, 3, 1, 1)),
-                   "Each axis has its own kernel size, stride and padding, not the first one's.")],
-        hint="out = floor((n + 2p - k) / s) + 1 for the height with (3, 1, 1), for the width with (5, 2, 2).")
+                  (first_only, "Each axis has its own kernel size, stride and padding, not the first one's.")],
+        hint=f"out = floor((n + 2p - k) / s) + 1 for the height with ({k_h}, {s_h}, {p_h}), for the width "
+             f"with ({k_w}, {s_w}, {p_w}).")

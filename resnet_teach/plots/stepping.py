@@ -30,7 +30,7 @@ def draw_step(state: StepState, cell: int = 26) -> Drawing:
     colors[p:p + n, p:p + n] = _RGB["input"]
     colors[state.top:state.top + k, state.left:state.left + k] = WINDOW
     texts = {(r, c): f"{state.padded[r, c].item():g}" for r in range(m) for c in range(m)}
-    inp = Panel(colors, f"input, padding {p}\n(window at row {state.top}, col {state.left})", cell,
+    inp = Panel(colors, f"input, padding {p}\n(window at padded row {state.top}, col {state.left})", cell,
                 texts=texts, outline=(p, p, n, n) if p else None)
     kern = Panel(np.tile(WINDOW, (k, k, 1)), "kernel", cell,
                  texts={(r, c): f"{state.kernel[r, c].item():g}" for r in range(k) for c in range(k)})

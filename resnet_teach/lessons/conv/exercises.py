@@ -136,11 +136,11 @@ def check_ceil_mode_pool(answer: Any) -> Feedback:
                                                            "starts.", mistakes=mistakes)
 
 
-TF_EXERCISE = dict(size=8, kernel_size=3, stride=2)
+TF_EXERCISE = dict(size=8, kernel_size=5, stride=2)
 
 
 def check_tf_same_padding(answer: Any) -> Feedback:
-    """TensorFlow's 'same' (left, right) padding for a 3-wide kernel, stride 2, width 8."""
+    """TensorFlow's 'same' (left, right) padding for a 5-wide kernel, stride 2, width 8 (TF_EXERCISE)."""
     e = TF_EXERCISE
     expected = same_padding(e["size"], e["kernel_size"], e["stride"])
     out = -(-e["size"] // e["stride"])
@@ -148,8 +148,9 @@ def check_tf_same_padding(answer: Any) -> Feedback:
     span = (out - 1) * e["stride"] + e["kernel_size"]
     mistakes = [((expected[1], expected[0]), "Right total, wrong side: TensorFlow puts the odd "
                                              "pixel at the END (right, bottom)."),
-                ((1, 1), "That is PyTorch's symmetric padding=1. TensorFlow pads only what "
-                         "ceil(n / s) outputs need, which can be less."),
+                ((e["kernel_size"] // 2,) * 2, f"That is PyTorch's symmetric padding={e['kernel_size'] // 2} "
+                                               f"(k // 2 on each side). TensorFlow pads only what ceil(n / s) "
+                                               f"outputs need, which can be less."),
                 ((0, 0), "With no padding the last window would not fit: count what "
                          "ceil(n / s) windows need.")]
     if _is_int_pair(answer) and sum(answer) != total and tuple(answer) not in {m[0] for m in mistakes}:
@@ -160,16 +161,17 @@ def check_tf_same_padding(answer: Any) -> Feedback:
     return compare(answer, expected,
                    f"TF wants ceil({e['size']}/{e['stride']}) = {out} outputs, which needs {total} "
                    f"padding pixel(s) in total; the odd one goes to the right: {expected}. PyTorch's "
-                   f"padding=1 would put one on each side, shifting every window by one pixel.",
+                   f"padding={e['kernel_size'] // 2} would put {e['kernel_size'] // 2} on each side, shifting "
+                   f"every window by one pixel.",
                    hint=_kind_hint(answer, pair=True) or "TensorFlow puts the extra pixel at the end.",
                    equal=_equal_tuples, mistakes=mistakes)
 
 
-DILATED_STACK = ((3, 1, 1), (3, 1, 2), (3, 1, 4))
+DILATED_STACK = ((3, 1, 1), (3, 1, 3), (3, 1, 9))
 
 
 def check_dilated_receptive_field(answer: Any) -> Feedback:
-    """Receptive field of three stacked 3x3 convs (stride 1) with dilations 1, 2, 4."""
+    """Receptive field of three stacked 3x3 convs (stride 1) with dilations 1, 3, 9 (DILATED_STACK)."""
     expected = measured_receptive_field(DILATED_STACK)
     growth = " + ".join(str(d * (k - 1)) for k, _, d in DILATED_STACK)
     no_dilation = 1 + sum(k - 1 for k, _, _ in DILATED_STACK)
