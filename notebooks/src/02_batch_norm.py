@@ -484,8 +484,9 @@ assert abs(relu_std - (0.5 - 1 / (2 * math.pi)) ** 0.5) < 0.005
 # network: torchvision's initialization (which `cifar_resnet` uses) is He's `fan_out` mode, which
 # keeps the scale of the gradients on the way back, not of the signal on the way forward; the
 # first convolution reads 1 channel, so its fan-in is 9 but its fan-out 72, and its weights are
-# sized for 72; and on the 4×4 and 2×2 maps zero padding fills most of each 3×3 window, so each
-# output sums fewer real inputs. (Blog post 003's point 3, "减小参数初始化带来的影响", BN reduces
+# sized for 72; and on the small maps zero padding fills a large part of each 3×3 window (about a
+# third of it on average on the 4×4 maps, more than half on the 2×2 maps), so each output sums
+# fewer real inputs. (Blog post 003's point 3, "减小参数初始化带来的影响", BN reduces
 # the effect of the initialization, is exactly this: with BN none of the three matters.) At
 # initialization both networks' logits are small, so both start near a uniform
 # guess; what differs is how strongly the weights can move them.
@@ -1023,9 +1024,7 @@ print("gradcheck (float64, finite differences):", check["gradcheck"])
 assert check["gradcheck"]
 
 # %% [markdown]
-# Read the one-line form term by term: the gradient that reaches x is `dy` with its per-channel
-# mean removed, and with its component along x̂ removed too. What that leaves when `dy` is the
-# same at every output is exercise 5's question: answer it with the one-line form.
+# The one-line form is the one to reason with: exercise 5 below asks you to use it.
 #
 # ## 14. When batch statistics fail: LayerNorm, GroupNorm, InstanceNorm
 #
@@ -1068,8 +1067,8 @@ assert gn_net(one_image).shape == (1, 1000)  # a batch of one trains with GroupN
 print("a batch of one in training mode: fine with GroupNorm")
 
 # %% [markdown]
-# Measured: a network smaller than section 8's (`norms.small_net`, three 3x3 convs), trained on the same
-# 600 digits for three epochs, once with BatchNorm and once with GroupNorm (4 groups), then
+# Measured: a network smaller than section 8's (`norms.small_net`, three 3x3 convs), trained on
+# the first 600 training digits (section 8 used all of them) for three epochs, once with BatchNorm and once with GroupNorm (4 groups), then
 # tested in eval mode. First in **batches of two**. (Accuracies of a trained network: the
 # asserts hold over seeds and CPU kernels, the last digit printed may not.)
 
@@ -1260,8 +1259,9 @@ bn_backward.check_dx_all_ones(answer)
 # %% [markdown]
 # <details><summary>Show solution</summary>
 #
-# `m·dy − Σ dy = 4·1 − 4 = 0` and `Σ dy·x̂ = Σ x̂ = 0` (x̂ has mean 0), so the one-line form
-# gives 0. Adding the same number to every value of a channel only moves its mean, and BN
+# Read the one-line form term by term: the gradient that reaches x is `dy` with its per-channel
+# mean removed, and with its component along x̂ removed too. Here `m·dy − Σ dy = 4·1 − 4 = 0`
+# and `Σ dy·x̂ = Σ x̂ = 0` (x̂ has mean 0), so the one-line form gives 0. Adding the same number to every value of a channel only moves its mean, and BN
 # subtracts the mean: the output cannot change, so the loss cannot either.
 #
 # ```python

@@ -323,9 +323,10 @@ print(f"values wiped: {(wiped == 0).float().mean():.0%}")
 # %% [markdown]
 # So v1.5 costs more, and the 3x3 of the downsampling block's branch sees every pixel.
 # torchvision's documentation says its Bottleneck variant "is known as ResNet V1.5" and links to
-# NVIDIA's page, [NVIDIA DeepLearningExamples, "ResNet50 v1.5 For
+# NVIDIA's NGC catalogue entry for it. NVIDIA's README for the same model, [NVIDIA
+# DeepLearningExamples, "ResNet50 v1.5 For
 # PyTorch"](https://github.com/NVIDIA/DeepLearningExamples/tree/master/PyTorch/Classification/ConvNets/resnet50v1.5),
-# which calls it "a modified version of the original ResNet50 v1 model" and says: "This
+# calls it "a modified version of the original ResNet50 v1 model" and says: "This
 # difference makes ResNet50 v1.5 slightly more accurate (~0.5% top1) than v1", at about 5% fewer
 # images per second. That is their training recipe's measurement, which a laptop cannot repeat
 # (neither page says who coined the name). For the whole ResNet-50 the

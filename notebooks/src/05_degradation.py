@@ -605,8 +605,8 @@ else:
 # ## 7. Try it yourself
 #
 # Pick two depths (6n+2), the number of epochs and a seed, then press **Run**: the four nets
-# train with the settings above (a progress bar shows each; 30 epochs of 8 vs 32 take a minute
-# or two on a laptop). Until then the widget shows the run from this notebook, and after a run
+# train with the settings above (a progress bar shows each; 30 epochs take about five times as
+# long as the 6-epoch runs above, whose time the last cell prints). Until then the widget shows the run from this notebook, and after a run
 # it prints how many epochs each net needed to get below 5% training error. Things to try:
 # 30 epochs or more (does plain-32 catch up, and how much later than plain-8?), 8 vs 56, other
 # seeds. Do not expect every pair to show the effect on this small data set: try 8 vs 20 and
