@@ -395,6 +395,37 @@ class KernelErrors:
         self.found.append(f"{content.get('ename')}: {content.get('evalue')}")
 
 
+class PageEvents:
+    """What a page did, with times: console messages, failed requests, load states. When a page
+    does not show what a test waits for, ``report()`` says how far it got."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.start = time.monotonic()
+        self.lines: list[str] = []
+        page.on("console", lambda m: self.add(f"console {m.type}: {m.text[:200]}"))
+        page.on("requestfailed", lambda r: self.add(f"request failed: {r.url[:120]} ({r.failure})"))
+        page.on("domcontentloaded", lambda _: self.add("DOMContentLoaded"))
+        page.on("load", lambda _: self.add("load"))
+        page.on("websocket", lambda ws: self.add(f"websocket opened: {ws.url[:120]}"))
+        page.on("crash", lambda _: self.add("the page crashed"))
+
+    def add(self, line: str) -> None:
+        self.lines.append(f"{time.monotonic() - self.start:7.1f} s  {line}")
+
+    def report(self, last: int = 40) -> str:
+        try:
+            state = self.page.evaluate(
+                "() => [document.readyState, document.querySelectorAll('.jp-Cell, .jp-OutputArea').length,"
+                " document.body ? document.body.innerText.slice(0, 600) : '']")
+        except Exception as exc:  # a crashed or closed page still gets its events reported
+            state = ["?", "?", f"(could not read the page: {exc})"]
+        kept = [line for line in self.lines if "Federation Runtime" not in line and "Unsatisfied version" not in line]
+        return (f"the page after {time.monotonic() - self.start:.0f} s: readyState {state[0]}, "
+                f"{state[1]} cells and output areas; its text begins {state[2]!r}\n"
+                "what the page did:\n" + "\n".join(kept[-last:]))
+
+
 # --------------------------------------------------------------------------- one notebook tab
 
 

@@ -3,6 +3,7 @@
 * every explorer a lesson shows is in the deck, in predict mode, after a one-line question;
 * its widget cells are tagged nbval-ignore-output, and nothing trains when it starts (the
   rerun of notebook 05 waits for Run, the lesion explorer of notebook 07 for Train);
+* no explorer captures output in an ``ipywidgets.Output`` while it starts (Voilà could hang);
 * its header and the README give the same one command that opens it in Voilà;
 * the Large font switch (resnet_teach.widgets.classroom).
 """
@@ -80,6 +81,25 @@ def test_widget_cells_are_tagged_and_nothing_trains_at_start(monkeypatch):
     for source, cell in zip(code_cells(deck()), [c for c in deck()["cells"] if c["cell_type"] == "code"]):
         assert "nbval-ignore-output" in cell["metadata"].get("tags", []), source[:80]
         exec(compile(source, "classroom.ipynb", "exec"), namespace)  # builds every widget, as Run All does
+
+
+def test_no_explorer_captures_output_while_the_deck_starts(monkeypatch):
+    """Voilà runs the deck with nbclient, which copies output captured in an ``ipywidgets.Output``
+    into the widget by sending on the shell channel while it awaits the cell's reply there; pyzmq 27
+    can then miss the reply, and the page stays at "Executing N of M" (seen under load: the
+    gradient-signal explorer drew with ``with output:``). Every explorer draws into an Image."""
+    captured = []
+    enter = widgets.Output.__enter__
+
+    def recording_enter(self):
+        captured.append(self)
+        return enter(self)
+
+    monkeypatch.setattr(widgets.Output, "__enter__", recording_enter)
+    namespace: dict = {}
+    for source in code_cells(deck()):
+        exec(compile(source, "classroom.ipynb", "exec"), namespace)
+        assert not captured, f"this deck cell captures output in an ipywidgets.Output at start: {source[-80:]!r}"
 
 
 def test_header_and_readme_give_the_voila_command():

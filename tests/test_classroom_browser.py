@@ -26,6 +26,7 @@ import torch
 from browser_support import (
     STDERR_MIME,
     KernelErrors,
+    PageEvents,
     WaitTimeout,
     press_key_on_slider,
     readout,
@@ -60,12 +61,15 @@ def deck(browser, voila):
     page.set_default_timeout(60_000)
     errors = KernelErrors()
     errors.attach(page)
+    events = PageEvents(page)
     try:  # wait for the deck itself, not for the page's load event (which waits for every stylesheet)
         page.goto(voila.url, wait_until="commit", timeout=PAGE_S * 1000)
+        events.add("response started")
         page.wait_for_selector(".rt-reveal", timeout=PAGE_S * 1000)
     except PlaywrightTimeout as exc:
         save_screenshot(page, "classroom-no-deck")
-        pytest.fail(f"the deck did not show in {PAGE_S} s: {exc}\nVoilà's log:\n{voila.log_tail()}", pytrace=False)
+        pytest.fail(f"the deck did not show in {PAGE_S} s: {exc}\n{events.report()}\n"
+                    f"Voilà's log:\n{voila.log_tail()}", pytrace=False)
     wait_until(lambda: page.locator(".rt-reveal").count() == explorers_in_deck(), 60, "every Reveal button")
     page.kernel_errors = errors
     yield page

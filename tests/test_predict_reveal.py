@@ -292,11 +292,12 @@ def test_padding_input_switch_hides_the_answer():
 def test_signal_drawing_waits_for_reveal():
     w = why_widget.signal_explorer(_digits(), depth=8, predict=True)
     twin = why_widget.signal_explorer(_digits(), depth=8)
-    assert w.output.layout.display == "none" and twin.output.layout.display is None
+    assert w.image.layout.display == "none" and twin.image.layout.display is None
+    assert bytes(twin.image.value).startswith(b"\x89PNG")  # an Image widget, not captured output (see why.py)
     w.reveal.button.click()
-    assert w.output.layout.display is None
+    assert w.image.layout.display is None and w.image.value == twin.image.value
     w.controls["kind"].value = "residual"
-    assert w.output.layout.display == "none" and HIDDEN in w.text.value
+    assert w.image.layout.display == "none" and HIDDEN in w.text.value
     assert "resnet (v1), depth 8, seed 0: lag-1 autocorrelation" in w.text.value
 
 

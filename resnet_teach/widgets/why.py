@@ -10,6 +10,7 @@ nothing until its Train button is pressed, then shows the deletion controls.
 from __future__ import annotations
 
 import html
+import io
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -33,6 +34,24 @@ def _render(parts: Callable[[], tuple[str, str]]) -> str:
     return f"<pre>{html.escape(question)} {answer(html.escape(result))}</pre>"
 
 
+def _signal_png(result: Mapping[str, Any]) -> bytes:
+    """The signal and its autocorrelation as PNG bytes, for an ``ipywidgets.Image``.
+
+    An Image widget, like every other explorer's drawing, not output captured in an
+    ``ipywidgets.Output``: when Voilà runs the classroom deck, nbclient copies captured output
+    into the widget by sending on the kernel's shell channel while it waits there for the cell's
+    reply, and pyzmq 27 can miss that reply's wake-up, so the deck hangs at that cell."""
+    import matplotlib.pyplot as plt
+
+    from ..plots.why import plot_signals
+
+    fig = plot_signals({result["text"].split(":")[0]: result})
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=72)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
 def signal_explorer(
     data: Split | None = None,
     depth: int = 32,
@@ -45,7 +64,7 @@ def signal_explorer(
 
     ``data``: the images the line runs between (default: the digits' training split).
     ``box.text`` (HTML) carries the measurement in words, or the message for a nonsense choice;
-    ``box.output`` the figure (``draw=False`` skips it, for tests); ``box.reveal`` the
+    ``box.image`` the figure as PNG (``draw=False`` skips it, for tests); ``box.reveal`` the
     predict-then-reveal state (``predict=True``: see the module docstring).
     """
     data = digits("train") if data is None else data
@@ -63,12 +82,13 @@ def signal_explorer(
             value=seed, min=0, max=99, description="seed", layout=widgets.Layout(width="160px")
         ),
     }
-    text, output = widgets.HTML(), widgets.Output()
-    last = {"text": ""}  # what was last computed, shown with or without its answer
+    text = widgets.HTML()
+    image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+    last = {"text": "", "drawn": False}  # what was last computed, shown with or without its answer
 
     def show() -> None:
         text.value = reveal.html(last["text"])
-        output.layout.display = None if reveal.shows_answer else "none"
+        image.layout.display = None if reveal.shows_answer and last["drawn"] else "none"
 
     reveal = Reveal(predict, refresh=show)
 
@@ -84,24 +104,17 @@ def signal_explorer(
             return result["question"], result["answer"]
 
         last["text"] = _render(measure)
-        if draw:
-            output.clear_output(wait=True)
-            if result:
-                import matplotlib.pyplot as plt
-
-                from ..plots.why import plot_signals
-
-                with output:
-                    plot_signals({result["text"].split(":")[0]: result})
-                    plt.show()
+        last["drawn"] = bool(draw and result)
+        if last["drawn"]:
+            image.value = _signal_png(result)
         show()
 
     for control in controls.values():
         control.observe(update, names="value")
     update()
     box = widgets.VBox([widgets.HBox(list(controls.values()))] + ([reveal.button] if predict else [])
-                       + [text, output])
-    box.controls, box.text, box.output, box.reveal = controls, text, output, reveal
+                       + [text, image])
+    box.controls, box.text, box.image, box.reveal = controls, text, image, reveal
     return box
 
 
