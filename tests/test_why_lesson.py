@@ -68,10 +68,14 @@ def test_blocks_per_stage_1001():
 
 
 def test_filter_norm():
-    assert exercises.check_filter_norm(0.5)
-    msgs = messages(exercises.check_filter_norm, [3.0, 1.0, 1.5, 6.0, 0.5 / 3, 2.0, "a"])
-    assert len(set(msgs)) == 7
-    assert "before normalization" in msgs[0]
+    assert exercises.check_filter_norm((0.375, 0.625)) and exercises.check_filter_norm([0.625, 0.375])
+    wrong = [0.5, 0.125, math.hypot(0.5, 0.125), (0.25, 1.25), (-0.25, 1.25), (0, 1), (0.25, 0.75),
+             (0.5, 0.625), (0.3, 0.7), "a", (1, 2, 3)]
+    msgs = messages(exercises.check_filter_norm, wrong)
+    assert len(set(msgs[:9])) == 9
+    assert "after filter normalization" in msgs[0] and "before normalization" in msgs[3]
+    assert "full step" in msgs[5] and "unit vector" in msgs[6] and "against w" in msgs[7]
+    assert "two numbers" in msgs[9] and "two numbers" in msgs[10]
 
 
 def test_lag1_verdict_uses_the_notebooks_bound():

@@ -17,9 +17,9 @@
 #   path within each stage; ResNet-164 and ResNet-1001 counted against the paper; what our small measurements
 #   show about v1 versus v2, and what they cannot.
 #
-# **Time on a laptop CPU:** about 40 minutes to read; the cells run in about 40 seconds on an
-# idle 2-core laptop CPU (a minute or more while other programs keep the CPU busy; the last
-# cell prints this run's time).
+# **Time on a laptop CPU:** about 40 minutes to read; the cells run in about 60 seconds on an
+# idle 2-core laptop CPU (longer while other programs keep the CPU busy; the last cell prints
+# this run's time).
 #
 # **Before this:** [05 · The degradation problem](05_degradation.ipynb) (deep plain nets train
 # worse; their gradients do not vanish) and [03 · Residual blocks](03_residual_blocks.ipynb)
@@ -303,6 +303,9 @@ print(
     f"n = {n} blocks: {sum(counts):,} paths; mean length {mean_length} branches; "
     f"paths of length 0..{n}: {counts}"
 )
+others = path_length_counts(n - 1)  # a path through one given block: its branch, then any path of the others
+mean_others = sum(k * c for k, c in enumerate(others)) / sum(others)
+print(f"mean length of the paths through one given block's branch: {1 + mean_others}; of those that skip it: {mean_others}")
 
 # %% [markdown]
 # Lesioning one block removes only the paths that go through its branch; half the paths never
@@ -331,10 +334,15 @@ print(
     f"paths through at most 5 branches: {sum(counts[:6]) / 2**n:.0%} of the paths, "
     f"{short:.0%} of the gradient"
 )
+# a path of k branches passes through k of the n blocks, so on average over the blocks the paths
+# through one given block's branch carry (gradient-weighted mean length) / n of the gradient
+through_one = share_weighted_mean / n
+print(f"paths through one given block's branch: 50% of the paths, {through_one:.0%} of the gradient (mean over blocks)")
 assert magnitudes[-1] < magnitudes[0] / 10  # every branch on a path shrinks its gradient
 assert share_weighted_mean < mean_length - 0.5  # the gradient comes from shorter paths than the average
 short_share, short_paths = sum(contributions[:6]) / sum(contributions), sum(counts[:6]) / 2**n
 assert short_share > short_paths  # paths through at most 5 branches: more than their share
+assert through_one < 0.5  # one block's paths: half of all paths, less than half of the gradient
 print(
     "longer paths carry smaller gradients; the gradient-weighted mean length is below the average "
     "path length; short paths carry more than their share: asserted"
@@ -351,8 +359,12 @@ plt.show()
 # al.'s ResNet-110 (n = 54, mean path length 27) the shift is stronger: almost all of the gradient
 # comes from paths of 5 to 17 blocks. Our 15 blocks show the same effect, smaller. This is why
 # the paper calls ResNets **ensembles of relatively shallow networks**: the deep paths exist, but
-# training mostly sees the short ones. Deleting one block removes half the paths, but the
-# longer ones, which carry little gradient.
+# training mostly sees the short ones. Deleting one block removes the paths through its branch:
+# half of all paths, on average one branch longer than the rest (printed with the path counts),
+# and together less than half of the gradient (printed above). That is a large
+# share to lose, so the estimate does not prove that a lesion is harmless; the lesion bars
+# measured that. What it shows is why no single block is essential: the other half of the paths,
+# the shorter half, still connects the input to the output.
 #
 # **Try it.** Delete any block of either trained network. The first blocks of stages 2 and 3
 # cannot be replaced by the identity: they change the shape, and the widget tells you so.
@@ -376,8 +388,8 @@ lesion_explorer(models, test_split)
 #   d[i] ← d[i] / ‖d[i]‖ · ‖w[i]‖. Biases and BN parameters are not perturbed.
 # * **Batch statistics** (ours; Li et al.'s code evaluates with `net.eval()`, the stored running
 #   statistics). We evaluate the loss with BN in train mode on a fixed subset of the training
-#   data, which is the same as re-estimating BN's statistics at every grid point, as
-#   `calibrate_batchnorm` did in section 2. The running statistics stored in BN belong to the
+#   data, which is the same as re-estimating BN's statistics at every grid point, as we did from
+#   real images in section 2 (`resnet_teach.shattered.calibrate_batchnorm`). The running statistics stored in BN belong to the
 #   trained weights; a perturbed network's activations have other means and variances, and with
 #   the stale statistics our small network's loss explodes (measured below).
 #
@@ -436,8 +448,10 @@ plt.show()
 # Li et al. show a related contrast for ResNet-56 and its plain twin trained on CIFAR-10 to
 # convergence (their Figure 5): without shortcuts the surface becomes chaotic and non-convex
 # as the network gets deeper. Ours differs in one important way: our plain net is under-trained
-# (printed in section 3), so its centre is not a minimum at all, and part of "basin against
-# well" is simply "well trained against poorly trained".
+# (printed in section 3): its centre is a dip in this slice (the loss rises a quarter step out,
+# printed above), but its loss there is far above resnet-32's, so it is far from a minimum of the
+# training loss, and part of "basin against well" is simply "well trained against poorly
+# trained".
 #
 # Careful with the reading: these are two random 2-D slices of a space with as many
 # dimensions as the network has parameters (printed below), around weights that training
@@ -603,8 +617,9 @@ plt.show()
 # %% [markdown]
 # An honest result: at initialization, at depth 32 and 56, **v2 does not look better than v1 by
 # these measures.** Both residual wirings are far from the plain net (smooth signals, conv
-# gradient norms within a factor of tens instead of thousands), and v1 comes out ahead of v2 in
-# both. So
+# gradient norms within a factor of tens instead of thousands), and v1 comes out ahead of v2 on
+# both measures where we took them: the autocorrelation at depths 32 and 56, the gradient
+# spread at depth 56. So
 # the advantage of v2 is not visible at the start of training of a 56-layer net. The paper's
 # argument is about what happens over training in much deeper nets: with a ReLU after every
 # addition, v1's identity path is not clean (wherever x + F(x) is negative, the ReLU cuts signal
@@ -645,10 +660,12 @@ lesson.check_path_count(answer)
 # ```
 # </details>
 #
-# ### Exercise 4 · Filter normalization
+# ### Exercise 4 · Filter normalization, a quarter step
 #
-# A conv filter w[i] has norm 0.5; the random direction drawn for it, d[i], has norm 3.0. What
-# is the norm of d[i] after filter normalization?
+# A conv filter w[i] has norm 0.5; the random direction drawn for it, d[i], has norm 3.0. After
+# filter normalization, section 4's grid moves the filter to w[i] + 0.25·d[i] at its first step.
+# **What are the smallest and the largest norm that w[i] + 0.25·d[i] can have?** Answer
+# `(smallest, largest)`.
 
 # %%
 answer = ...
@@ -658,10 +675,13 @@ lesson.check_filter_norm(answer)
 # <details><summary>Show solution</summary>
 #
 # d[i] ← d[i] / ‖d[i]‖ · ‖w[i]‖: divided by its own norm it has norm 1, multiplied by the
-# filter's norm it has norm 0.5. A step of 1 along the direction is as large as the filter.
+# filter's norm it has norm 0.5, so the step 0.25·d[i] has norm 0.125, a quarter of the filter's,
+# whatever d's norm was before. The norm of a sum lies between the difference and the sum of the
+# two norms: 0.5 − 0.125 when d points against w, 0.5 + 0.125 when it points along it. (A random
+# direction in many dimensions is nearly at right angles to w: typically √(0.5² + 0.125²) ≈ 0.515.)
 #
 # ```python
-# answer = 0.5
+# answer = (0.5 - 0.25 * 0.5, 0.5 + 0.25 * 0.5)  # (0.375, 0.625)
 # ```
 # </details>
 

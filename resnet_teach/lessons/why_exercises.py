@@ -190,39 +190,76 @@ def _normalized_filter_norm(weight_norm: float) -> float:
     return float(d.norm())
 
 
-def check_filter_norm(answer: Any, weight_norm: float = 0.5, direction_norm: float = 3.0) -> Feedback:
-    """A filter of norm 0.5 and a random direction filter of norm 3.0: the norm after filter normalization?"""
+def _quarter_step_norms(weight_norm: float, step: float) -> tuple[float, float]:
+    """The smallest and largest norm of w + step·d, d the filter-normalized direction: d along -w, along +w."""
+    conv = nn.Conv2d(1, 1, 3, bias=False)
+    with torch.no_grad():
+        conv.weight.fill_(1.0)
+        conv.weight.mul_(weight_norm / conv.weight.norm())
+    w = conv.weight.detach()
+    d_norm = _normalized_filter_norm(weight_norm)
+    along = w / w.norm() * d_norm  # a direction filter parallel to w, with the normalized norm
+    return float((w - step * along).norm()), float((w + step * along).norm())
+
+
+def check_filter_norm(
+    answer: Any, weight_norm: float = 0.5, direction_norm: float = 3.0, step: float = 0.25
+) -> Feedback:
+    """A filter w of norm 0.5, a random direction filter d of norm 3.0, filter-normalized: the smallest
+    and largest norm of w + 0.25·d (one grid step of section 4), as (smallest, largest)."""
     if is_unanswered(answer):
         return Feedback(False, NOT_ANSWERED)
-    expected = _normalized_filter_norm(weight_norm)
+    low, high = _quarter_step_norms(weight_norm, step)
+    d_norm = _normalized_filter_norm(weight_norm)
+    tol = 1e-4
+    single = {
+        d_norm: "That is the norm of d after filter normalization. The question asks one step further: "
+        f"the norm of w + {step}·d, at its smallest and its largest.",
+        step * d_norm: f"That is the norm of the step {step}·d. Add it to w: how small and how large can "
+        "the sum's norm be?",
+        math.hypot(weight_norm, step * d_norm): "That is the typical case, d at right angles to w (a random "
+        "direction in many dimensions nearly is). The extremes are d along w and against it.",
+    }
     try:
         value = float(answer)
     except (TypeError, ValueError):
-        return Feedback(
-            False, f"You answered {answer!r}. Answer a number: the norm of the direction's filter."
-        )
-    tol = 1e-4
-    if abs(value - expected) < tol:
+        pass
+    else:
+        for wrong, why in single.items():
+            if abs(value - wrong) < tol:
+                return Feedback(False, f"You answered {answer!r}. {why}")
+        return Feedback(False, f"You answered {answer!r}. Answer two numbers: (smallest, largest).")
+    try:
+        first, second = (float(v) for v in answer)
+    except (TypeError, ValueError):
+        return Feedback(False, f"You answered {answer!r}. Answer two numbers: (smallest, largest).")
+    pair = (min(first, second), max(first, second))
+    if abs(pair[0] - low) < tol and abs(pair[1] - high) < tol:
         return Feedback(
             True,
-            f"{expected:.2g}: each direction filter gets the norm of the weight filter it "
-            f"perturbs, so a step of 1 along the direction is as big as the filter itself, "
-            f"for small and large filters alike.",
+            f"({low:.3g}, {high:.3g}): after normalization d has the filter's norm {d_norm:.2g}, so a "
+            f"step of {step} moves the filter by {step * d_norm:.3g}, a quarter of its own norm, for small "
+            "and large filters alike; the sum's norm lies between the difference and the sum of the two "
+            f"norms (d against w, d along w). A typical random d, nearly at right angles to w, gives "
+            f"{math.hypot(weight_norm, step * d_norm):.3g}.",
         )
+    raw = step * direction_norm
     known = {
-        direction_norm: "That is the random filter's norm before normalization: it would perturb this "
-        "small filter six times its own size.",
-        1.0: "1 would be a unit vector; filter normalization rescales to the weight filter's norm, not to 1.",
-        weight_norm * direction_norm: "The two norms are not multiplied: the direction is first divided by "
-        "its own norm, then multiplied by the weight filter's.",
-        direction_norm / weight_norm: "That ratio is how much too big the raw direction is; after scaling, "
-        "what norm is left?",
-        weight_norm / direction_norm: "That is the scale factor applied to the direction; apply it to the "
-        "direction's norm.",
+        (abs(weight_norm - raw), weight_norm + raw): f"You used d's norm before normalization ({direction_norm}): "
+        f"filter normalization first rescales d to the norm of w.",
+        (weight_norm - raw, weight_norm + raw): f"You used d's norm before normalization ({direction_norm}), "
+        "and a norm cannot be negative.",
+        (weight_norm - d_norm, weight_norm + d_norm): f"That is a full step (1·d). The grid step is {step}.",
+        (weight_norm - step, weight_norm + step): "You took d as a unit vector: filter normalization "
+        "rescales it to the norm of w, not to 1.",
+        (weight_norm, weight_norm + step * d_norm): "The step can point against w too: then it shrinks the "
+        "filter.",
     }
-    for wrong, why in known.items():
-        if abs(value - wrong) < tol:
+    for (a, b), why in known.items():
+        if abs(pair[0] - min(a, b)) < tol and abs(pair[1] - max(a, b)) < tol:
             return Feedback(False, f"You answered {answer!r}. {why}")
     return Feedback(
-        False, f"You answered {answer!r}. d <- d / ||d|| * ||w||: what is the norm of the result?"
+        False,
+        f"You answered {answer!r}. First the norm of d after normalization, then the norm of the step "
+        f"{step}·d; the sum w + step·d is shortest when d points against w and longest along it.",
     )
