@@ -47,6 +47,8 @@ def test_worst_lesion_stage():
     assert "nearest the input" in msgs[0] and "layer3.1" in msgs[0] and "layer3.1" in msgs[1]
     # the expected stage comes from the results, not from a constant
     assert exercises.check_worst_lesion_stage(3, {"none": 0.9, "layer1.0": 0.8, "layer3.1": 0.1})
+    for not_a_stage in (1.5, True):  # int() would truncate 1.5 to a right answer
+        assert "1, 2 or 3" in messages(lambda a: exercises.check_worst_lesion_stage(a, LESIONS), [not_a_stage])[0]
 
 
 def test_path_count():
@@ -65,6 +67,7 @@ def test_blocks_per_stage_1001():
     assert len(set(msgs[:6])) == 6
     assert "basic-block rule" in msgs[0] and "all three stages" in msgs[3]
     assert "projection shortcuts" in exercises.check_blocks_per_stage_1001((1001 - 5) / 9).message
+    assert "rounded down" in exercises.check_blocks_per_stage_1001(110).message
 
 
 def test_filter_norm():
@@ -76,6 +79,8 @@ def test_filter_norm():
     assert "after filter normalization" in msgs[0] and "before normalization" in msgs[3]
     assert "full step" in msgs[5] and "unit vector" in msgs[6] and "against w" in msgs[7]
     assert "two numbers" in msgs[9] and "two numbers" in msgs[10]
+    rounded = messages(exercises.check_filter_norm, [0.515, 0.625, 0.375])
+    assert "typical case" in rounded[0] and "largest" in rounded[1] and "smallest" in rounded[2]
 
 
 def test_lag1_verdict_uses_the_notebooks_bound():

@@ -22,15 +22,16 @@
 # this run's time).
 #
 # **Before this:** [05 · The degradation problem](05_degradation.ipynb) (deep plain nets train
-# worse; their gradients do not vanish) and [03 · Residual blocks](03_residual_blocks.ipynb)
-# (the block, its shortcut options, `zero_init_residual`).
+# worse; their gradients do not vanish), [04 · Building ResNet-18/34/50/101/152](04_building_resnets.ipynb)
+# (the CIFAR ResNets, depth 6n+2) and [03 · Residual blocks](03_residual_blocks.ipynb) (the
+# block, its shortcut options, the family tree where pre-activation first appears).
 
 # %% [markdown]
 # ## 1. Where notebook 05 stopped
 #
 # Notebook 05 showed *that* a deep plain network trains worse than its residual twin, and that
 # its gradients do not vanish: they grow towards the input. Large gradients that do not help
-# is a puzzle. This notebook measures four answers, each from a paper, each in a few seconds:
+# is a puzzle. This notebook measures four answers, each from a paper, each in seconds:
 # the gradient is large but **noise** (section 2); a ResNet is an **ensemble of many short
 # paths**, not one deep chain (section 3); its **loss surface** is a wide basin where the plain
 # net's is a narrow well (section 4); and the **pre-activation** block keeps the identity path
@@ -158,7 +159,7 @@ assert abs(white) < 3 / math.sqrt(256)
 
 # %% [markdown]
 # **Try it.** Pick a depth and a wiring: the signal and its autocorrelation are measured at
-# initialization (no training) in well under a second. Things to try: the depth at which the
+# initialization (no training) in about a second or less. Things to try: the depth at which the
 # plain net loses its smoothness; a few seeds at the same depth; the pre-activation wiring of
 # section 5.
 
@@ -215,8 +216,8 @@ print("lesioned network == the network run without that block:", torch.equal(wit
 # ### Exercise 1 · Predict, then run
 #
 # Before you look at the chart: we delete each of resnet-32's 13 deletable blocks in turn and
-# measure the test accuracy. **Deleting a block of which stage (1, 2 or 3) hurts resnet-32
-# most?** The next cell runs the lesion study without showing anything; write your prediction
+# measure the test accuracy. **Which stage (1, 2 or 3) holds the one block whose deletion
+# hurts resnet-32 most?** The next cell runs the lesion study without showing anything; write your prediction
 # in the cell after it, then run both: the checker compares it with the results.
 
 # %%
@@ -227,7 +228,7 @@ answer = ...
 lesson.check_worst_lesion_stage(answer, lesions["resnet-32"])
 
 # %% [markdown]
-# The results. The dashed line is the intact network.
+# The results. The dashed line is the intact network, the dotted one chance level (0.1).
 
 # %% tags=["nbval-ignore-output"]
 for name, result in lesions.items():
@@ -270,8 +271,9 @@ plt.show()
 # Deleting any single block of resnet-32's stages 2 and 3 costs less than 0.1 of accuracy
 # (the largest drop is printed above); in the plain net every deletion cuts the only path, and
 # the accuracy falls towards guessing (0.1 for ten classes). Read the raw drops with care:
-# plain-32's intact accuracy (printed above) is far below resnet-32's, so it can lose at most
-# its accuracy minus 0.1, while resnet-32 could lose almost 0.9. The comparison is confounded by how well each network was
+# plain-32's intact accuracy (printed above) is far below resnet-32's, so it has only about its
+# accuracy minus 0.1 to lose before it guesses (a lesion can even push it a little below chance),
+# while resnet-32 could lose almost 0.9. The comparison is confounded by how well each network was
 # trained; measured as a share of the accuracy above chance (printed above), one lesion takes
 # more than 40% of what plain-32 knows and, for the median block, under 6% of what resnet-32 knows.
 #
@@ -312,9 +314,10 @@ print(f"mean length of the paths through one given block's branch: {1 + mean_oth
 # touch it. But which paths matter? Veit et al. measured it: forward a batch through the whole
 # network, and in the backward pass let the gradient through the branches of k randomly chosen
 # blocks only (and through the skips of the others). Holding the ReLU masks of the forward pass
-# fixed, the full gradient is exactly the sum over all paths, so this splits it by path length.
-# Below: the mean gradient norm at the first block's input for each k, times the number of paths
-# C(n, k), as a share of the total (12 samples of k blocks per length), measured on 32 training
+# fixed, the full gradient is exactly the sum over all paths. Veit et al.'s measure, used below,
+# adds up the paths' gradient *magnitudes* (norms): paths can partly cancel, so these shares split
+# the summed magnitudes, not the gradient vector itself. Below: the mean gradient norm at the
+# first block's input for each k, times the number of paths C(n, k), as a share of the total (12 samples of k blocks per length), measured on 32 training
 # images with BN in eval mode (its running statistics, so the images do not mix).
 
 # %%
@@ -332,13 +335,13 @@ print(f"mean path length weighted by gradient: {share_weighted_mean:.1f} branche
 short = sum(contributions[:6]) / sum(contributions)
 print(
     f"paths through at most 5 branches: {sum(counts[:6]) / 2**n:.0%} of the paths, "
-    f"{short:.0%} of the gradient"
+    f"{short:.0%} of the gradient magnitude"
 )
 # a path of k branches passes through k of the n blocks, so on average over the blocks the paths
-# through one given block's branch carry (gradient-weighted mean length) / n of the gradient
+# through one given block's branch carry (gradient-weighted mean length) / n of the magnitude
 through_one = share_weighted_mean / n
-print(f"paths through one given block's branch: 50% of the paths, {through_one:.0%} of the gradient (mean over blocks)")
-assert magnitudes[-1] < magnitudes[0] / 10  # every branch on a path shrinks its gradient
+print(f"paths through one given block's branch: 50% of the paths, {through_one:.0%} of the gradient magnitude (mean over blocks)")
+assert magnitudes[-1] < magnitudes[0] / 10  # on average each branch on a path shrinks its gradient
 assert share_weighted_mean < mean_length - 0.5  # the gradient comes from shorter paths than the average
 short_share, short_paths = sum(contributions[:6]) / sum(contributions), sum(counts[:6]) / 2**n
 assert short_share > short_paths  # paths through at most 5 branches: more than their share
@@ -354,8 +357,8 @@ plt.show()
 
 # %% [markdown]
 # The grey bars are the binomial distribution of path lengths; the green bars are what each
-# length contributes to the gradient. The green is shifted to the left: each branch on a path
-# shrinks the gradient it carries, so the shorter paths carry more than their share. In Veit et
+# length contributes to the summed gradient magnitude. The green is shifted to the left: on
+# average each branch on a path shrinks the gradient it carries (the factor printed above), so the shorter paths carry more than their share. In Veit et
 # al.'s ResNet-110 (n = 54, mean path length 27) the shift is stronger: almost all of the gradient
 # comes from paths of 5 to 17 blocks. Our 15 blocks show the same effect, smaller. This is why
 # the paper calls ResNets **ensembles of relatively shallow networks**: the deep paths exist, but
@@ -520,7 +523,8 @@ lesson.check_blocks_per_stage_1001(answer)
 # x_L = x_l + Σ F_i(x_i) for any earlier block l and later block L of the same stage (the
 # paper's equation 4; at a block whose shortcut has a `downsample` (the first block of stages 2
 # and 3, and with bottlenecks also of stage 1) the shortcut takes the pre-activated input
-# relu(bn1(x)), as in the authors' code, so the equation holds within a stage), and
+# relu(bn1(x)), as in the authors' code, so the equation holds from the output of each stage's
+# first block onward, not across that block), and
 # the gradient reaches block l as ∂loss/∂x_L · (1 + ∂/∂x_l Σ F_i): a term that comes straight
 # from the top, through no ReLU and no BN. In v1 every ReLU on the way can zero part of it. A
 # v2 network must end with a BN and a ReLU before the pooling, since no block activates its
@@ -616,7 +620,7 @@ plt.show()
 
 # %% [markdown]
 # An honest result: at initialization, at depth 32 and 56, **v2 does not look better than v1 by
-# these measures.** Both residual wirings are far from the plain net (smooth signals, conv
+# these measures.** Both residual wirings are far from the plain net (signals far from white noise, conv
 # gradient norms within a factor of tens instead of thousands), and v1 comes out ahead of v2 on
 # both measures where we took them: the autocorrelation at depths 32 and 56, the gradient
 # spread at depth 56. So
@@ -663,7 +667,8 @@ lesson.check_path_count(answer)
 # ### Exercise 4 · Filter normalization, a quarter step
 #
 # A conv filter w[i] has norm 0.5; the random direction drawn for it, d[i], has norm 3.0. After
-# filter normalization, section 4's grid moves the filter to w[i] + 0.25·d[i] at its first step.
+# filter normalization, one grid step of section 4 from the centre along d1 (α = 0.25, β = 0)
+# moves the filter to w[i] + 0.25·d[i].
 # **What are the smallest and the largest norm that w[i] + 0.25·d[i] can have?** Answer
 # `(smallest, largest)`.
 
@@ -702,8 +707,8 @@ print(f"all cells so far: {time.perf_counter() - notebook_start:.0f} s")
 # - **Lesions and paths** (Veit et al. 2016): deleting one block of stages 2 and 3 of a trained
 #   resnet-32 costs less than 0.1 of accuracy, and every deletion costs plain-32 a large share
 #   of its (smaller) accuracy above chance. n blocks make
-#   2^n paths with binomial lengths; each branch on a path shrinks its gradient, so the short paths
-#   carry more than their share. Our tiny, briefly trained net leans on its first blocks more
+#   2^n paths with binomial lengths; on average each branch on a path shrinks its gradient, so the
+#   short paths carry more than their share of the gradient magnitude. Our tiny, briefly trained net leans on its first blocks more
 #   than the paper's ResNet-110 does.
 # - **Loss landscapes** (Li et al. 2018): filter-normalized slices with batch statistics (our
 #   choice) show a wide basin around the ResNet's weights and a narrow well around the less well

@@ -31,9 +31,12 @@ def check_worst_lesion_stage(answer: Any, lesions: Mapping[str, float]) -> Feedb
     if isinstance(answer, str) and answer.strip().startswith("layer"):
         answer = answer.strip()[len("layer") : len("layer") + 1]
     try:
-        stage = int(answer)
+        value = float(answer)
     except (TypeError, ValueError):
         return Feedback(False, f"You answered {answer!r}. Answer the stage's number: 1, 2 or 3.")
+    if isinstance(answer, bool) or not value.is_integer():
+        return Feedback(False, f"You answered {answer!r}. Answer the stage's number: 1, 2 or 3.")
+    stage = int(value)
     if stage not in (1, 2, 3):
         return Feedback(False, f"You answered {answer!r}. A CIFAR ResNet has three stages: answer 1, 2 or 3.")
     excluded = (
@@ -158,6 +161,11 @@ def check_blocks_per_stage_1001(answer: Any) -> Feedback:
             "You took the three 1x1 projection shortcuts off the depth too; a ResNet's depth does "
             "not count them (it counts the blocks' convs, the first conv and the fc).",
         ),
+        (
+            (1001 - 5) // 9,
+            "That is (1001 - 5) / 9 rounded down: you took the three 1x1 projection shortcuts off the "
+            "depth too; a ResNet's depth does not count them. With them left in, 9n + 2 = 1001 comes out whole.",
+        ),
         (1001 / 6, "Subtract the two layers that are not in a block first, and use 3 convs per block."),
     ]
     try:
@@ -219,6 +227,8 @@ def check_filter_norm(
         "the sum's norm be?",
         math.hypot(weight_norm, step * d_norm): "That is the typical case, d at right angles to w (a random "
         "direction in many dimensions nearly is). The extremes are d along w and against it.",
+        high: "That is the largest norm, d along w. And the smallest?",
+        low: "That is the smallest norm, d against w. And the largest?",
     }
     try:
         value = float(answer)
@@ -226,7 +236,7 @@ def check_filter_norm(
         pass
     else:
         for wrong, why in single.items():
-            if abs(value - wrong) < tol:
+            if abs(value - wrong) < 1e-3:  # one number, perhaps rounded to three decimals
                 return Feedback(False, f"You answered {answer!r}. {why}")
         return Feedback(False, f"You answered {answer!r}. Answer two numbers: (smallest, largest).")
     try:

@@ -63,6 +63,7 @@ def plot_lesions(lesions: Mapping[str, Mapping[str, float]]):
         blocks = [k for k in result if k != "none"]
         ax.bar(range(len(blocks)), [result[b] for b in blocks], color=_color(name))
         ax.axhline(result["none"], color="black", linestyle="--", linewidth=1, label="no block deleted")
+        ax.axhline(0.1, color="grey", linestyle=":", linewidth=1, label="chance (ten classes)")
         ax.set_xticks(range(len(blocks)), [b.replace("layer", "") for b in blocks], rotation=90)
         ax.set_ylim(0, 1.2)
         ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
