@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -497,7 +498,22 @@ class LabPage:
             wait_until(lambda: any(p not in ("[ ]:", "") for p in self.prompts()), 60, "Run All to start")
 
         retry(click_run_all, attempts=2, what="clicking Run All")
-        self.wait_kernel_idle(RUN_ALL_S, settle=2.0)
+        # The kernel can look idle between queued cells, and cells still waiting can show "[ ]"
+        # (seen in CI: the status bar said Busy when an earlier version of this wait returned).
+        # Done means: every code cell numbered, or the prompts stopped changing for 15 s with the
+        # kernel idle (an error stopped the run; problems() then names the cells that did not run).
+        deadline = time.monotonic() + RUN_ALL_S
+        last, unchanged_since = None, time.monotonic()
+        while True:
+            self.wait_kernel_idle(max(1.0, deadline - time.monotonic()), settle=2.0)
+            prompts = self.prompts()
+            if all(re.fullmatch(r"\[\d+\]:", p) for p in prompts) or time.monotonic() > deadline:
+                return
+            if prompts != last:
+                last, unchanged_since = prompts, time.monotonic()
+            elif time.monotonic() - unchanged_since > 15:
+                return
+            time.sleep(1.0)
 
     # -- reading the notebook
 
