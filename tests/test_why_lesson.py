@@ -81,6 +81,10 @@ def test_filter_norm():
     assert "two numbers" in msgs[9] and "two numbers" in msgs[10]
     rounded = messages(exercises.check_filter_norm, [0.515, 0.625, 0.375])
     assert "typical case" in rounded[0] and "largest" in rounded[1] and "smallest" in rounded[2]
+    # the explanation follows the step it was given: a step of 0.5 moves the filter by half its norm
+    half = exercises.check_filter_norm((0.25, 0.75), step=0.5)
+    assert half and "0.5 times its own norm" in half.message and "quarter" not in half.message
+    assert "0.25 times its own norm" in exercises.check_filter_norm((0.375, 0.625)).message
 
 
 def test_lag1_verdict_uses_the_notebooks_bound():

@@ -188,25 +188,25 @@ def check_blocks_per_stage_1001(answer: Any) -> Feedback:
     )
 
 
-def _normalized_filter_norm(weight_norm: float) -> float:
+def _filter(weight_norm: float) -> nn.Conv2d:
+    """A 1-filter 3x3 conv whose weight (all entries equal) has norm ``weight_norm``."""
     conv = nn.Conv2d(1, 1, 3, bias=False)
     with torch.no_grad():
         conv.weight.fill_(1.0)
         conv.weight.mul_(weight_norm / conv.weight.norm())
+    return conv
+
+
+def _normalized_filter_norm(weight_norm: float) -> float:
     g = torch.Generator().manual_seed(0)
-    d = filter_normalized_direction(conv, g)["weight"]  # the random draw's own norm cancels out
+    d = filter_normalized_direction(_filter(weight_norm), g)["weight"]  # the draw's own norm cancels out
     return float(d.norm())
 
 
 def _quarter_step_norms(weight_norm: float, step: float) -> tuple[float, float]:
     """The smallest and largest norm of w + step·d, d the filter-normalized direction: d along -w, along +w."""
-    conv = nn.Conv2d(1, 1, 3, bias=False)
-    with torch.no_grad():
-        conv.weight.fill_(1.0)
-        conv.weight.mul_(weight_norm / conv.weight.norm())
-    w = conv.weight.detach()
-    d_norm = _normalized_filter_norm(weight_norm)
-    along = w / w.norm() * d_norm  # a direction filter parallel to w, with the normalized norm
+    w = _filter(weight_norm).weight.detach()
+    along = w / w.norm() * _normalized_filter_norm(weight_norm)  # parallel to w, with the normalized norm
     return float((w - step * along).norm()), float((w + step * along).norm())
 
 
@@ -248,7 +248,7 @@ def check_filter_norm(
         return Feedback(
             True,
             f"({low:.3g}, {high:.3g}): after normalization d has the filter's norm {d_norm:.2g}, so a "
-            f"step of {step} moves the filter by {step * d_norm:.3g}, a quarter of its own norm, for small "
+            f"step of {step} moves the filter by {step * d_norm:.3g}, {step:g} times its own norm, for small "
             "and large filters alike; the sum's norm lies between the difference and the sum of the two "
             f"norms (d against w, d along w). A typical random d, nearly at right angles to w, gives "
             f"{math.hypot(weight_norm, step * d_norm):.3g}.",
