@@ -32,6 +32,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -344,11 +345,26 @@ class LabServer(LocalServer):
             body = response.read()
         return json.loads(body) if body else None
 
-    def shutdown_kernels(self) -> None:
-        """Free the memory of the last notebook's kernel before the next one starts."""
-        with contextlib.suppress(Exception):
-            for session in self.api("GET", "/api/sessions"):
-                self.api("DELETE", f"/api/sessions/{session['id']}")
+    def shutdown_kernels(self, wait: bool = True) -> None:
+        """Shut down the kernels of the notebooks open now, to free their memory.
+
+        Jupyter Server answers the DELETE only once the kernel has exited (about 2 s). With
+        ``wait=False`` that happens in the background while the next notebook opens; the sessions
+        to end are read first, so a notebook opened meanwhile keeps its kernel."""
+        try:
+            ids = [session["id"] for session in self.api("GET", "/api/sessions")]
+        except Exception:  # a server that no longer answers has no kernels to free
+            return
+
+        def end() -> None:
+            for session_id in ids:
+                with contextlib.suppress(Exception):
+                    self.api("DELETE", f"/api/sessions/{session_id}")
+
+        if wait:
+            end()
+        else:
+            threading.Thread(target=end, name="shutdown-kernels", daemon=True).start()
 
 
 # --------------------------------------------------------------------------- kernel messages

@@ -83,7 +83,7 @@ def open_notebook(browser_context, lab):
     for notebook in opened:
         notebook.screenshot("last")
         notebook.page.close()
-    lab.shutdown_kernels()
+    lab.shutdown_kernels(wait=False)
 
 
 def read_notebook(name: str) -> dict:

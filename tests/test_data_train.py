@@ -69,10 +69,22 @@ def test_train_is_deterministic_under_a_seed_and_learns(capsys):
 
 def test_train_restores_the_thread_count_and_accepts_a_config():
     before = torch.get_num_threads()
-    cfg = rt.TrainConfig(epochs=1, optimizer="sgd", lr=0.05, schedule="constant", num_threads=1)
-    model = rt.cifar_resnet(8, in_channels=1)
-    h = rt.train(model, rt.digits(), config=cfg)
-    assert len(h["train_loss"]) == 1 and torch.get_num_threads() == before
+    other = 2 if before == 1 else 1  # a count that differs from the caller's, so a leak would show
+    seen = []
+
+    class Spy(nn.Module):  # records the thread count in force while training runs
+        def __init__(self):
+            super().__init__()
+            self.net = rt.cifar_resnet(8, in_channels=1)
+
+        def forward(self, x):
+            seen.append(torch.get_num_threads())
+            return self.net(x)
+
+    cfg = rt.TrainConfig(epochs=1, optimizer="sgd", lr=0.05, schedule="constant", num_threads=other)
+    h = rt.train(Spy(), rt.digits(), config=cfg)
+    assert len(h["train_loss"]) == 1 and seen and set(seen) == {other}
+    assert torch.get_num_threads() == before
 
 
 def test_progress_bar_is_off_under_ci_and_tests(monkeypatch):
