@@ -10,7 +10,7 @@ os.environ["RESNET_TEACH_PROGRESS"] = "0"  # progress bars write to stderr, whic
 # One PyTorch thread per process unless the caller chose a count (the portability variants and the
 # README's manual checks set OMP_NUM_THREADS themselves). The suite already runs two processes on
 # two cores (pytest-xdist), each test worker beside a notebook kernel or JupyterLab's: more threads
-# than cores only makes them wait for each other (measured: 23% faster unit tests with one thread).
+# than cores only makes them wait for each other (measured: the unit tests took a third less time).
 # The stored outputs do not depend on the thread count; tests/test_portability.py proves it with
 # 1 and 4 threads.
 os.environ.setdefault("OMP_NUM_THREADS", "1")

@@ -345,12 +345,12 @@ class LabServer(LocalServer):
             body = response.read()
         return json.loads(body) if body else None
 
-    def shutdown_kernels(self, wait: bool = True) -> None:
+    def shutdown_kernels(self) -> None:
         """Shut down the kernels of the notebooks open now, to free their memory.
 
-        Jupyter Server answers the DELETE only once the kernel has exited (about 2 s). With
-        ``wait=False`` that happens in the background while the next notebook opens; the sessions
-        to end are read first, so a notebook opened meanwhile keeps its kernel."""
+        Jupyter Server answers the DELETE only once the kernel has exited (about 2 s), so that
+        happens in the background while the next notebook opens. The sessions to end are read
+        first: a notebook opened meanwhile keeps its kernel."""
         try:
             ids = [session["id"] for session in self.api("GET", "/api/sessions")]
         except Exception:  # a server that no longer answers has no kernels to free
@@ -361,10 +361,7 @@ class LabServer(LocalServer):
                 with contextlib.suppress(Exception):
                     self.api("DELETE", f"/api/sessions/{session_id}")
 
-        if wait:
-            end()
-        else:
-            threading.Thread(target=end, name="shutdown-kernels", daemon=True).start()
+        threading.Thread(target=end, name="shutdown-kernels", daemon=True).start()
 
 
 # --------------------------------------------------------------------------- kernel messages

@@ -83,7 +83,7 @@ def open_notebook(browser_context, lab):
     for notebook in opened:
         notebook.screenshot("last")
         notebook.page.close()
-    lab.shutdown_kernels(wait=False)
+    lab.shutdown_kernels()
 
 
 def read_notebook(name: str) -> dict:

@@ -81,7 +81,7 @@ def test_every_notebook_reproduces_its_outputs_under(variant, tmp_path):
         del settings["ATEN_CPU_CAPABILITY"]
         env = variant_environment(settings)
     junit = tmp_path / "junit.xml"
-    # one process (-n 0): the suite's other worker keeps the second core busy meanwhile
+    # one process (-n 0): the other variant, which starts at the same time, keeps the second core busy
     command = [sys.executable, "-m", "pytest", *map(str, NOTEBOOKS), "-q", "-p", "no:cacheprovider", "-n", "0",
                f"--junitxml={junit}", "-o", "junit_family=xunit1"]
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
