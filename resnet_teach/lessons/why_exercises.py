@@ -203,7 +203,7 @@ def _normalized_filter_norm(weight_norm: float) -> float:
     return float(d.norm())
 
 
-def _quarter_step_norms(weight_norm: float, step: float) -> tuple[float, float]:
+def _step_norms(weight_norm: float, step: float) -> tuple[float, float]:
     """The smallest and largest norm of w + step·d, d the filter-normalized direction: d along -w, along +w."""
     w = _filter(weight_norm).weight.detach()
     along = w / w.norm() * _normalized_filter_norm(weight_norm)  # parallel to w, with the normalized norm
@@ -217,7 +217,7 @@ def check_filter_norm(
     and largest norm of w + 0.25·d (one grid step of section 4), as (smallest, largest)."""
     if is_unanswered(answer):
         return Feedback(False, NOT_ANSWERED)
-    low, high = _quarter_step_norms(weight_norm, step)
+    low, high = _step_norms(weight_norm, step)
     d_norm = _normalized_filter_norm(weight_norm)
     tol = 1e-4
     single = {
